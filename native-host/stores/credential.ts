@@ -1,0 +1,40 @@
+/**
+ * What the host keeps per MCP server after a login: everything a later refresh needs, and
+ * nothing it can look up again cheaply. Times are epoch milliseconds, as Codex and Claude Code
+ * store them.
+ */
+export interface StoredCredential {
+  /** The MCP server (protected resource) URL the user logged in to, as given. */
+  serverUrl: string;
+  /** RFC 8707 resource indicator sent on authorize, token and refresh requests. */
+  resource: string;
+  /** The authorization server's issuer identifier, verbatim from its metadata. */
+  issuer: string;
+  clientId: string;
+  /** Only for clients that have one (Google desktop clients, confidential DCR results). */
+  clientSecret?: string;
+  /** How the client authenticates at the token endpoint. */
+  tokenEndpointAuthMethod: 'none' | 'client_secret_post' | 'client_secret_basic';
+  accessToken: string;
+  tokenType: string;
+  refreshToken?: string;
+  /** Epoch ms when the access token expires; null when the server gave no expires_in. */
+  expiresAt: number | null;
+  /** Space-separated granted scopes (or the requested ones when the server did not say). */
+  scope: string;
+  /** Epoch ms of the last write, for status. */
+  updatedAt: number;
+  /** Set when a refresh was refused (invalid_grant): the user must log in again. */
+  loginNeeded?: boolean;
+}
+
+/** One place credentials are written to. Codex and Claude Code targets implement it later. */
+export interface CredentialTarget {
+  readonly name: 'bridge';
+  /** Where entries live, for messages (never contains a secret). */
+  describe(): string;
+  read(serverUrl: string): Promise<StoredCredential | undefined>;
+  write(credential: StoredCredential): Promise<void>;
+  delete(serverUrl: string): Promise<boolean>;
+  list(): Promise<StoredCredential[]>;
+}

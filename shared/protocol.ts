@@ -1,0 +1,202 @@
+/**
+ * The messages the native host accepts, their results and their errors. PROTOCOL.md at the repo
+ * root is the prose form of this file; change both together.
+ *
+ * Every request is `{ id, type, ...fields }`; every response echoes `id` and is either
+ * `{ id, ok: true, data }` or `{ id, ok: false, error: { code, name, message } }`.
+ * No result or error ever carries a token, a code or a PKCE verifier.
+ */
+import { ProtocolError, ErrorCode } from './errors';
+import type { ProviderRule } from './providers';
+
+export { ProtocolError, ErrorCode };
+
+export const LIMITS = {
+  /** Largest browser→host frame the host reads; a larger declared length is refused unread. */
+  maxRequestBytes: 64 * 1024,
+  /** Chrome drops host→browser messages over 1 MiB; we stay well below. */
+  maxResponseBytes: 512 * 1024,
+  /** Longest URL accepted in any field (authorize and callback URLs included). */
+  maxUrlLength: 8 * 1024,
+  /** Longest request id. */
+  maxIdLength: 64,
+  /** How long a begun flow waits for its callback. */
+  flowTtlMs: 10 * 60 * 1000,
+} as const;
+
+export type RequestType = 'hello' | 'begin' | 'complete' | 'status';
+
+export interface HelloRequest {
+  id: string;
+  type: 'hello';
+  /** The extension's version, for the host's diagnostics. */
+  extensionVersion?: string;
+}
+
+export interface BeginRequest {
+  id: string;
+  type: 'begin';
+  /** The MCP server's URL (its protected resource), e.g. `https://example.com/mcp`. */
+  serverUrl: string;
+}
+
+export interface CompleteRequest {
+  id: string;
+  type: 'complete';
+  /** The full loopback callback URL the provider redirected to (`?code=…&state=…[&iss=…]`). */
+  callbackUrl: string;
+}
+
+export interface StatusRequest {
+  id: string;
+  type: 'status';
+}
+
+export type Request = HelloRequest | BeginRequest | CompleteRequest | StatusRequest;
+
+export interface HelloResult {
+  hostVersion: string;
+  protocolVersion: number;
+  /** Provider rules from the host's config file, so the extension can apply them too. */
+  configRules: ProviderRule[];
+}
+
+export interface BeginResult {
+  /** The `state` of this flow; the extension dedupes callbacks by it. */
+  state: string;
+  /** Where to send the browser. */
+  authorizeUrl: string;
+  /** The loopback redirect URI in the authorize URL; the extension captures requests to it. */
+  redirectUri: string;
+  /** The authorization server's issuer identifier (RFC 8414). */
+  issuer: string;
+  /** Ids of the provider rules applied to the authorize URL. */
+  appliedRules: string[];
+  /** Epoch ms after which the host refuses this flow's callback. */
+  expiresAt: number;
+}
+
+export interface StoredTarget {
+  target: 'bridge';
+  /** Where it was written, for the user (e.g. "keychain service mcp-login-bridge"). */
+  location: string;
+}
+
+export interface Warning {
+  code: number;
+  name: string;
+  message: string;
+}
+
+export interface CompleteResult {
+  serverUrl: string;
+  issuer: string;
+  stored: StoredTarget[];
+  /** Whether a refresh token was issued and stored. */
+  refreshCapable: boolean;
+  /** Epoch ms when the access token expires, or null when the server did not say. */
+  expiresAt: number | null;
+  scope: string;
+  /** Set when the login worked but is not what the user wanted (no refresh token). */
+  warning?: Warning;
+  /** Milliseconds the host spent from receiving the callback to the stored credential. */
+  timings: { totalMs: number; tokenEndpointMs: number; storeMs: number };
+}
+
+export interface CredentialSummary {
+  serverUrl: string;
+  issuer: string;
+  clientId: string;
+  scope: string;
+  expiresAt: number | null;
+  refreshCapable: boolean;
+  store: 'bridge';
+}
+
+export interface StatusResult {
+  credentials: CredentialSummary[];
+  /** Flows begun and not yet completed or expired. */
+  pendingFlows: number;
+}
+
+export interface ResultByType {
+  hello: HelloResult;
+  begin: BeginResult;
+  complete: CompleteResult;
+  status: StatusResult;
+}
+
+export interface ErrorBody {
+  code: number;
+  name: string;
+  message: string;
+}
+
+export type Response<T = unknown> =
+  | { id: string; ok: true; data: T }
+  | { id: string; ok: false; error: ErrorBody };
+
+function fail(message: string, code: number = ErrorCode.InvalidField): never {
+  throw new ProtocolError(code, message);
+}
+
+function requireString(obj: Record<string, unknown>, field: string, maxLength: number): string {
+  const value = obj[field];
+  if (typeof value !== 'string' || value.length === 0) fail(`"${field}" must be a non-empty string`);
+  if (value.length > maxLength) fail(`"${field}" must be at most ${maxLength} characters`);
+  return value;
+}
+
+function requireUrl(obj: Record<string, unknown>, field: string): string {
+  const value = requireString(obj, field, LIMITS.maxUrlLength);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(`"${field}" must be an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`"${field}" must be an http(s) URL`);
+  return value;
+}
+
+/**
+ * Validates one decoded message and returns it typed. Throws ProtocolError naming the field.
+ * Unknown extra fields are ignored, so older hosts accept newer extensions' additions.
+ */
+export function parseRequest(value: unknown): Request {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail('a message must be a JSON object', ErrorCode.MalformedMessage);
+  }
+  const obj = value as Record<string, unknown>;
+  const id = requireString(obj, 'id', LIMITS.maxIdLength);
+  const type = obj.type;
+  switch (type) {
+    case 'hello': {
+      const v = obj.extensionVersion;
+      if (v !== undefined && (typeof v !== 'string' || v.length > 64)) {
+        fail('"extensionVersion" must be a string of at most 64 characters');
+      }
+      return { id, type, extensionVersion: v as string | undefined };
+    }
+    case 'begin':
+      return { id, type, serverUrl: requireUrl(obj, 'serverUrl') };
+    case 'complete':
+      return { id, type, callbackUrl: requireUrl(obj, 'callbackUrl') };
+    case 'status':
+      return { id, type };
+    default:
+      fail(
+        `unknown message type ${JSON.stringify(String(type)).slice(0, 80)}; expected one of hello, begin, complete, status`,
+        ErrorCode.UnknownType,
+      );
+  }
+}
+
+/** Best-effort id of a message that failed validation, so its error can still be matched. */
+export function requestIdOf(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    const id = (value as Record<string, unknown>).id;
+    if (typeof id === 'string' && id.length <= LIMITS.maxIdLength) return id;
+  }
+  return '';
+}

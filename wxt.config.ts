@@ -1,0 +1,28 @@
+import { defineConfig } from 'wxt';
+import { DEV_EXTENSION_KEY, FIREFOX_ADDON_ID } from './shared/constants';
+
+// The extension's manifest is generated from here. Permissions are the least the flows need;
+// README.md ("Permissions") says why each one is there.
+export default defineConfig({
+  srcDir: 'extension',
+  outDir: '.output',
+  modules: ['@wxt-dev/webextension-polyfill'],
+  // Explicit imports everywhere: a reader can follow every name to its module.
+  imports: false,
+  manifestVersion: 3,
+  manifest: ({ browser }) => ({
+    name: 'MCP Login Bridge',
+    description: 'Keeps MCP clients logged in: asks identity providers for refresh tokens and stores them for your MCP clients.',
+    permissions: ['nativeMessaging', 'declarativeNetRequestWithHostAccess', 'storage', 'tabs'],
+    // Loopback only: the callback of a login the host began is captured before it reaches the port.
+    host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],
+    web_accessible_resources: [{ resources: ['callback.html'], matches: ['http://127.0.0.1/*', 'http://localhost/*'] }],
+    ...(browser === 'firefox'
+      ? {
+          browser_specific_settings: {
+            gecko: { id: FIREFOX_ADDON_ID, strict_min_version: '128.0', data_collection_permissions: { required: ['none'] } },
+          },
+        }
+      : { key: DEV_EXTENSION_KEY }),
+  }),
+});
