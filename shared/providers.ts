@@ -132,13 +132,12 @@ export function applyRule(url: URL, rule: Pick<ProviderRule, 'params' | 'addScop
 }
 
 /** The rule a user would add for an issuer that behaves like Google, to put in an error message. */
-export function suggestedGoogleLikeRule(issuer: string): ProviderRule {
+export function suggestedGoogleLikeRule(issuer: string): Omit<ProviderRule, 'source'> {
   return {
     id: 'my-provider',
     name: 'My provider',
     origins: [new URL(issuer).origin],
     params: { access_type: 'offline', prompt: 'consent' },
-    source: 'config',
   };
 }
 

@@ -1,0 +1,55 @@
+import { fileURLToPath } from 'node:url';
+import { installHost } from '../install/install-host';
+import { BROWSERS, isBrowserName } from '../install/manifest-locations';
+import type { Command } from './command';
+import { ExitCode, printJson, reportError, UsageError } from './output';
+import { parseCommand } from './parse';
+
+export const installCommand: Command = {
+  name: 'install',
+  summary: 'Register the native host with a browser so the extension can reach it',
+  help: `Usage: mcp-login-bridge install --browser <name> [--user-data-dir <dir>] [--extension-id <id>] [--json]
+
+Writes a launcher script that runs this node binary on this host, and the native messaging
+manifest that tells the browser where it is and which extension may start it.
+
+Options:
+  --browser <name>        one of ${BROWSERS.join(', ')} (required)
+  --user-data-dir <dir>   a Chrome-family profile started with --user-data-dir: the manifest goes
+                          in <dir>/NativeMessagingHosts, the only folder such a browser reads
+  --extension-id <id>     the extension allowed to start the host (default: this project's
+                          development id; for Firefox its add-on id)
+  --json                  print what was written as JSON
+  -h, --help              show this help`,
+  async run(args) {
+    const { values, positionals } = parseCommand(args, {
+      json: { type: 'boolean' },
+      browser: { type: 'string' },
+      'user-data-dir': { type: 'string' },
+      'extension-id': { type: 'string' },
+    });
+    if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
+    const json = Boolean(values.json);
+    try {
+      if (positionals.length) throw new UsageError(`install takes no positional arguments (got ${positionals.join(' ')})`);
+      if (!values.browser) throw new UsageError(`--browser is required: one of ${BROWSERS.join(', ')}`);
+      if (!isBrowserName(values.browser)) throw new UsageError(`unknown browser ${JSON.stringify(values.browser)}: use one of ${BROWSERS.join(', ')}`);
+      const result = await installHost({
+        browser: values.browser,
+        hostScript: fileURLToPath(import.meta.url),
+        ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
+        ...(values['extension-id'] ? { extensionId: values['extension-id'] } : {}),
+      });
+      if (json) printJson({ ok: true, ...result });
+      else {
+        process.stdout.write(
+          `Installed the native host for ${values.browser}:\n  manifest: ${result.manifestPath}\n  launcher: ${result.launcherPath}\n  allowed: ${result.allowed.join(', ')}\n`,
+        );
+        if (result.registryKey) process.stdout.write(`  registry: ${result.registryKey}\n`);
+      }
+      return ExitCode.Ok;
+    } catch (err) {
+      return reportError(err, json);
+    }
+  },
+};

@@ -1,0 +1,73 @@
+/**
+ * How commands talk to people and scripts: results on stdout (JSON with --json), progress and
+ * errors on stderr, and exit codes scripts can branch on.
+ */
+import { ErrorCode, ProtocolError, errorName } from '../../shared/errors';
+
+export const ExitCode = {
+  Ok: 0,
+  Failed: 1,
+  Usage: 2,
+  /** Logged in, but no refresh token: the login ends with the access token. */
+  NotRefreshCapable: 3,
+  /** The stored login cannot be refreshed: log in again. */
+  LoginNeeded: 4,
+} as const;
+
+export class UsageError extends Error {}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError) return ExitCode.Usage;
+  if (err instanceof ProtocolError && (err.code === ErrorCode.LoginNeeded || err.code === ErrorCode.NotLoggedIn)) return ExitCode.LoginNeeded;
+  return ExitCode.Failed;
+}
+
+/** Reports a failure; with --json as an object on stdout so scripts parse one format. */
+export function reportError(err: unknown, json: boolean): number {
+  const code = exitCodeFor(err);
+  if (json) {
+    const body =
+      err instanceof ProtocolError
+        ? { code: err.code, name: errorName(err.code), message: err.message }
+        : { code: code === ExitCode.Usage ? 0 : ErrorCode.Internal, name: code === ExitCode.Usage ? 'Usage' : 'Internal', message: (err as Error).message };
+    printJson({ ok: false, error: body });
+  } else {
+    process.stderr.write(`mcp-login-bridge: ${(err as Error).message}\n`);
+    if (err instanceof UsageError) process.stderr.write('Run "mcp-login-bridge --help" for usage.\n');
+  }
+  return code;
+}
+
+export function formatExpiry(expiresAt: number | null, now = Date.now()): string {
+  if (expiresAt === null) return 'no expiry given';
+  const seconds = Math.round((expiresAt - now) / 1000);
+  if (seconds <= 0) return `expired ${new Date(expiresAt).toISOString()}`;
+  const minutes = Math.floor(seconds / 60);
+  return `expires in ${minutes >= 1 ? `${minutes} min` : `${seconds} s`} (${new Date(expiresAt).toISOString()})`;
+}
+
+/** A one-line progress indicator on stderr while waiting; plain lines when stderr is not a TTY. */
+export function startProgress(text: string): { stop(final?: string): void } {
+  if (!process.stderr.isTTY) {
+    process.stderr.write(`${text}\n`);
+    return { stop: (final) => final && process.stderr.write(`${final}\n`) };
+  }
+  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+  let i = 0;
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const secs = Math.round((Date.now() - started) / 1000);
+    process.stderr.write(`\r${frames[i++ % frames.length]} ${text} (${secs}s)`);
+  }, 100);
+  timer.unref();
+  return {
+    stop(final) {
+      clearInterval(timer);
+      process.stderr.write(`\r\x1b[K${final ? `${final}\n` : ''}`);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { validAccessToken } from '../credentials/access-token';
+import { BridgeStore } from '../stores/bridge-store';
+import type { Command } from './command';
+import { ExitCode, printJson, reportError } from './output';
+import { parseCommand, serverUrlArg } from './parse';
+
+export const tokenCommand: Command = {
+  name: 'token',
+  summary: 'Print a valid access token for a server, refreshing it first if needed',
+  help: `Usage: mcp-login-bridge token <server-url> [--json]
+
+Prints a valid access token for the MCP server on stdout and nothing else, refreshing it first
+when it expires within 60 seconds (the refreshed credential is stored before it is printed).
+Fits token helpers such as Codex's bearer_token_env_var wrappers.
+
+Options:
+  --json     print {"ok": true, "accessToken", "tokenType", "expiresAt", "refreshed"}
+  -h, --help show this help
+
+Exit codes: 0 ok, 1 failed (network, keychain), 2 usage, 4 log in again
+(no credential, or the provider refused the refresh token).`,
+  async run(args) {
+    const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
+    if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
+    const json = Boolean(values.json);
+    try {
+      const serverUrl = serverUrlArg(positionals, 'token');
+      const { credential, refreshed } = await validAccessToken(new BridgeStore(), serverUrl);
+      if (json) {
+        printJson({ ok: true, accessToken: credential.accessToken, tokenType: credential.tokenType, expiresAt: credential.expiresAt, refreshed });
+      } else {
+        process.stdout.write(`${credential.accessToken}\n`);
+      }
+      return ExitCode.Ok;
+    } catch (err) {
+      return reportError(err, json);
+    }
+  },
+};

@@ -1,0 +1,139 @@
+/**
+ * The host's config file: user provider rules, pre-registered clients (providers without dynamic
+ * registration, e.g. Google), and extra extension ids allowed to start the host. JSON, because
+ * the extension's options page will write the same rule objects.
+ *
+ * Location: $MCP_LOGIN_BRIDGE_CONFIG, else
+ *   Linux    $XDG_CONFIG_HOME/mcp-login-bridge/config.json (default ~/.config/…)
+ *   macOS    ~/Library/Application Support/mcp-login-bridge/config.json
+ *   Windows  %APPDATA%\mcp-login-bridge\config.json
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode, ProtocolError } from '../shared/errors';
+import { parseRule, type ProviderRule } from '../shared/providers';
+import { assertSecureUrl } from './oauth/http-options';
+
+export interface ConfiguredClient {
+  /** Applies to every server whose authorization server has this issuer… */
+  issuer?: string;
+  /** …or to this one MCP server only (wins over an issuer match). */
+  serverUrl?: string;
+  clientId: string;
+  clientSecret?: string;
+  /** Default: client_secret_post when there is a secret (Google's default), else none. */
+  tokenEndpointAuthMethod?: 'none' | 'client_secret_post' | 'client_secret_basic';
+  /** Scopes to request instead of the discovered ones. */
+  scopes?: string[];
+}
+
+export interface HostConfig {
+  rules: ProviderRule[];
+  /** Ids of built-in rules the user switched off. */
+  disabledRules: string[];
+  clients: ConfiguredClient[];
+  /** Extension ids (Chrome) or add-on ids (Firefox) allowed besides the built-in ones. */
+  allowedExtensionIds: string[];
+}
+
+export const EMPTY_CONFIG: HostConfig = { rules: [], disabledRules: [], clients: [], allowedExtensionIds: [] };
+
+export function configPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.MCP_LOGIN_BRIDGE_CONFIG) return env.MCP_LOGIN_BRIDGE_CONFIG;
+  const home = env.HOME || env.USERPROFILE || homedir();
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'mcp-login-bridge', 'config.json');
+  if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'mcp-login-bridge', 'config.json');
+  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'mcp-login-bridge', 'config.json');
+}
+
+function invalid(path: string, message: string): never {
+  throw new ProtocolError(ErrorCode.ConfigInvalid, `config file ${path}: ${message}`);
+}
+
+function parseStringArray(value: unknown, path: string, field: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.length > 0 && v.length < 256)) {
+    invalid(path, `"${field}" must be an array of strings`);
+  }
+  return value as string[];
+}
+
+function parseClient(value: unknown, path: string, index: number): ConfiguredClient {
+  const where = `"clients"[${index}]`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(path, `${where} must be an object`);
+  const v = value as Record<string, unknown>;
+  const optionalUrl = (field: 'issuer' | 'serverUrl') => {
+    const raw = v[field];
+    if (raw === undefined) return undefined;
+    if (typeof raw !== 'string') invalid(path, `${where}."${field}" must be a string`);
+    try {
+      assertSecureUrl(raw, `${where}."${field}"`);
+    } catch (err) {
+      invalid(path, (err as Error).message);
+    }
+    return raw;
+  };
+  const issuer = optionalUrl('issuer');
+  const serverUrl = optionalUrl('serverUrl');
+  if (!issuer && !serverUrl) invalid(path, `${where} needs "issuer" or "serverUrl"`);
+  if (typeof v.clientId !== 'string' || v.clientId.length === 0) invalid(path, `${where}."clientId" must be a non-empty string`);
+  if (v.clientSecret !== undefined && typeof v.clientSecret !== 'string') invalid(path, `${where}."clientSecret" must be a string`);
+  const method = v.tokenEndpointAuthMethod;
+  if (method !== undefined && method !== 'none' && method !== 'client_secret_post' && method !== 'client_secret_basic') {
+    invalid(path, `${where}."tokenEndpointAuthMethod" must be none, client_secret_post or client_secret_basic`);
+  }
+  const scopes = v.scopes === undefined ? undefined : parseStringArray(v.scopes, path, `${where}.scopes`);
+  return {
+    ...(issuer ? { issuer } : {}),
+    ...(serverUrl ? { serverUrl } : {}),
+    clientId: v.clientId,
+    ...(typeof v.clientSecret === 'string' ? { clientSecret: v.clientSecret } : {}),
+    ...(method ? { tokenEndpointAuthMethod: method } : {}),
+    ...(scopes ? { scopes } : {}),
+  };
+}
+
+/** Validates a parsed config document; errors name the file and the field (never a secret). */
+export function parseConfig(value: unknown, path: string): HostConfig {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(path, 'must be a JSON object');
+  const v = value as Record<string, unknown>;
+  if (v.rules !== undefined && !Array.isArray(v.rules)) invalid(path, '"rules" must be an array');
+  if (v.clients !== undefined && !Array.isArray(v.clients)) invalid(path, '"clients" must be an array');
+  const rules = ((v.rules as unknown[]) ?? []).map((r, i) => {
+    try {
+      return parseRule(r, 'config');
+    } catch (err) {
+      invalid(path, `"rules"[${i}]: ${(err as Error).message}`);
+    }
+  });
+  return {
+    rules,
+    disabledRules: parseStringArray(v.disabledRules, path, 'disabledRules'),
+    clients: ((v.clients as unknown[]) ?? []).map((c, i) => parseClient(c, path, i)),
+    allowedExtensionIds: parseStringArray(v.allowedExtensionIds, path, 'allowedExtensionIds'),
+  };
+}
+
+/** Reads the config file; a missing file is an empty config, a broken one a clear error. */
+export async function loadConfig(path: string = configPath()): Promise<HostConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_CONFIG;
+    invalid(path, `cannot be read: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    invalid(path, `is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(json, path);
+}
+
+/** The configured client for a server: a serverUrl match wins over an issuer match. */
+export function findConfiguredClient(config: HostConfig, serverUrl: string, issuer: string): ConfiguredClient | undefined {
+  return config.clients.find((c) => c.serverUrl === serverUrl) ?? config.clients.find((c) => !c.serverUrl && c.issuer === issuer);
+}

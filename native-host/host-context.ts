@@ -1,0 +1,43 @@
+/**
+ * What every request handler may use, built once per host process. The same context serves
+ * native messaging and (later) the loopback bridge, so both speak exactly the same messages.
+ */
+import { loadConfig, type HostConfig } from './config';
+import { LoopbackListener } from './oauth/loopback-listener';
+import { LoginService } from './oauth/login-service';
+import { BridgeStore } from './stores/bridge-store';
+import type { CredentialTarget } from './stores/credential';
+
+export interface HostContext {
+  version: string;
+  login: LoginService;
+  store: CredentialTarget;
+  listener: LoopbackListener;
+  loadConfig: () => Promise<HostConfig>;
+  close(): Promise<void>;
+}
+
+declare const __HOST_VERSION__: string | undefined;
+export const HOST_VERSION = typeof __HOST_VERSION__ === 'string' ? __HOST_VERSION__ : '0.0.0-dev';
+
+export function createHostContext(options: { store?: CredentialTarget; now?: () => number } = {}): HostContext {
+  const store = options.store ?? new BridgeStore();
+  const listener = new LoopbackListener();
+  const login = new LoginService({
+    loadConfig: () => loadConfig(),
+    store,
+    redirectUri: () => listener.redirectUri(),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  // A callback that reaches the port itself (no extension capture: another browser, a CLI login)
+  // completes the same way as one the extension forwards.
+  listener.onCallback = (url) => login.complete(url);
+  return {
+    version: HOST_VERSION,
+    login,
+    store,
+    listener,
+    loadConfig: () => loadConfig(),
+    close: () => listener.close(),
+  };
+}

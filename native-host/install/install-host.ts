@@ -1,0 +1,91 @@
+/**
+ * Registers the host with a browser: a launcher script that runs this exact `node` on this exact
+ * host bundle (browsers start hosts with a minimal PATH, so nothing may be looked up), and the
+ * host manifest naming the launcher and the only extensions allowed to start it.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DEV_EXTENSION_ID, FIREFOX_ADDON_ID, NATIVE_HOST_NAME } from '../../shared/constants';
+import { manifestLocation, type BrowserName } from './manifest-locations';
+
+export interface InstallOptions {
+  browser: BrowserName;
+  userDataDir?: string;
+  extensionId?: string;
+  /** Absolute path of the host bundle the launcher runs. */
+  hostScript: string;
+  nodePath?: string;
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}
+
+export interface InstallResult {
+  manifestPath: string;
+  launcherPath: string;
+  registryKey?: string;
+  allowed: string[];
+}
+
+export function dataDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
+  const home = env.HOME || env.USERPROFILE || homedir();
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'mcp-login-bridge');
+  if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'mcp-login-bridge');
+  return join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'mcp-login-bridge');
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function launcherScript(nodePath: string, hostScript: string, platform: NodeJS.Platform): string {
+  if (platform === 'win32') return `@echo off\r\n"${nodePath}" "${hostScript}" %*\r\n`;
+  return `#!/bin/sh\n# Written by mcp-login-bridge install. Browsers start native hosts with a bare PATH, so\n# this pins the node binary and the host bundle by absolute path.\nexec ${shellQuote(nodePath)} ${shellQuote(hostScript)} "$@"\n`;
+}
+
+export function hostManifest(browser: BrowserName, launcherPath: string, extensionId: string | undefined) {
+  const base = { name: NATIVE_HOST_NAME, description: 'MCP Login Bridge native host', path: launcherPath, type: 'stdio' as const };
+  if (browser === 'firefox') return { ...base, allowed_extensions: [extensionId ?? FIREFOX_ADDON_ID] };
+  return { ...base, allowed_origins: [`chrome-extension://${extensionId ?? DEV_EXTENSION_ID}/`] };
+}
+
+async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, content, { mode });
+  await chmod(temp, mode);
+  await rename(temp, path);
+}
+
+export async function installHost(options: InstallOptions): Promise<InstallResult> {
+  const env = options.env ?? process.env;
+  const platform = options.platform ?? process.platform;
+  if (options.extensionId !== undefined) {
+    const ok = options.browser === 'firefox' ? /^[^\s"]{1,200}$/.test(options.extensionId) : /^[a-p]{32}$/.test(options.extensionId);
+    if (!ok) throw new Error(`--extension-id ${JSON.stringify(options.extensionId)} is not a valid ${options.browser} extension id`);
+  }
+  const launcherPath = join(dataDir(env, platform), platform === 'win32' ? 'native-host.bat' : 'native-host.sh');
+  await writeAtomic(launcherPath, launcherScript(options.nodePath ?? process.execPath, options.hostScript, platform), 0o755);
+
+  const home = env.HOME || env.USERPROFILE || homedir();
+  const location = manifestLocation(options.browser, {
+    platform,
+    home,
+    ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}),
+    ...(env.APPDATA ? { appData: env.APPDATA } : {}),
+  });
+  const manifest = hostManifest(options.browser, launcherPath, options.extensionId);
+  const manifestPath = join(location.dir, `${NATIVE_HOST_NAME}.json`);
+  await writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
+
+  if (location.registryKey && platform === 'win32') {
+    execFileSync('reg', ['add', `${location.registryKey}\\${NATIVE_HOST_NAME}`, '/ve', '/t', 'REG_SZ', '/d', manifestPath, '/f'], { stdio: 'ignore' });
+  }
+  return {
+    manifestPath,
+    launcherPath,
+    ...(location.registryKey ? { registryKey: `${location.registryKey}\\${NATIVE_HOST_NAME}` } : {}),
+    allowed: 'allowed_origins' in manifest ? manifest.allowed_origins : manifest.allowed_extensions,
+  };
+}

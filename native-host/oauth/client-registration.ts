@@ -1,0 +1,69 @@
+/**
+ * Which client id a login uses: one the user configured (per server, else per issuer), else one
+ * registered on the spot with RFC 7591 dynamic registration as a native public client. Google has
+ * no registration endpoint, so its users configure a desktop client id and secret.
+ */
+import * as oauth from 'oauth4webapi';
+import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { configPath, findConfiguredClient, type HostConfig } from '../config';
+import type { TokenEndpointAuthMethod } from './client-auth';
+import { httpOptions } from './http-options';
+
+export interface FlowClient {
+  clientId: string;
+  clientSecret?: string;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Scopes the configuration asks for instead of the discovered ones. */
+  scopes?: string[];
+}
+
+export async function obtainClient(
+  as: oauth.AuthorizationServer,
+  serverUrl: string,
+  redirectUri: string,
+  scopes: string[],
+  config: HostConfig,
+): Promise<FlowClient> {
+  const configured = findConfiguredClient(config, serverUrl, as.issuer);
+  if (configured) {
+    return {
+      clientId: configured.clientId,
+      ...(configured.clientSecret ? { clientSecret: configured.clientSecret } : {}),
+      tokenEndpointAuthMethod: configured.tokenEndpointAuthMethod ?? (configured.clientSecret ? 'client_secret_post' : 'none'),
+      ...(configured.scopes ? { scopes: configured.scopes } : {}),
+    };
+  }
+  if (!as.registration_endpoint) {
+    throw new ProtocolError(
+      ErrorCode.NoClient,
+      `${as.issuer} offers no dynamic client registration; add a client for it to ${configPath()}: ` +
+        `{"clients": [{"issuer": "${as.issuer}", "clientId": "…", "clientSecret": "…"}]}`,
+    );
+  }
+  const metadata = {
+    client_name: 'MCP Login Bridge',
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    application_type: 'native',
+    ...(scopes.length ? { scope: scopes.join(' ') } : {}),
+  };
+  try {
+    const response = await oauth.dynamicClientRegistrationRequest(as, metadata, httpOptions(as.registration_endpoint));
+    const registered = await oauth.processDynamicClientRegistrationResponse(response);
+    const method = registered.token_endpoint_auth_method ?? 'none';
+    if (method !== 'none' && method !== 'client_secret_post' && method !== 'client_secret_basic') {
+      throw new Error(`the server registered us with token_endpoint_auth_method ${String(method)}, which we do not support`);
+    }
+    return {
+      clientId: registered.client_id,
+      ...(typeof registered.client_secret === 'string' ? { clientSecret: registered.client_secret } : {}),
+      tokenEndpointAuthMethod: method,
+    };
+  } catch (err) {
+    throw new ProtocolError(ErrorCode.RegistrationFailed, `dynamic client registration at ${as.issuer} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}

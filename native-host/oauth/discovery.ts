@@ -1,0 +1,168 @@
+/**
+ * From an MCP server URL to the authorization server that protects it, as the MCP authorization
+ * spec orders it: probe the server for its RFC 9728 challenge, read the protected resource
+ * metadata (from `resource_metadata`, else the path-aware then the root well-known URL), then the
+ * authorization server metadata (RFC 8414, then OpenID Connect discovery). Every document is
+ * validated by oauth4webapi (resource and issuer must match what we asked for).
+ */
+import * as oauth from 'oauth4webapi';
+import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { assertSecureEndpoints, assertSecureUrl, httpOptions } from './http-options';
+
+export interface DiscoveredServer {
+  /** The RFC 8707 resource indicator for this server. */
+  resource: string;
+  /** Where the protected resource metadata came from, when there was one. */
+  resourceMetadataUrl?: string;
+  authorizationServer: oauth.AuthorizationServer;
+  /** Scopes to request: the challenge's `scope` wins, else the resource's `scopes_supported`. */
+  scopes: string[];
+}
+
+/** The challenge an unauthenticated request draws, if the server sends one. */
+async function probeChallenge(serverUrl: URL): Promise<oauth.WWWAuthenticateChallenge | undefined> {
+  // An MCP `initialize` without credentials: the server answers 401 with its challenge. The
+  // customFetch drops the placeholder bearer token oauth4webapi insists on, so no credential is
+  // sent; oauth4webapi then parses the WWW-Authenticate header for us.
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcp-login-bridge', version: '0' } },
+  });
+  const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' });
+  try {
+    const response = await oauth.protectedResourceRequest('probe', 'POST', serverUrl, headers, body, {
+      ...httpOptions(serverUrl),
+      [oauth.customFetch]: (url, init) => {
+        const { authorization: _dropped, ...rest } = init.headers;
+        return fetch(url, { ...init, body: body as string, headers: rest });
+      },
+    });
+    await response.body?.cancel();
+    return undefined;
+  } catch (err) {
+    if (err instanceof oauth.WWWAuthenticateChallengeError) {
+      return err.cause.find((c) => c.scheme === 'bearer') ?? err.cause[0];
+    }
+    throw new ProtocolError(
+      ErrorCode.DiscoveryFailed,
+      `could not reach the MCP server at ${serverUrl.href}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+async function readResourceMetadata(
+  serverUrl: URL,
+  metadataUrl: string | undefined,
+): Promise<{ metadata: oauth.ResourceServer; url: string } | undefined> {
+  const attempts: URL[] = [];
+  if (metadataUrl) {
+    attempts.push(assertSecureUrl(metadataUrl, 'the challenge\'s "resource_metadata"'));
+  } else {
+    // RFC 9728 §3.1: the path-aware well-known URL first, then the root one.
+    const pathAware = new URL(serverUrl.origin);
+    const path = serverUrl.pathname === '/' ? '' : serverUrl.pathname;
+    pathAware.pathname = `/.well-known/oauth-protected-resource${path}`;
+    attempts.push(pathAware);
+    if (path) attempts.push(new URL('/.well-known/oauth-protected-resource', serverUrl.origin));
+  }
+  for (const url of attempts) {
+    const response = await fetch(url, { redirect: 'manual', signal: httpOptions(url).signal, headers: { accept: 'application/json' } }).catch(
+      (err: Error) => {
+        throw new ProtocolError(ErrorCode.DiscoveryFailed, `protected resource metadata at ${url.href}: ${err.message}`);
+      },
+    );
+    if (response.status === 404 && !metadataUrl) {
+      await response.body?.cancel();
+      continue;
+    }
+    try {
+      const metadata = await oauth.processResourceDiscoveryResponse(serverUrl, response);
+      return { metadata, url: url.href };
+    } catch (err) {
+      throw new ProtocolError(
+        describeMismatch(err) ? ErrorCode.IssuerMismatch : ErrorCode.DiscoveryFailed,
+        `protected resource metadata at ${url.href} is not usable for ${serverUrl.href}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+  return undefined;
+}
+
+function describeMismatch(err: unknown): boolean {
+  return err instanceof oauth.OperationProcessingError && err.code === oauth.JSON_ATTRIBUTE_COMPARISON;
+}
+
+/**
+ * RFC 8414 first, then OpenID Connect discovery. oauth4webapi checks that the document's `issuer`
+ * equals the issuer we asked for, so a server cannot claim another provider's identity.
+ */
+export async function discoverAuthorizationServer(issuer: string): Promise<oauth.AuthorizationServer> {
+  const issuerUrl = assertSecureUrl(issuer, 'the authorization server issuer');
+  let lastError: unknown;
+  for (const algorithm of ['oauth2', 'oidc'] as const) {
+    let response: Response;
+    try {
+      response = await oauth.discoveryRequest(issuerUrl, { algorithm, ...httpOptions(issuerUrl) });
+    } catch (err) {
+      throw new ProtocolError(ErrorCode.DiscoveryFailed, `could not reach the authorization server ${issuer}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (response.status === 404) {
+      await response.body?.cancel();
+      continue;
+    }
+    try {
+      const as = await oauth.processDiscoveryResponse(issuerUrl, response);
+      assertSecureEndpoints(as);
+      return as;
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      lastError = err;
+      if (describeMismatch(err)) {
+        throw new ProtocolError(
+          ErrorCode.IssuerMismatch,
+          `the authorization server metadata for ${issuer} names another issuer; refusing it (RFC 8414 §3.3)`,
+          { cause: err },
+        );
+      }
+    }
+  }
+  throw new ProtocolError(
+    ErrorCode.DiscoveryFailed,
+    `no authorization server metadata for ${issuer} (tried RFC 8414 and OpenID Connect discovery)${
+      lastError ? `: ${(lastError as Error).message}` : ''
+    }`,
+  );
+}
+
+export async function discoverServer(serverUrlText: string): Promise<DiscoveredServer> {
+  const serverUrl = assertSecureUrl(serverUrlText, 'the MCP server URL');
+  const challenge = await probeChallenge(serverUrl);
+  const metadataUrl = challenge?.parameters.resource_metadata;
+  const prm = await readResourceMetadata(serverUrl, metadataUrl);
+  // Servers from before RFC 9728 (MCP 2025-03-26) are their own authorization server.
+  const issuer = prm?.metadata.authorization_servers?.[0] ?? serverUrl.origin;
+  const authorizationServer = await discoverAuthorizationServer(issuer);
+
+  const methods = authorizationServer.code_challenge_methods_supported;
+  if (!Array.isArray(methods) || !methods.includes('S256')) {
+    throw new ProtocolError(
+      ErrorCode.PkceUnsupported,
+      `the authorization server ${issuer} does not advertise PKCE S256 ("code_challenge_methods_supported"); the MCP authorization spec requires refusing it`,
+    );
+  }
+
+  const challenged = challenge?.parameters.scope?.split(' ').filter(Boolean);
+  const supported = Array.isArray(prm?.metadata.scopes_supported) ? (prm.metadata.scopes_supported as string[]) : [];
+  return {
+    resource: prm?.metadata.resource ?? serverUrl.href,
+    resourceMetadataUrl: prm?.url,
+    authorizationServer,
+    scopes: challenged?.length ? challenged : supported,
+  };
+}

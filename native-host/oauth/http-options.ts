@@ -1,0 +1,52 @@
+/**
+ * Per-request options for oauth4webapi. It refuses plain http unless told otherwise; we allow it
+ * for loopback hosts only (local and test servers), and check every endpoint a metadata document
+ * names, so a loopback issuer cannot point the token request at a plain-http remote host.
+ */
+import * as oauth from 'oauth4webapi';
+import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { isLoopbackHost, isSecureOrLoopback } from '../../shared/loopback';
+
+/** Bounds every request the host makes: a hung server must not hang a login. */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+export function httpOptions(url: URL | string): { [oauth.allowInsecureRequests]?: true; signal: AbortSignal } {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  return isLoopbackHost(u.hostname) && u.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true, signal } : { signal };
+}
+
+/** Throws InsecureEndpoint naming the field when a URL is neither https nor loopback http. */
+export function assertSecureUrl(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ProtocolError(ErrorCode.DiscoveryFailed, `${what} is not a valid URL: ${JSON.stringify(value).slice(0, 200)}`);
+  }
+  if (!isSecureOrLoopback(url)) {
+    throw new ProtocolError(
+      ErrorCode.InsecureEndpoint,
+      `${what} must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${url.origin}`,
+    );
+  }
+  return url;
+}
+
+const ENDPOINT_FIELDS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'registration_endpoint',
+  'revocation_endpoint',
+  'jwks_uri',
+  'userinfo_endpoint',
+  'introspection_endpoint',
+] as const;
+
+/** Every endpoint the authorization server metadata names must be https or loopback http. */
+export function assertSecureEndpoints(as: oauth.AuthorizationServer): void {
+  for (const field of ENDPOINT_FIELDS) {
+    const value = as[field];
+    if (typeof value === 'string') assertSecureUrl(value, `authorization server metadata "${field}"`);
+  }
+}

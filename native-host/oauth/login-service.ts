@@ -1,0 +1,189 @@
+/**
+ * One login, in two halves: `begin` discovers the server, picks or registers a client, makes
+ * state and the PKCE verifier (kept here, never sent anywhere but the token endpoint) and returns
+ * the authorize URL; `complete` takes the callback URL, checks it against the flow, redeems the
+ * code and stores the credential. DESIGN.md §3.1 steps 3 and 6.
+ */
+import * as oauth from 'oauth4webapi';
+import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { LIMITS, type BeginResult, type CompleteResult, type Warning } from '../../shared/protocol';
+import { suggestedGoogleLikeRule } from '../../shared/providers';
+import { configPath, type HostConfig } from '../config';
+import type { CredentialTarget } from '../stores/credential';
+import { buildAuthorizeUrl } from './authorize-url';
+import { clientAuthFor } from './client-auth';
+import { obtainClient } from './client-registration';
+import { credentialFromTokens } from './credential-from-tokens';
+import { discoverServer } from './discovery';
+import { httpOptions } from './http-options';
+import { PendingFlows, type PendingFlow } from './pending-flows';
+
+export interface LoginServiceDeps {
+  loadConfig: () => Promise<HostConfig>;
+  store: CredentialTarget;
+  /** The loopback redirect URI the host listens on (started on demand). */
+  redirectUri: () => Promise<string>;
+  now?: () => number;
+}
+
+function asMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Provider-supplied text is shown to the user; keep it short and printable. */
+function clean(text: string | undefined, max = 300): string {
+  return (text ?? '').replace(/[^\x20-\x7E]/g, ' ').slice(0, max);
+}
+
+export class LoginService {
+  readonly flows: PendingFlows;
+  readonly #deps: LoginServiceDeps;
+  readonly #now: () => number;
+
+  constructor(deps: LoginServiceDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.flows = new PendingFlows(this.#now);
+  }
+
+  async begin(serverUrl: string): Promise<BeginResult> {
+    const config = await this.#deps.loadConfig();
+    const discovered = await discoverServer(serverUrl);
+    const as = discovered.authorizationServer;
+    const redirectUri = await this.#deps.redirectUri();
+    const client = await obtainClient(as, serverUrl, redirectUri, discovered.scopes, config);
+    const scopes = client.scopes ?? discovered.scopes;
+
+    const state = oauth.generateRandomState();
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const { url, appliedRules } = buildAuthorizeUrl({
+      as,
+      clientId: client.clientId,
+      redirectUri,
+      state,
+      codeChallenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+      scopes,
+      resource: discovered.resource,
+      extraRules: config.rules,
+      disabledRules: config.disabledRules,
+    });
+    const expiresAt = this.#now() + LIMITS.flowTtlMs;
+    this.flows.add({
+      state,
+      serverUrl,
+      resource: discovered.resource,
+      as,
+      client,
+      codeVerifier,
+      redirectUri,
+      scopes: url.searchParams.get('scope')?.split(' ').filter(Boolean) ?? scopes,
+      appliedRules,
+      expiresAt,
+    });
+    return { state, authorizeUrl: url.href, redirectUri, issuer: as.issuer, appliedRules, expiresAt };
+  }
+
+  async complete(callbackUrl: string): Promise<CompleteResult> {
+    const started = performance.now();
+    let callback: URL;
+    try {
+      callback = new URL(callbackUrl);
+    } catch {
+      throw new ProtocolError(ErrorCode.InvalidCallback, 'the callback is not a URL');
+    }
+    const flow = this.flows.take(callback.searchParams.get('state'));
+    if (callback.origin + callback.pathname !== flow.redirectUri) {
+      throw new ProtocolError(ErrorCode.InvalidCallback, `the callback went to ${callback.origin}${callback.pathname}, not to this login's redirect URI`);
+    }
+    const params = this.#validateCallback(flow, callback);
+
+    const tokenStarted = performance.now();
+    const tokens = await this.#redeem(flow, params);
+    const tokenEndpointMs = performance.now() - tokenStarted;
+
+    const credential = credentialFromTokens(
+      {
+        serverUrl: flow.serverUrl,
+        resource: flow.resource,
+        issuer: flow.as.issuer,
+        clientId: flow.client.clientId,
+        ...(flow.client.clientSecret ? { clientSecret: flow.client.clientSecret } : {}),
+        tokenEndpointAuthMethod: flow.client.tokenEndpointAuthMethod,
+        requestedScopes: flow.scopes,
+      },
+      tokens,
+      this.#now(),
+    );
+    const storeStarted = performance.now();
+    await this.#deps.store.write(credential);
+    const storeMs = performance.now() - storeStarted;
+
+    const warning = credential.refreshToken ? undefined : this.#noRefreshTokenWarning(flow);
+    return {
+      serverUrl: flow.serverUrl,
+      issuer: flow.as.issuer,
+      stored: [{ target: this.#deps.store.name, location: this.#deps.store.describe() }],
+      refreshCapable: Boolean(credential.refreshToken),
+      expiresAt: credential.expiresAt,
+      scope: credential.scope,
+      ...(warning ? { warning } : {}),
+      timings: { totalMs: round(performance.now() - started), tokenEndpointMs: round(tokenEndpointMs), storeMs: round(storeMs) },
+    };
+  }
+
+  /** RFC 6749 §4.1.2 and RFC 9207: state, then `iss`, then an error the provider sent. */
+  #validateCallback(flow: PendingFlow, callback: URL): URLSearchParams {
+    const client = { client_id: flow.client.clientId };
+    try {
+      return oauth.validateAuthResponse(flow.as, client, callback.searchParams, flow.state);
+    } catch (err) {
+      if (err instanceof oauth.AuthorizationResponseError) {
+        throw new ProtocolError(
+          ErrorCode.AuthorizationDenied,
+          `the provider refused the login: ${clean(err.error)}${err.error_description ? ` (${clean(err.error_description)})` : ''}`,
+        );
+      }
+      const message = asMessage(err);
+      if (message.includes('"iss"')) {
+        throw new ProtocolError(
+          ErrorCode.IssuerResponseMismatch,
+          `the callback's "iss" does not match ${flow.as.issuer} (RFC 9207): possible mix-up attack, login refused`,
+        );
+      }
+      throw new ProtocolError(ErrorCode.InvalidCallback, `the callback is not a valid authorization response: ${message}`);
+    }
+  }
+
+  async #redeem(flow: PendingFlow, params: URLSearchParams): Promise<oauth.TokenEndpointResponse> {
+    const client = { client_id: flow.client.clientId };
+    const auth = clientAuthFor(flow.client.tokenEndpointAuthMethod, flow.client.clientSecret);
+    try {
+      const response = await oauth.authorizationCodeGrantRequest(flow.as, client, auth, params, flow.redirectUri, flow.codeVerifier, {
+        additionalParameters: { resource: flow.resource },
+        ...httpOptions(flow.as.token_endpoint!),
+      });
+      return await oauth.processAuthorizationCodeResponse(flow.as, client, response);
+    } catch (err) {
+      const detail =
+        err instanceof oauth.ResponseBodyError
+          ? `${clean(err.error)}${err.error_description ? ` (${clean(err.error_description)})` : ''}`
+          : asMessage(err);
+      throw new ProtocolError(ErrorCode.TokenExchangeFailed, `the token endpoint of ${flow.as.issuer} refused the code: ${detail}`, {
+        cause: err,
+      });
+    }
+  }
+
+  #noRefreshTokenWarning(flow: PendingFlow): Warning {
+    const base = `${flow.as.issuer} issued no refresh token, so this login ends when the access token expires.`;
+    const fix = flow.appliedRules.length
+      ? ` Rule(s) ${flow.appliedRules.join(', ')} were applied; the provider still refused (check the client's settings at the provider, e.g. offline access enabled).`
+      : ` No provider rule matched ${flow.as.issuer}. If it is Google or behaves like it, add this rule to ${configPath()}: ` +
+        JSON.stringify({ rules: [suggestedGoogleLikeRule(flow.as.issuer)] });
+    return { code: ErrorCode.NoRefreshToken, name: 'NoRefreshToken', message: base + fix };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
