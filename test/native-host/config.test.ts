@@ -1,0 +1,75 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configPath, findConfiguredClient, loadConfig, parseConfig } from '../../native-host/config';
+
+describe('configPath', () => {
+  it('follows each platform\'s convention and the override', () => {
+    expect(configPath({ HOME: '/h' }, 'linux')).toBe('/h/.config/mcp-login-bridge/config.json');
+    expect(configPath({ HOME: '/h', XDG_CONFIG_HOME: '/x' }, 'linux')).toBe('/x/mcp-login-bridge/config.json');
+    expect(configPath({ HOME: '/h' }, 'darwin')).toBe('/h/Library/Application Support/mcp-login-bridge/config.json');
+    expect(configPath({ MCP_LOGIN_BRIDGE_CONFIG: '/c.json', HOME: '/h' }, 'linux')).toBe('/c.json');
+  });
+});
+
+describe('parseConfig', () => {
+  it('reads rules, clients and allowed ids', () => {
+    const config = parseConfig(
+      {
+        rules: [{ id: 'fixture', origins: ['http://127.0.0.1:9000'], params: { access_type: 'offline' } }],
+        clients: [{ issuer: 'https://accounts.google.com', clientId: 'id', clientSecret: 'secret' }],
+        allowedExtensionIds: ['abc'],
+      },
+      '/c.json',
+    );
+    expect(config.rules[0]).toMatchObject({ id: 'fixture', source: 'config' });
+    expect(config.clients[0]).toEqual({ issuer: 'https://accounts.google.com', clientId: 'id', clientSecret: 'secret' });
+    expect(config.allowedExtensionIds).toEqual(['abc']);
+  });
+  it.each([
+    [[], /JSON object/],
+    [{ rules: {} }, /"rules" must be an array/],
+    [{ rules: [{ id: 'x', origins: ['ftp://a'], params: { a: 'b' } }] }, /"rules"\[0\]/],
+    [{ clients: [{ clientId: 'x' }] }, /needs "issuer" or "serverUrl"/],
+    [{ clients: [{ issuer: 'http://evil.test', clientId: 'x' }] }, /https/],
+    [{ clients: [{ issuer: 'https://a.test', clientId: 'x', clientSecret: 5 }] }, /clientSecret/],
+  ])('rejects %j, naming the file and field', (doc, message) => {
+    expect(() => parseConfig(doc, '/c.json')).toThrow(message);
+    expect(() => parseConfig(doc, '/c.json')).toThrow(/\/c\.json/);
+  });
+  it('never echoes a client secret in an error', () => {
+    try {
+      parseConfig({ clients: [{ issuer: 'https://a.test', clientId: '', clientSecret: 'TOPSECRET' }] }, '/c.json');
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).not.toContain('TOPSECRET');
+    }
+  });
+});
+
+describe('loadConfig', () => {
+  it('treats a missing file as empty and a broken one as an error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlb-config-'));
+    await expect(loadConfig(join(dir, 'none.json'))).resolves.toMatchObject({ rules: [], clients: [] });
+    await writeFile(join(dir, 'bad.json'), '{ nope');
+    await expect(loadConfig(join(dir, 'bad.json'))).rejects.toThrow(/not valid JSON/);
+  });
+});
+
+describe('findConfiguredClient', () => {
+  it('prefers a server match over an issuer match', () => {
+    const config = parseConfig(
+      {
+        clients: [
+          { issuer: 'https://as.test', clientId: 'by-issuer' },
+          { serverUrl: 'https://mcp.test/mcp', clientId: 'by-server' },
+        ],
+      },
+      'c',
+    );
+    expect(findConfiguredClient(config, 'https://mcp.test/mcp', 'https://as.test')?.clientId).toBe('by-server');
+    expect(findConfiguredClient(config, 'https://other.test/mcp', 'https://as.test')?.clientId).toBe('by-issuer');
+    expect(findConfiguredClient(config, 'https://other.test/mcp', 'https://else.test')).toBeUndefined();
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../shared/errors';
+import { LIMITS } from '../../../shared/protocol';
+import { PendingFlows, type PendingFlow } from '../../../native-host/oauth/pending-flows';
+
+function flow(state: string, expiresAt: number): PendingFlow {
+  return {
+    state,
+    serverUrl: 'https://x.test/mcp',
+    resource: 'https://x.test/mcp',
+    as: { issuer: 'https://as.test' },
+    client: { clientId: 'c', tokenEndpointAuthMethod: 'none' },
+    codeVerifier: 'v',
+    redirectUri: 'http://127.0.0.1:1/callback',
+    scopes: [],
+    appliedRules: [],
+    expiresAt,
+  };
+}
+
+describe('PendingFlows', () => {
+  it('hands a flow out exactly once', () => {
+    const flows = new PendingFlows(() => 0);
+    flows.add(flow('s1', 1000));
+    expect(flows.take('s1').state).toBe('s1');
+    expect(() => flows.take('s1')).toThrow(expect.objectContaining({ code: ErrorCode.StateAlreadyUsed }));
+  });
+  it('refuses unknown and missing states', () => {
+    const flows = new PendingFlows(() => 0);
+    expect(() => flows.take('nope')).toThrow(expect.objectContaining({ code: ErrorCode.UnknownState }));
+    expect(() => flows.take(null)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidCallback }));
+  });
+  it('expires flows at their deadline and says so', () => {
+    let now = 0;
+    const flows = new PendingFlows(() => now);
+    flows.add(flow('s1', LIMITS.flowTtlMs));
+    expect(flows.size).toBe(1);
+    now = LIMITS.flowTtlMs;
+    expect(flows.size).toBe(0);
+    expect(() => flows.take('s1')).toThrow(expect.objectContaining({ code: ErrorCode.StateExpired }));
+  });
+  it('forgets a cancelled flow', () => {
+    const flows = new PendingFlows(() => 0);
+    flows.add(flow('s1', 1000));
+    flows.cancel('s1');
+    expect(() => flows.take('s1')).toThrow(expect.objectContaining({ code: ErrorCode.UnknownState }));
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_RULES, applyRule, findRule, parseRule } from '../../shared/providers';
+
+describe('findRule', () => {
+  it('matches Google by issuer and by authorize origin', () => {
+    expect(findRule(BUILTIN_RULES, ['https://accounts.google.com'])?.id).toBe('google');
+    expect(findRule(BUILTIN_RULES, ['https://example.com', 'https://accounts.google.com/o/oauth2/v2/auth?x=1'])?.id).toBe('google');
+  });
+  it('matches wildcard subdomains but not the bare or a look-alike domain', () => {
+    expect(findRule(BUILTIN_RULES, ['https://acme.okta.com'])?.id).toBe('okta');
+    expect(findRule(BUILTIN_RULES, ['https://okta.com'])).toBeUndefined();
+    expect(findRule(BUILTIN_RULES, ['https://acme.okta.com.evil.test'])).toBeUndefined();
+    expect(findRule(BUILTIN_RULES, ['https://evilokta.com'])).toBeUndefined();
+  });
+  it('does not match another scheme or port', () => {
+    expect(findRule(BUILTIN_RULES, ['http://accounts.google.com'])).toBeUndefined();
+    expect(findRule(BUILTIN_RULES, ['https://accounts.google.com:8443'])).toBeUndefined();
+  });
+  it('skips disabled rules and lets earlier rules win', () => {
+    expect(findRule(BUILTIN_RULES, ['https://accounts.google.com'], new Set(['google']))).toBeUndefined();
+    const mine = parseRule({ id: 'mine', origins: ['https://accounts.google.com'], params: { access_type: 'offline' } }, 'user');
+    expect(findRule([mine, ...BUILTIN_RULES], ['https://accounts.google.com'])?.id).toBe('mine');
+  });
+});
+
+describe('applyRule', () => {
+  it('adds Google parameters and merges prompt values instead of replacing them', () => {
+    const url = new URL('https://accounts.google.com/o/oauth2/v2/auth?client_id=c&prompt=select_account&scope=openid');
+    const changed = applyRule(url, BUILTIN_RULES.find((r) => r.id === 'google')!);
+    expect(url.searchParams.get('access_type')).toBe('offline');
+    expect(url.searchParams.get('prompt')).toBe('select_account consent');
+    expect(changed.sort()).toEqual(['access_type', 'prompt']);
+  });
+  it('adds a scope once and reports nothing when already present', () => {
+    const url = new URL('https://login.microsoftonline.com/t/oauth2/v2.0/authorize?scope=openid%20offline_access');
+    expect(applyRule(url, { params: {}, addScopes: ['offline_access'] })).toEqual([]);
+    expect(url.searchParams.get('scope')).toBe('openid offline_access');
+  });
+});
+
+describe('parseRule', () => {
+  it('accepts loopback http and https origins', () => {
+    expect(parseRule({ id: 'test', origins: ['http://127.0.0.1:8080'], params: { access_type: 'offline' } }, 'config').origins).toEqual([
+      'http://127.0.0.1:8080',
+    ]);
+  });
+  it.each([
+    [{ id: 'x', origins: ['http://example.com'], params: { a: 'b' } }, /https/],
+    [{ id: 'x', origins: ['https://example.com/path'], params: { a: 'b' } }, /no path/],
+    [{ id: 'x', origins: ['https://example.com'], params: { redirect_uri: 'https://evil' } }, /cannot be set/],
+    [{ id: 'x', origins: ['https://example.com'], params: { state: 'x' } }, /cannot be set/],
+    [{ id: 'x', origins: [] , params: { a: 'b' } }, /non-empty/],
+    [{ id: 'Bad Id', origins: ['https://example.com'], params: { a: 'b' } }, /"id"/],
+    [{ id: 'x', origins: ['https://example.com'] }, /needs "params" or "addScopes"/],
+  ])('rejects %j', (rule, message) => {
+    expect(() => parseRule(rule, 'user')).toThrow(message);
+  });
+});
