@@ -1,0 +1,262 @@
+/**
+ * The host's login flow against a real Google-like provider and a real MCP server, with an
+ * in-memory credential target (the keychain store has its own tests; the browser path has the
+ * end-to-end test). Every network peer here is real and on loopback.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../shared/errors';
+import { LIMITS } from '../../../shared/protocol';
+import { parseRule } from '../../../shared/providers';
+import { EMPTY_CONFIG, type HostConfig } from '../../../native-host/config';
+import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
+import { LoginService } from '../../../native-host/oauth/login-service';
+import { refreshCredential } from '../../../native-host/oauth/refresh';
+import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
+import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
+import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
+import { followToCallback } from '../../helpers/redirect-follower';
+
+class MemoryTarget implements CredentialTarget {
+  readonly name = 'bridge' as const;
+  readonly entries = new Map<string, StoredCredential>();
+  describe() {
+    return 'memory';
+  }
+  async read(serverUrl: string) {
+    return this.entries.get(serverUrl);
+  }
+  async write(c: StoredCredential) {
+    this.entries.set(c.serverUrl, c);
+  }
+  async delete(serverUrl: string) {
+    return this.entries.delete(serverUrl);
+  }
+  async list() {
+    return [...this.entries.values()];
+  }
+}
+
+let provider: GoogleLikeProvider;
+let mcp: McpServerFixture;
+const listener = new LoopbackListener();
+
+beforeAll(async () => {
+  provider = await startGoogleLikeProvider();
+  mcp = await startMcpServer({ issuer: provider.issuer });
+});
+afterAll(async () => {
+  await listener.close();
+  await mcp?.close();
+  await provider?.close();
+});
+
+function googleLikeConfig(): HostConfig {
+  return {
+    ...EMPTY_CONFIG,
+    rules: [parseRule({ id: 'fixture-google', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }, 'config')],
+    clients: [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }],
+  };
+}
+
+function service(config: HostConfig, now?: () => number) {
+  const store = new MemoryTarget();
+  const login = new LoginService({ loadConfig: async () => config, store, redirectUri: () => listener.redirectUri(), ...(now ? { now } : {}) });
+  return { store, login };
+}
+
+describe('LoginService with a Google-like provider', () => {
+  it('logs in with the provider rule and stores a refresh-capable credential', async () => {
+    const { store, login } = service(googleLikeConfig());
+    const begun = await login.begin(mcp.url);
+    const authorize = new URL(begun.authorizeUrl);
+    expect(begun.issuer).toBe(provider.issuer);
+    expect(begun.appliedRules).toEqual(['fixture-google']);
+    expect(authorize.searchParams.get('access_type')).toBe('offline');
+    expect(authorize.searchParams.get('prompt')).toBe('consent');
+    expect(authorize.searchParams.get('resource')).toBe(mcp.url);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('redirect_uri')).toBe(begun.redirectUri);
+    expect(authorize.searchParams.has('code_verifier')).toBe(false);
+
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    expect(callback.searchParams.get('iss')).toBe(provider.issuer);
+    const result = await login.complete(callback.href);
+    expect(result).toMatchObject({ serverUrl: mcp.url, issuer: provider.issuer, refreshCapable: true });
+    expect(result.warning).toBeUndefined();
+    expect(JSON.stringify(result)).not.toMatch(/access_?token|refresh_?token/i);
+
+    const stored = store.entries.get(mcp.url)!;
+    expect(stored.refreshToken).toBeTruthy();
+    expect(stored.issuer).toBe(provider.issuer);
+    expect(stored.resource).toBe(mcp.url);
+    expect(stored.expiresAt).toBeGreaterThan(Date.now());
+
+    // The same callback again is refused: a code is redeemed at most once.
+    await expect(login.complete(callback.href)).rejects.toMatchObject({ code: ErrorCode.StateAlreadyUsed });
+
+    // The refresh keeps Google's rule: no refresh_token in the response, so the old one stays.
+    const before = provider.stats.refreshRequests;
+    const refreshed = await refreshCredential(stored);
+    expect(provider.stats.refreshRequests).toBe(before + 1);
+    expect(refreshed.accessToken).not.toBe(stored.accessToken);
+    expect(refreshed.refreshToken).toBe(stored.refreshToken);
+  });
+
+  it('without the rule gets no refresh token and says which rule would fix it', async () => {
+    const { store, login } = service({ ...googleLikeConfig(), rules: [] });
+    const begun = await login.begin(mcp.url);
+    expect(new URL(begun.authorizeUrl).searchParams.has('access_type')).toBe(false);
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    const result = await login.complete(callback.href);
+    expect(result.refreshCapable).toBe(false);
+    expect(result.warning).toMatchObject({ code: ErrorCode.NoRefreshToken });
+    expect(result.warning!.message).toContain('access_type');
+    expect(result.warning!.message).toContain(new URL(provider.issuer).origin);
+    expect(store.entries.get(mcp.url)?.refreshToken).toBeUndefined();
+  });
+
+  it('refuses a callback whose iss is another issuer, and writes nothing', async () => {
+    const { store, login } = service(googleLikeConfig());
+    const begun = await login.begin(mcp.url);
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    callback.searchParams.set('iss', 'https://attacker.example');
+    await expect(login.complete(callback.href)).rejects.toMatchObject({ code: ErrorCode.IssuerResponseMismatch });
+    expect(store.entries.size).toBe(0);
+  });
+
+  it('refuses an expired flow', async () => {
+    let now = Date.now();
+    const { store, login } = service(googleLikeConfig(), () => now);
+    const begun = await login.begin(mcp.url);
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    now += LIMITS.flowTtlMs + 1;
+    await expect(login.complete(callback.href)).rejects.toMatchObject({ code: ErrorCode.StateExpired });
+    expect(store.entries.size).toBe(0);
+  });
+
+  it('refuses a callback to another redirect URI', async () => {
+    const { login } = service(googleLikeConfig());
+    const begun = await login.begin(mcp.url);
+    const forged = new URL(begun.redirectUri.replace('/callback', '/other'));
+    forged.searchParams.set('state', begun.state);
+    forged.searchParams.set('code', 'x');
+    await expect(login.complete(forged.href)).rejects.toMatchObject({ code: ErrorCode.InvalidCallback });
+  });
+
+  it('reports the provider\'s error when the user denies', async () => {
+    const { login } = service(googleLikeConfig());
+    const begun = await login.begin(mcp.url);
+    const denied = new URL(begun.redirectUri);
+    denied.search = new URLSearchParams({ error: 'access_denied', error_description: 'user said no', state: begun.state, iss: provider.issuer }).toString();
+    await expect(login.complete(denied.href)).rejects.toMatchObject({ code: ErrorCode.AuthorizationDenied, message: expect.stringContaining('access_denied') });
+  });
+
+  it('asks for a configured client when the provider has no registration endpoint', async () => {
+    const { login } = service(EMPTY_CONFIG);
+    await expect(login.begin(mcp.url)).rejects.toMatchObject({ code: ErrorCode.NoClient, message: expect.stringContaining(provider.issuer) });
+  });
+});
+
+describe('LoginService with dynamic registration', () => {
+  it('registers a native public client and logs in', async () => {
+    const open = await startGoogleLikeProvider({ registration: true });
+    const server = await startMcpServer({ issuer: open.issuer });
+    try {
+      const rules = [parseRule({ id: 'fixture', origins: [open.issuer], params: { access_type: 'offline', prompt: 'consent' } }, 'config')];
+      const { store, login } = service({ ...EMPTY_CONFIG, rules });
+      const begun = await login.begin(server.url);
+      const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+      const result = await login.complete(callback.href);
+      expect(result.refreshCapable).toBe(true);
+      const stored = store.entries.get(server.url)!;
+      expect(stored.tokenEndpointAuthMethod).toBe('none');
+      expect(stored.clientId).not.toBe(open.clientId);
+    } finally {
+      await server.close();
+      await open.close();
+    }
+  });
+});
+
+/** A hostile or broken server: serves whatever metadata the test gives it. */
+async function metadataServer(documents: (origin: string) => Record<string, unknown>): Promise<{ origin: string; close(): Promise<void> }> {
+  let origin = '';
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url!, origin).pathname;
+    const docs = documents(origin);
+    if (req.method === 'POST' && path === '/mcp') {
+      res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"` }).end();
+      return;
+    }
+    const doc = docs[path];
+    if (!doc) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe('discovery refuses bad metadata', () => {
+  const prm = (origin: string, issuer: string) => ({ resource: `${origin}/mcp`, authorization_servers: [issuer] });
+  const asMeta = (issuer: string, extra: Record<string, unknown> = {}) => ({
+    issuer,
+    authorization_endpoint: `${issuer}/auth`,
+    token_endpoint: `${issuer}/token`,
+    code_challenge_methods_supported: ['S256'],
+    response_types_supported: ['code'],
+    ...extra,
+  });
+
+  it('an authorization server whose metadata names another issuer', async () => {
+    const s = await metadataServer((o) => ({
+      '/.well-known/oauth-protected-resource/mcp': prm(o, o),
+      '/.well-known/oauth-authorization-server': asMeta('https://accounts.google.com'),
+    }));
+    try {
+      await expect(service(EMPTY_CONFIG).login.begin(`${s.origin}/mcp`)).rejects.toMatchObject({ code: ErrorCode.IssuerMismatch });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a loopback issuer whose token endpoint is plain http on another host', async () => {
+    const s = await metadataServer((o) => ({
+      '/.well-known/oauth-protected-resource/mcp': prm(o, o),
+      '/.well-known/oauth-authorization-server': asMeta(o, { token_endpoint: 'http://tokens.example.com/token' }),
+    }));
+    try {
+      await expect(service(EMPTY_CONFIG).login.begin(`${s.origin}/mcp`)).rejects.toMatchObject({
+        code: ErrorCode.InsecureEndpoint,
+        message: expect.stringContaining('token_endpoint'),
+      });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('protected resource metadata for another resource', async () => {
+    const s = await metadataServer((o) => ({
+      '/.well-known/oauth-protected-resource/mcp': { resource: 'https://elsewhere.example/mcp', authorization_servers: [o] },
+    }));
+    try {
+      await expect(service(EMPTY_CONFIG).login.begin(`${s.origin}/mcp`)).rejects.toMatchObject({ code: ErrorCode.IssuerMismatch });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an authorization server without PKCE S256', async () => {
+    const s = await metadataServer((o) => ({
+      '/.well-known/oauth-protected-resource/mcp': prm(o, o),
+      '/.well-known/oauth-authorization-server': asMeta(o, { code_challenge_methods_supported: ['plain'] }),
+    }));
+    try {
+      await expect(service(EMPTY_CONFIG).login.begin(`${s.origin}/mcp`)).rejects.toMatchObject({ code: ErrorCode.PkceUnsupported });
+    } finally {
+      await s.close();
+    }
+  });
+});
