@@ -1,0 +1,122 @@
+/**
+ * Everything one real login needs, started together on this machine: a private Secret Service
+ * keyring, the Google-like provider, the MCP server it protects, the host config, and Chromium
+ * with the built extension and the host registered in its profile. The end-to-end tests and
+ * `npm start` (the demo) both run on it, so the demo shows exactly what the tests check.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchBrowserWithExtension, type BrowserHarness } from '../fixtures/browser-harness';
+import { startGoogleLikeProvider, type GoogleLikeProvider } from '../fixtures/google-like-provider';
+import { startKeyring, type KeyringHarness } from '../fixtures/keyring-harness';
+import { startMcpServer, type McpServerFixture } from '../fixtures/mcp-server';
+import { CLI_BIN, assertHostBuilt } from '../helpers/native-client';
+
+export interface LoginWorld {
+  keyring: KeyringHarness;
+  provider: GoogleLikeProvider;
+  mcp: McpServerFixture;
+  browser: BrowserHarness;
+  /** Environment under which the host (started by Chromium or by hand) sees the same keyring and config. */
+  env: Record<string, string>;
+  configPath: string;
+  /** Runs the CLI with the world's environment. */
+  cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  close(): Promise<void>;
+}
+
+export interface WorldOptions {
+  /** Whether the host config tells the host the fixture provider behaves like Google. */
+  googleRule: boolean;
+  /** Called with a line for each step, for the demo's narration. */
+  log?: (line: string) => void;
+}
+
+export async function startLoginWorld(options: WorldOptions): Promise<LoginWorld> {
+  assertHostBuilt();
+  const log = options.log ?? (() => {});
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  };
+  try {
+    const keyring = await startKeyring();
+    cleanups.push(() => keyring.stop());
+    log('Secret Service keyring (gnome-keyring on a private D-Bus) is up');
+
+    const provider = await startGoogleLikeProvider();
+    cleanups.push(() => provider.close());
+    log(`Google-like identity provider at ${provider.issuer} (refresh tokens only with access_type=offline + consent)`);
+
+    const mcp = await startMcpServer({ issuer: provider.issuer });
+    cleanups.push(() => mcp.close());
+    log(`MCP server at ${mcp.url} (401 + RFC 9728 metadata without a token)`);
+
+    const dir = await mkdtemp(join(tmpdir(), 'mlb-world-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const configPath = join(dir, 'config.json');
+    const config = {
+      // Google has no dynamic registration; like a Google user, configure the desktop client.
+      clients: [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }],
+      rules: options.googleRule
+        ? [{ id: 'fixture-google', name: 'Fixture provider (Google-like)', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }]
+        : [],
+    };
+    await writeFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+    log(`host config ${configPath}: ${options.googleRule ? 'treats the provider like Google' : 'no provider rule'}`);
+
+    const env = { ...keyring.env, MCP_LOGIN_BRIDGE_CONFIG: configPath };
+    const cli = (args: string[]) => runCli(args, env);
+
+    const browser = await launchBrowserWithExtension({
+      env,
+      prepareProfile: async (userDataDir) => {
+        const installed = await cli(['install', '--browser', 'chromium', '--user-data-dir', userDataDir, '--json']);
+        if (installed.code !== 0) throw new Error(`install failed: ${installed.stderr}${installed.stdout}`);
+        log(`native host registered: ${JSON.parse(installed.stdout).manifestPath}`);
+      },
+    });
+    cleanups.push(() => browser.close());
+    log(`Chromium ${browser.context.browser()?.version() ?? ''} started with the extension ${browser.extensionId}`);
+
+    return { keyring, provider, mcp, browser, env, configPath, cli, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Clicks Authorize in the popup for a server and waits for the popup to show the outcome. */
+export async function authorizeInPopup(
+  browser: BrowserHarness,
+  serverUrl: string,
+  timeoutMs = 30_000,
+): Promise<{ popup: Page; state: string; text: string; elapsedMs: number }> {
+  const popup = await browser.openPopup();
+  await popup.locator('#server-url').fill(serverUrl);
+  const started = performance.now();
+  await popup.locator('#authorize').click();
+  const result = popup.locator('#result');
+  await result.locator('xpath=self::*[@data-state="success" or @data-state="warning" or @data-state="error"]').waitFor({ timeout: timeoutMs });
+  return {
+    popup,
+    state: (await result.getAttribute('data-state')) ?? '',
+    text: (await result.innerText()).trim(),
+    elapsedMs: performance.now() - started,
+  };
+}

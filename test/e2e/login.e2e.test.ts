@@ -1,0 +1,129 @@
+/**
+ * One real login end to end: the popup of the real extension in real Chromium asks the real host
+ * (started by Chromium through native messaging) to begin; the Google-like provider logs in and
+ * consents; the extension captures the callback; the host redeems the code and writes the
+ * Secret Service keyring. Then the CLI refreshes and the token calls a real MCP tool.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BridgeStore } from '../../native-host/stores/bridge-store';
+import type { StoredCredential } from '../../native-host/stores/credential';
+import { authorizeInPopup, startLoginWorld, type LoginWorld } from './login-world';
+
+let world: LoginWorld | undefined;
+let restoreEnv: (() => void) | undefined;
+afterEach(async () => {
+  restoreEnv?.();
+  restoreEnv = undefined;
+  await world?.close();
+  world = undefined;
+});
+
+/** The bridge store as the host sees it, read in this process through the same keyring. */
+function bridgeStore(w: LoginWorld): BridgeStore {
+  restoreEnv ??= w.keyring.applyToProcess();
+  return new BridgeStore();
+}
+
+async function extensionStorageDump(w: LoginWorld): Promise<string> {
+  return w.browser.serviceWorker.evaluate(async () => {
+    const api = (globalThis as any).chrome;
+    const [local, session] = await Promise.all([api.storage.local.get(null), api.storage.session.get(null)]);
+    return JSON.stringify({ local, session });
+  });
+}
+
+async function callWhoami(url: string, accessToken: string): Promise<string> {
+  const client = new Client({ name: 'e2e', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
+  try {
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    return (result.content as { type: string; text: string }[]).map((c) => c.text).join('');
+  } finally {
+    await client.close();
+  }
+}
+
+function assertNoSecrets(haystack: string, credential: StoredCredential, where: string): void {
+  for (const secret of [credential.accessToken, credential.refreshToken, credential.clientSecret]) {
+    if (secret) expect(haystack.includes(secret), `a secret appeared in ${where}`).toBe(false);
+  }
+}
+
+describe('login end to end in Chromium', () => {
+  it('stores a refresh token, refreshes through the CLI, and the token calls an MCP tool', async () => {
+    world = await startLoginWorld({ googleRule: true });
+    const w = world;
+
+    const { state, text } = await authorizeInPopup(w.browser, w.mcp.url);
+    expect(state, text).toBe('success');
+    expect(text).toContain(w.mcp.url);
+
+    // The provider saw the rule's parameters on the one authorization it served.
+    expect(w.provider.stats.authorizeRequests).toHaveLength(1);
+    const sent = w.provider.stats.authorizeRequests[0]!.searchParams;
+    expect(sent.get('access_type')).toBe('offline');
+    expect(sent.get('prompt')).toBe('consent');
+    expect(sent.get('resource')).toBe(w.mcp.url);
+
+    const store = bridgeStore(w);
+    const stored = await store.read(w.mcp.url);
+    expect(stored?.refreshToken, 'the keychain entry has a refresh token').toBeTruthy();
+    expect(stored!.issuer).toBe(w.provider.issuer);
+
+    // No secret reached extension storage, any page's console, or the service worker's console.
+    assertNoSecrets(await extensionStorageDump(w), stored!, 'extension storage');
+    assertNoSecrets(w.browser.consoleMessages.join('\n'), stored!, 'the browser console');
+
+    // Force expiry, then the CLI refreshes once and prints the new token.
+    await store.write({ ...stored!, expiresAt: Date.now() - 1000 });
+    const refreshesBefore = w.provider.stats.refreshRequests;
+    const token = await w.cli(['token', w.mcp.url]);
+    expect(token.code, token.stderr).toBe(0);
+    const accessToken = token.stdout.trim();
+    expect(accessToken).not.toBe(stored!.accessToken);
+    expect(w.provider.stats.refreshRequests).toBe(refreshesBefore + 1);
+    const afterRefresh = await store.read(w.mcp.url);
+    expect(afterRefresh!.accessToken).toBe(accessToken);
+    expect(afterRefresh!.refreshToken, 'Google sends no new refresh token; the old one is kept').toBe(stored!.refreshToken);
+    expect(afterRefresh!.expiresAt).toBeGreaterThan(Date.now());
+
+    // A second call does not refresh again: the token is still valid.
+    const again = await w.cli(['token', w.mcp.url]);
+    expect(again.stdout.trim()).toBe(accessToken);
+    expect(w.provider.stats.refreshRequests).toBe(refreshesBefore + 1);
+
+    const toolCallsBefore = w.mcp.stats.toolCalls;
+    expect(await callWhoami(w.mcp.url, accessToken)).toContain('demo-user');
+    expect(w.mcp.stats.toolCalls).toBe(toolCallsBefore + 1);
+
+    // status shows it, refresh-capable, and never prints a token.
+    const status = await w.cli(['status', '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).credentials).toEqual([expect.objectContaining({ serverUrl: w.mcp.url, refreshCapable: true })]);
+    assertNoSecrets(status.stdout, afterRefresh!, 'status --json');
+  });
+
+  it('without the Google rule: no refresh token, and the popup says which rule would fix it', async () => {
+    world = await startLoginWorld({ googleRule: false });
+    const w = world;
+
+    const { state, text } = await authorizeInPopup(w.browser, w.mcp.url);
+    expect(state, text).toBe('warning');
+    expect(text).toMatch(/no refresh token/i);
+    expect(text).toContain('access_type');
+
+    expect(w.provider.stats.authorizeRequests[0]!.searchParams.has('access_type')).toBe(false);
+    const stored = await bridgeStore(w).read(w.mcp.url);
+    expect(stored).toBeDefined();
+    expect(stored!.refreshToken).toBeUndefined();
+
+    // Once the access token is gone, the CLI says to log in again (exit 4), without a token.
+    await bridgeStore(w).write({ ...stored!, expiresAt: Date.now() - 1000 });
+    const token = await w.cli(['token', w.mcp.url]);
+    expect(token.code).toBe(4);
+    expect(token.stdout).toBe('');
+    expect(token.stderr).toMatch(/login/);
+  });
+});
