@@ -16,7 +16,7 @@ export const BRIDGE_ENTRY_VERSION = 1;
 
 const AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic'] as const;
 
-/** An item under our service that could not be used; `message` names the field, never a value. */
+/** An item under our service that could not be used; `error.message` names the field, never a value. */
 export interface InvalidBridgeEntry {
   serverUrl: string;
   error: ProtocolError;
