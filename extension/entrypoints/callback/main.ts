@@ -1,0 +1,32 @@
+/**
+ * The page the capture rule redirects a login callback to. It takes the query (code, state) out of
+ * its own address at once, hands it to the background and shows how the login ended. It stays open
+ * showing the result rather than closing itself: the user sees what happened, and nothing they
+ * might still want to read disappears.
+ */
+import '../../assets/pages.css';
+import { askBackground } from '../../lib/background-client';
+import { renderError, renderResult } from '../../lib/render-result';
+
+// Before anything else: the code must not stay in the address bar, history or a reload.
+const query = location.search.slice(1);
+if (query) history.replaceState(null, '', location.pathname);
+
+const result = document.querySelector<HTMLElement>('#result')!;
+const closeHint = document.querySelector<HTMLElement>('#close-hint')!;
+
+async function finish(): Promise<void> {
+  if (!query) {
+    // Reloaded or opened directly: nothing to complete; show the latest outcome instead.
+    const { results } = await askBackground({ kind: 'getResults' });
+    const latest = results[0];
+    renderResult(result, latest ?? { state: 'idle', message: 'No login to finish here. Start one from the extension popup.' });
+    return;
+  }
+  const { summary } = await askBackground({ kind: 'callback', query });
+  renderResult(result, summary);
+  document.title = `MCP Login Bridge: ${summary.state === 'error' ? 'login failed' : 'logged in'}`;
+  closeHint.hidden = summary.state === 'pending';
+}
+
+finish().catch((error: unknown) => renderError(result, error));

@@ -1,0 +1,249 @@
+/**
+ * Click-to-authorize (DESIGN.md 3.1), the extension's half: ask the host to begin, arm the callback
+ * capture for the flow's tab, send the tab to the provider; when the captured callback comes back,
+ * hand it to the host once, record the outcome, disarm. Browser and host access come in as
+ * dependencies, so the whole sequence runs in unit tests with fakes.
+ */
+import { LIMITS } from '../../shared/protocol';
+import type { BeginResult, CompleteResult } from '../../shared/protocol';
+import { ExtensionError, toDisplayError } from './extension-errors';
+import { PendingFlows, type PendingFlow } from './pending-flows';
+import {
+  completedSummary,
+  errorSummary,
+  finishingSummary,
+  formatLocalTime,
+  waitingForSignInSummary,
+  type FormatTime,
+  type ResultSummary,
+  type SummaryBase,
+} from './result-summary';
+
+export interface LoginFlowDeps {
+  host: {
+    begin(serverUrl: string): Promise<BeginResult>;
+    complete(callbackUrl: string): Promise<CompleteResult>;
+  };
+  tabs: {
+    /** Opens an about:blank tab (in `windowId`, else the current window); returns its id. */
+    openBlank(windowId?: number): Promise<number>;
+    navigate(tabId: number, url: string): Promise<void>;
+    close(tabId: number): Promise<void>;
+  };
+  capture: {
+    arm(redirectUri: string, tabId?: number): Promise<number>;
+    disarm(ruleId: number): Promise<void>;
+  };
+  results: { save(summary: ResultSummary): Promise<void> };
+  now(): number;
+  newFlowId(): string;
+  setTimer(callback: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+  formatTime?: FormatTime;
+  /** Diagnostics: flow ids and step names only; never a URL with a code or state. */
+  log?: (message: string) => void;
+  /** How long a finished flow's state is remembered, so late duplicates still get its outcome. */
+  rememberMs?: number;
+}
+
+/** A capture rule never outlives this, whatever expiry the host names. */
+const MAX_CAPTURE_MS = 2 * LIMITS.flowTtlMs;
+
+export class LoginFlows {
+  private readonly deps: LoginFlowDeps;
+  private readonly flows = new PendingFlows<ResultSummary>();
+  private readonly expiryTimers = new Map<string, unknown>();
+  private readonly formatTime: FormatTime;
+
+  constructor(deps: LoginFlowDeps) {
+    this.deps = deps;
+    this.formatTime = deps.formatTime ?? formatLocalTime;
+  }
+
+  /** Starts a login for `serverUrl` in a new tab. Resolves once the tab is on its way to the provider. */
+  async authorize(serverUrl: string, windowId?: number): Promise<ResultSummary> {
+    const startedAt = this.deps.now();
+    const b: SummaryBase = { flowId: this.deps.newFlowId(), serverUrl, startedAt, now: startedAt };
+    let summary: ResultSummary;
+    try {
+      checkServerUrl(serverUrl);
+      const begun = await this.deps.host.begin(serverUrl);
+      summary = await this.openLoginTab(b, begun, windowId);
+    } catch (error) {
+      summary = errorSummary({ ...b, now: this.deps.now() }, toDisplayError(error));
+    }
+    await this.save(summary);
+    return summary;
+  }
+
+  /**
+   * A captured callback's query string (from the callback page). The first delivery of a state
+   * goes to the host; repeats get the same outcome. Callbacks for states we did not begin are
+   * refused here and never reach the host.
+   */
+  handleCallback(query: string): Promise<ResultSummary> {
+    const now = this.deps.now();
+    const orphan = (message: string): Promise<ResultSummary> =>
+      Promise.resolve(
+        errorSummary(
+          { flowId: this.deps.newFlowId(), serverUrl: null, startedAt: now, now },
+          { source: 'extension', code: null, name: 'UnknownCallbackState', message },
+        ),
+      );
+    if (query.length === 0 || query.length > LIMITS.maxUrlLength) {
+      return orphan('This page got no login callback to finish (it may have been reloaded). The last result is in the extension popup.');
+    }
+    const state = new URLSearchParams(query).get('state');
+    if (!state) {
+      return orphan('The login callback has no "state", so it cannot be matched to a login; it was not sent to the host. Start the login again from the extension popup.');
+    }
+    const delivery = this.flows.deliver(state, (flow) => this.complete(flow, query));
+    if (delivery.kind === 'unknown') {
+      // Not saved: any local page can open the callback page, and must not overwrite real results.
+      return orphan('This login callback does not belong to a login this extension started, so it was not sent to the host. Start the login again from the extension popup.');
+    }
+    if (delivery.kind === 'repeat') this.deps.log?.(`flow ${delivery.flow.flowId}: duplicate callback, not sent again`);
+    return delivery.outcome;
+  }
+
+  /** A closed login tab ends its flow; the host's state then simply expires. */
+  async handleTabClosed(tabId: number): Promise<void> {
+    for (const flow of this.flows.waitingInTab(tabId)) {
+      await this.endWithoutCallback(flow, {
+        name: 'FlowCancelled',
+        message: `The sign-in tab for ${flow.serverUrl} was closed before the login finished. Click Authorize to start again.`,
+      });
+    }
+  }
+
+  private async openLoginTab(b: SummaryBase, begun: BeginResult, windowId: number | undefined): Promise<ResultSummary> {
+    if (this.flows.get(begun.state)) throw new ExtensionError('InvalidHostResponse', 'The native host reused the state of a login still in progress. Update the host.');
+    // The tab exists before the rule, and the rule before the navigation: the capture is in place
+    // before any request of this login can leave the browser.
+    let tabId: number;
+    try {
+      tabId = await this.deps.tabs.openBlank(windowId);
+    } catch (error) {
+      throw new ExtensionError('TabFailed', `Could not open a tab for the sign-in (${errorText(error)}). Try again.`);
+    }
+    let ruleId: number;
+    try {
+      ruleId = await this.deps.capture.arm(begun.redirectUri, tabId);
+    } catch (error) {
+      await this.deps.tabs.close(tabId).catch(() => undefined);
+      throw new ExtensionError(
+        'CaptureFailed',
+        `Could not set up the capture of the login callback (${errorText(error)}). Reload the extension and try again.`,
+      );
+    }
+    const flow: PendingFlow = {
+      flowId: b.flowId,
+      state: begun.state,
+      serverUrl: b.serverUrl ?? '',
+      redirectUri: begun.redirectUri,
+      startedAt: b.startedAt,
+      expiresAt: begun.expiresAt,
+      tabId,
+      ruleId,
+    };
+    this.flows.add(flow);
+    const ttl = Math.min(Math.max(begun.expiresAt - this.deps.now(), 0), MAX_CAPTURE_MS);
+    this.expiryTimers.set(flow.state, this.deps.setTimer(() => void this.expire(flow), ttl));
+    try {
+      await this.deps.tabs.navigate(tabId, begun.authorizeUrl);
+    } catch (error) {
+      const message = `Could not open the sign-in page (${errorText(error)}). Try again.`;
+      await this.endWithoutCallback(flow, { name: 'TabFailed', message }, false);
+      throw new ExtensionError('TabFailed', message);
+    }
+    this.deps.log?.(`flow ${flow.flowId}: waiting for the callback in tab ${tabId}`);
+    return waitingForSignInSummary({ ...b, now: this.deps.now(), authorizeUrl: begun.authorizeUrl, expiresAt: begun.expiresAt }, this.formatTime);
+  }
+
+  // Runs synchronously up to its first await, inside PendingFlows.deliver (see there).
+  private async complete(flow: PendingFlow, query: string): Promise<ResultSummary> {
+    const b: SummaryBase = { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now: this.deps.now() };
+    this.clearExpiry(flow);
+    // Recorded while the host works, not before: the code goes to the host without delay.
+    const finishing = this.save(finishingSummary(b));
+    let summary: ResultSummary;
+    try {
+      // Rebuilt from the flow's own redirect URI: the callback page only supplies the query.
+      const result = await this.deps.host.complete(`${flow.redirectUri}?${query}`);
+      summary = completedSummary({ ...b, now: this.deps.now() }, result, this.formatTime);
+    } catch (error) {
+      summary = errorSummary({ ...b, now: this.deps.now() }, toDisplayError(error));
+    }
+    this.deps.log?.(`flow ${flow.flowId}: ${summary.state}`);
+    await this.disarm(flow);
+    await finishing;
+    await this.save(summary);
+    this.forgetLater(flow);
+    return summary;
+  }
+
+  private async expire(flow: PendingFlow): Promise<void> {
+    await this.endWithoutCallback(flow, {
+      name: 'FlowExpired',
+      message: `The login to ${flow.serverUrl} expired at ${this.formatTime(flow.expiresAt)} before the sign-in came back. Click Authorize to start again.`,
+    });
+  }
+
+  private async endWithoutCallback(flow: PendingFlow, error: { name: 'FlowExpired' | 'FlowCancelled' | 'TabFailed'; message: string }, save = true): Promise<void> {
+    const now = this.deps.now();
+    const summary = errorSummary(
+      { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now },
+      { source: 'extension', code: null, ...error },
+    );
+    if (!this.flows.end(flow.state, summary)) return;
+    this.deps.log?.(`flow ${flow.flowId}: ended without callback (${error.name})`);
+    this.clearExpiry(flow);
+    await this.disarm(flow);
+    if (save) await this.save(summary);
+    this.forgetLater(flow);
+  }
+
+  private async disarm(flow: PendingFlow): Promise<void> {
+    if (flow.ruleId === undefined) return;
+    try {
+      await this.deps.capture.disarm(flow.ruleId);
+    } catch (error) {
+      this.deps.log?.(`flow ${flow.flowId}: could not remove capture rule ${flow.ruleId}: ${errorText(error)}`);
+    }
+  }
+
+  private clearExpiry(flow: PendingFlow): void {
+    const timer = this.expiryTimers.get(flow.state);
+    if (timer !== undefined) this.deps.clearTimer(timer);
+    this.expiryTimers.delete(flow.state);
+  }
+
+  private forgetLater(flow: PendingFlow): void {
+    this.deps.setTimer(() => this.flows.forget(flow.state), this.deps.rememberMs ?? LIMITS.flowTtlMs);
+  }
+
+  private async save(summary: ResultSummary): Promise<void> {
+    try {
+      await this.deps.results.save(summary);
+    } catch (error) {
+      // The login itself is unaffected; only the popup's history misses an entry.
+      this.deps.log?.(`could not record the result of flow ${summary.flowId}: ${errorText(error)}`);
+    }
+  }
+}
+
+function checkServerUrl(serverUrl: string): void {
+  let url: URL | null = null;
+  try {
+    url = new URL(serverUrl);
+  } catch {
+    // Reported below.
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || serverUrl.length > LIMITS.maxUrlLength) {
+    throw new ExtensionError('InvalidServerUrl', "Enter the MCP server's full URL, e.g. https://example.com/mcp.");
+  }
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 200);
+}

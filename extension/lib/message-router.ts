@@ -1,0 +1,50 @@
+/**
+ * Routes validated messages from the extension's pages to the login flows and the host client.
+ * Anything else (other senders, unknown shapes) is ignored without a reply.
+ */
+import { toDisplayError } from './extension-errors';
+import type { LoginFlows } from './login-flows';
+import { isFromOwnPage, parseInternalMessage, type HostStatus, type Replies, type SenderLike } from './messages';
+import type { ResultSummary } from './result-summary';
+
+export interface MessageRouterDeps {
+  flows: Pick<LoginFlows, 'authorize' | 'handleCallback'>;
+  host: { hello(): Promise<{ hostVersion: string; protocolVersion: number }> };
+  results: { list(): Promise<ResultSummary[]> };
+  runtimeId: string;
+  /** `browser.runtime.getURL('/')`. */
+  extensionOrigin: string;
+  log?: (message: string) => void;
+}
+
+export function createMessageRouter(deps: MessageRouterDeps) {
+  async function checkHost(): Promise<HostStatus> {
+    try {
+      const hello = await deps.host.hello();
+      return { connected: true, hostVersion: hello.hostVersion, protocolVersion: hello.protocolVersion };
+    } catch (error) {
+      return { connected: false, error: toDisplayError(error) };
+    }
+  }
+
+  /** Returns the reply, or undefined for a message that is not ours to answer. */
+  return function route(message: unknown, sender: SenderLike): Promise<Replies[keyof Replies]> | undefined {
+    if (!isFromOwnPage(sender, deps.runtimeId, deps.extensionOrigin)) return undefined;
+    const m = parseInternalMessage(message);
+    if (!m) {
+      deps.log?.('ignored a malformed internal message');
+      return undefined;
+    }
+    switch (m.kind) {
+      case 'getResults':
+        return deps.results.list().then((results) => ({ results }));
+      case 'checkHost':
+        return checkHost().then((host) => ({ host }));
+      case 'authorize':
+        // A popup opened as a tab names its window; a real popup has no tab: the current window.
+        return deps.flows.authorize(m.serverUrl, sender.tab?.windowId).then((summary) => ({ summary }));
+      case 'callback':
+        return deps.flows.handleCallback(m.query).then((summary) => ({ summary }));
+    }
+  };
+}

@@ -1,0 +1,329 @@
+/**
+ * The built extension in real Chromium: it loads with the fixed id, the popup works, a missing
+ * native host is explained, and the click-to-authorize capture path works end to end against a
+ * stub host generated here (not the real one): the provider's 302 to the loopback redirect URI is
+ * captured before any request reaches the loopback port, and the host gets exactly that callback.
+ */
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_EXTENSION_ID, NATIVE_HOST_NAME } from '../../shared/constants';
+import { ensureExtensionBuilt, launchBrowserWithExtension, type BrowserHarness } from '../fixtures/browser-harness';
+import { buildCallbackRule } from '../../extension/lib/callback-rule';
+
+const SYSTEM_HOST_MANIFEST = `/etc/chromium/native-messaging-hosts/${NATIVE_HOST_NAME}.json`;
+
+async function listen(handler: (req: IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<{ server: Server; port: number }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** Resolves once `predicate` holds (polled), or never within `ms`. */
+async function until(predicate: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) return new Promise(() => undefined);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Closes a server even with Chromium's keep-alive or preconnected sockets still open. */
+async function stop(server: Server | undefined): Promise<void> {
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+}
+
+async function storageDump(harness: BrowserHarness): Promise<string> {
+  return harness.serviceWorker.evaluate(async () => {
+    const c = (globalThis as unknown as { chrome: any }).chrome;
+    return JSON.stringify({ local: await c.storage.local.get(null), session: await c.storage.session.get(null) });
+  });
+}
+
+async function sessionRules(harness: BrowserHarness): Promise<unknown[]> {
+  return harness.serviceWorker.evaluate(() => (globalThis as unknown as { chrome: any }).chrome.declarativeNetRequest.getSessionRules());
+}
+
+beforeAll(async () => {
+  await ensureExtensionBuilt();
+}, 180_000);
+
+describe('extension in Chromium without a native host', () => {
+  let harness: BrowserHarness;
+
+  beforeAll(async () => {
+    harness = await launchBrowserWithExtension({});
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('loads with the development id', () => {
+    expect(harness.extensionId).toBe(DEV_EXTENSION_ID);
+    expect(harness.serviceWorker.url()).toBe(`chrome-extension://${DEV_EXTENSION_ID}/background.js`);
+  });
+
+  it.skipIf(existsSync(SYSTEM_HOST_MANIFEST))('renders the popup and tells the user to install the host', async () => {
+    const popup = await harness.openPopup();
+    await expect(popup.title()).resolves.toBe('MCP Login Bridge');
+    await popup.getByLabel('MCP server URL').fill('https://mcp.example.test/mcp');
+    await popup.waitForSelector('#host-status[data-state="disconnected"]');
+    expect(await popup.textContent('#host-status')).toContain('mcp-login-bridge install');
+
+    await popup.click('#authorize');
+    const result = await popup.waitForSelector('#result[data-state="error"]');
+    const text = (await result.textContent()) ?? '';
+    expect(text).toContain('is not installed');
+    expect(text).toContain('mcp-login-bridge install');
+    expect(text).toContain('HostNotInstalled');
+    // Nothing was armed or opened for a flow that never began.
+    expect(await sessionRules(harness)).toEqual([]);
+    expect(harness.context.pages()).toHaveLength(2); // the initial blank page and the popup
+  });
+
+  it("captures exactly the redirect URI in Chromium's regex engine, and only in the rule's tab", async () => {
+    const hits: string[] = [];
+    // Chromium asks for /favicon.ico after each page that loads: not a navigation, not counted.
+    const a = await listen((req, res) => {
+      if (req.url !== '/favicon.ico') hits.push(`a${req.url}`);
+      res.end('reached');
+    });
+    const b = await listen((req, res) => {
+      if (req.url !== '/favicon.ico') hits.push(`b${req.url}`);
+      res.end('reached');
+    });
+    const callbackPage = `chrome-extension://${DEV_EXTENSION_ID}/callback.html`;
+    const addRule = (rule: ReturnType<typeof buildCallbackRule>) =>
+      harness.serviceWorker.evaluate(
+        (r) => (globalThis as unknown as { chrome: any }).chrome.declarativeNetRequest.updateSessionRules({ addRules: [r], removeRuleIds: [r.id] }),
+        rule,
+      );
+    const page = await harness.context.newPage();
+    try {
+      await addRule(buildCallbackRule({ id: 900, redirectUri: `http://127.0.0.1:${a.port}/callback`, callbackPageUrl: callbackPage }));
+      await page.goto(`http://127.0.0.1:${a.port}/callback?state=probe1`);
+      expect(page.url()).toMatch(new RegExp(`^${callbackPage}`)); // captured (the page then strips its query)
+      for (const path of ['/callback/more?state=p', '/Callback?state=p', '/callbacks?state=p', '/callback']) {
+        await page.goto(`http://127.0.0.1:${a.port}${path}`);
+      }
+      await page.goto(`http://127.0.0.1:${b.port}/callback?state=p`);
+      expect(hits).toEqual(['a/callback/more?state=p', 'a/Callback?state=p', 'a/callbacks?state=p', 'a/callback', 'b/callback?state=p']);
+
+      // Scoped to another tab: this tab's request goes through.
+      await addRule(buildCallbackRule({ id: 900, redirectUri: `http://127.0.0.1:${a.port}/callback`, callbackPageUrl: callbackPage, tabId: 999_999 }));
+      await page.goto(`http://127.0.0.1:${a.port}/callback?state=p2`);
+      expect(hits.at(-1)).toBe('a/callback?state=p2');
+    } finally {
+      await harness.serviceWorker.evaluate(() =>
+        (globalThis as unknown as { chrome: any }).chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: [900] }),
+      );
+      await page.close();
+      await stop(a.server);
+      await stop(b.server);
+    }
+  });
+
+  it.skipIf(existsSync(SYSTEM_HOST_MANIFEST))('shows the same error after the popup is reopened', async () => {
+    const popup = await harness.openPopup();
+    await popup.waitForSelector('#result[data-state="error"]');
+    expect(await popup.textContent('#result')).toContain('mcp-login-bridge install');
+    expect(await popup.inputValue('#server-url')).toBe('https://mcp.example.test/mcp');
+  });
+});
+
+describe('click-to-authorize capture with a stub native host', () => {
+  const CODE = 'abc';
+  let harness: BrowserHarness;
+  let dir: string;
+  let loopback: { server: Server; port: number };
+  let provider: { server: Server; port: number };
+  const loopbackRequests: string[] = [];
+  let loopbackConnections = 0;
+  let logFile: string;
+
+  /** The stub host's log: one JSON object per line. */
+  async function hostLog(): Promise<Array<{ event: string; argv?: string[]; message?: { id: string; type: string; [k: string]: unknown } }>> {
+    const text = await readFile(logFile, 'utf8').catch(() => '');
+    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mlb-stub-host-'));
+    logFile = join(dir, 'host.log');
+    loopback = await listen((req, res) => {
+      loopbackRequests.push(req.url ?? '');
+      res.end('the loopback port was reached: capture failed');
+    });
+    loopback.server.on('connection', () => loopbackConnections++);
+    const redirectUri = `http://127.0.0.1:${loopback.port}/callback`;
+    // The "identity provider": answers the authorize request with the usual 302 to the redirect URI.
+    provider = await listen((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname !== '/authorize') {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      const state = url.searchParams.get('state') ?? '';
+      res.writeHead(302, { location: `${url.searchParams.get('redirect_uri')}?code=${CODE}&state=${encodeURIComponent(state)}` });
+      res.end();
+    });
+
+    // The stub host: hello/begin/complete over native messaging, logging what it received.
+    const config = {
+      logFile,
+      redirectUri,
+      issuer: `http://127.0.0.1:${provider.port}`,
+    };
+    await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+    await writeFile(
+      join(dir, 'stub-host.mjs'),
+      `import { appendFileSync, readFileSync } from 'node:fs';
+const config = JSON.parse(readFileSync(new URL('./config.json', import.meta.url), 'utf8'));
+const log = (entry) => appendFileSync(config.logFile, JSON.stringify(entry) + '\\n');
+log({ event: 'start', argv: process.argv.slice(2) });
+let counter = 0;
+function send(message) {
+  log({ event: 'response', message });
+  const body = Buffer.from(JSON.stringify(message), 'utf8');
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(body.length);
+  process.stdout.write(Buffer.concat([header, body]));
+}
+function handle(message) {
+  log({ event: 'request', message });
+  const { id, type } = message;
+  if (type === 'hello') return send({ id, ok: true, data: { hostVersion: '0.0.0-stub', protocolVersion: 1, configRules: [] } });
+  if (type === 'begin') {
+    const state = 'st' + Date.now() + '' + ++counter; // digits only: cannot contain the code
+    const authorizeUrl = config.issuer + '/authorize?' + new URLSearchParams({
+      response_type: 'code', client_id: 'stub-client', redirect_uri: config.redirectUri, state,
+      code_challenge: 'x'.repeat(43), code_challenge_method: 'S256',
+    });
+    return send({ id, ok: true, data: { state, authorizeUrl, redirectUri: config.redirectUri, issuer: config.issuer,
+      appliedRules: [], expiresAt: Date.now() + 600000 } });
+  }
+  if (type === 'complete') {
+    return send({ id, ok: true, data: { serverUrl: config.issuer + '/mcp', issuer: config.issuer,
+      stored: [{ target: 'bridge', location: 'stub keychain' }], refreshCapable: true, expiresAt: Date.now() + 3600000,
+      scope: 'openid', timings: { totalMs: 1, tokenEndpointMs: 1, storeMs: 0 } } });
+  }
+  send({ id, ok: false, error: { code: 102, name: 'UnknownType', message: 'stub: unknown type' } });
+}
+let buffer = Buffer.alloc(0);
+process.stdin.on('data', (chunk) => {
+  buffer = Buffer.concat([buffer, chunk]);
+  while (buffer.length >= 4) {
+    const length = buffer.readUInt32LE(0);
+    if (buffer.length < 4 + length) break;
+    handle(JSON.parse(buffer.subarray(4, 4 + length).toString('utf8')));
+    buffer = buffer.subarray(4 + length);
+  }
+});
+process.stdin.on('end', () => process.exit(0));
+`,
+    );
+    const launcher = join(dir, 'stub-host.sh');
+    await writeFile(launcher, `#!/bin/sh\nexec '${process.execPath}' '${join(dir, 'stub-host.mjs')}' "$@"\n`);
+    await chmod(launcher, 0o755);
+
+    harness = await launchBrowserWithExtension({
+      prepareProfile: async (userDataDir) => {
+        await mkdir(join(userDataDir, 'NativeMessagingHosts'), { recursive: true });
+        await writeFile(
+          join(userDataDir, 'NativeMessagingHosts', `${NATIVE_HOST_NAME}.json`),
+          JSON.stringify({
+            name: NATIVE_HOST_NAME,
+            description: 'stub host for extension-in-chromium.test.ts',
+            path: launcher,
+            type: 'stdio',
+            allowed_origins: [`chrome-extension://${DEV_EXTENSION_ID}/`],
+          }),
+        );
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    await stop(loopback?.server);
+    await stop(provider?.server);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('captures the callback before it reaches the loopback port and completes through the host', async () => {
+    const popup = await harness.openPopup();
+    await popup.waitForSelector('#host-status[data-state="connected"]');
+    expect(await popup.textContent('#host-status')).toContain('0.0.0-stub');
+
+    const serverUrl = `http://127.0.0.1:${provider.port}/mcp`;
+    await popup.fill('#server-url', serverUrl);
+    const started = Date.now();
+    await popup.click('#authorize');
+    // Whichever comes first: a final result, or the callback leaking to the loopback port.
+    const final = popup.waitForSelector('#result:is([data-state="success"], [data-state="warning"], [data-state="error"])', { timeout: 20_000 });
+    const leaked = until(() => loopbackRequests.length > 0, 20_000);
+    await Promise.race([final, leaked]);
+    const elapsedMs = Date.now() - started;
+    // Captured before the page loaded: the loopback port saw no request at all.
+    expect(loopbackRequests).toEqual([]);
+    const result = await final;
+    expect(await result.getAttribute('data-state')).toBe('success');
+    const text = (await result.textContent()) ?? '';
+    expect(text).toContain(`Logged in to ${serverUrl}; refresh token stored`);
+    expect(text).toContain('stub keychain');
+
+    const log = await hostLog();
+    expect(log[0]?.argv?.[0]).toBe(`chrome-extension://${DEV_EXTENSION_ID}/`);
+    const requests = log.filter((e) => e.event === 'request').map((e) => e.message!);
+    expect(requests.map((r) => r.type)).toEqual(['hello', 'begin', 'complete']);
+    expect(requests[1]!.serverUrl).toBe(serverUrl);
+    const beginResponse = log.find((e) => e.event === 'response' && e.message?.id === requests[1]!.id)!.message!;
+    const expectedState = (beginResponse.data as { state: string }).state;
+    expect(expectedState).toMatch(/^st\d+$/);
+    expect(requests[2]!.callbackUrl).toBe(`http://127.0.0.1:${loopback.port}/callback?code=${CODE}&state=${expectedState}`);
+
+    // The callback page stripped the code from its address and shows the same result.
+    const callbackPage = harness.context.pages().find((p) => p.url().startsWith(`chrome-extension://${DEV_EXTENSION_ID}/callback.html`));
+    expect(callbackPage, 'a tab showing callback.html').toBeDefined();
+    await callbackPage!.waitForSelector('#result[data-state="success"]');
+    expect(callbackPage!.url()).toBe(`chrome-extension://${DEV_EXTENSION_ID}/callback.html`);
+    expect(await callbackPage!.textContent('#result')).toContain(`Logged in to ${serverUrl}`);
+
+    // The capture rule is gone with the flow.
+    expect(await sessionRules(harness)).toEqual([]);
+
+    // A second delivery of the same state gets the first result and is not sent to the host again.
+    const again = await callbackPage!.evaluate(
+      (query) => (globalThis as unknown as { chrome: any }).chrome.runtime.sendMessage({ kind: 'callback', query }),
+      `code=${CODE}&state=${expectedState}`,
+    );
+    expect(again.summary.state).toBe('success');
+    expect((await hostLog()).filter((e) => e.message?.type === 'complete')).toHaveLength(1);
+
+    // No secret anywhere the extension keeps or prints things.
+    const storage = await storageDump(harness);
+    expect(storage).toContain('Logged in to'); // reading the right thing
+    expect(storage).not.toContain(CODE);
+    expect(storage).not.toContain(String(expectedState));
+    const consoleText = harness.consoleMessages.join('\n');
+    expect(consoleText).toContain('duplicate callback, not sent again'); // the worker's output is collected
+    expect(harness.consoleMessages.filter((m) => /\] (error|warning|uncaught): /.test(m))).toEqual([]);
+    expect(consoleText).not.toContain(`code=${CODE}`);
+    expect(consoleText).not.toContain(String(expectedState));
+
+    console.info(`click-to-authorize with the stub host: ${elapsedMs} ms from click to success; loopback TCP connections: ${loopbackConnections}`);
+  });
+
+  it('shows the latest result when the popup is reopened', async () => {
+    const popup = await harness.openPopup();
+    await popup.waitForSelector('#result[data-state="success"]', { timeout: 10_000 });
+    expect(await popup.textContent('#result')).toContain('refresh token stored');
+  });
+});

@@ -1,0 +1,262 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { BeginResult, CompleteResult } from '../../shared/protocol';
+import { HostError } from '../../extension/lib/extension-errors';
+import { LoginFlows, type LoginFlowDeps } from '../../extension/lib/login-flows';
+import type { ResultSummary } from '../../extension/lib/result-summary';
+
+const SERVER = 'https://mcp.example/mcp';
+const REDIRECT = 'http://127.0.0.1:53682/callback';
+
+function beginResult(state = 'st1', expiresAt = 600_000): BeginResult {
+  return {
+    state,
+    authorizeUrl: `https://idp.example/auth?state=${state}`,
+    redirectUri: REDIRECT,
+    issuer: 'https://idp.example',
+    appliedRules: [],
+    expiresAt,
+  };
+}
+
+const completeResult: CompleteResult = {
+  serverUrl: SERVER,
+  issuer: 'https://idp.example',
+  stored: [{ target: 'bridge', location: 'keychain service mcp-login-bridge' }],
+  refreshCapable: true,
+  expiresAt: 3_600_000,
+  scope: 'openid',
+  timings: { totalMs: 1, tokenEndpointMs: 1, storeMs: 0 },
+};
+
+/** Fakes for every dependency, recording the order of browser-side steps. */
+function setup(overrides: Partial<LoginFlowDeps> = {}) {
+  const steps: string[] = [];
+  const saved: ResultSummary[] = [];
+  const timers: Array<{ callback: () => void; ms: number; cleared: boolean }> = [];
+  let now = 0;
+  let nextFlow = 0;
+  let resolveComplete: ((r: CompleteResult) => void) | null = null;
+  const deps: LoginFlowDeps = {
+    host: {
+      begin: vi.fn(async (serverUrl: string) => {
+        steps.push(`begin ${serverUrl}`);
+        return beginResult();
+      }),
+      complete: vi.fn((callbackUrl: string) => {
+        steps.push(`complete ${callbackUrl}`);
+        return new Promise<CompleteResult>((resolve) => (resolveComplete = resolve));
+      }),
+    },
+    tabs: {
+      openBlank: vi.fn(async (windowId?: number) => {
+        steps.push(`openBlank ${windowId}`);
+        return 42;
+      }),
+      navigate: vi.fn(async (tabId: number, url: string) => void steps.push(`navigate ${tabId} ${url}`)),
+      close: vi.fn(async (tabId: number) => void steps.push(`close ${tabId}`)),
+    },
+    capture: {
+      arm: vi.fn(async (redirectUri: string, tabId?: number) => {
+        steps.push(`arm ${redirectUri} ${tabId}`);
+        return 7;
+      }),
+      disarm: vi.fn(async (ruleId: number) => void steps.push(`disarm ${ruleId}`)),
+    },
+    results: { save: vi.fn(async (s: ResultSummary) => void saved.push(s)) },
+    now: () => now,
+    newFlowId: () => `flow${++nextFlow}`,
+    setTimer: (callback, ms) => {
+      const t = { callback, ms, cleared: false };
+      timers.push(t);
+      return t;
+    },
+    clearTimer: (handle) => {
+      (handle as { cleared: boolean }).cleared = true;
+    },
+    formatTime: (ms) => `t${ms}`,
+    ...overrides,
+  };
+  return {
+    flows: new LoginFlows(deps),
+    deps,
+    steps,
+    saved,
+    timers,
+    setNow: (t: number) => (now = t),
+    finishComplete: (r: CompleteResult = completeResult) => resolveComplete!(r),
+  };
+}
+
+describe('LoginFlows.authorize', () => {
+  it('arms the capture for the flow tab before sending the tab to the provider', async () => {
+    const { flows, steps, saved } = setup();
+    const summary = await flows.authorize(SERVER, 3);
+    expect(steps).toEqual([`begin ${SERVER}`, 'openBlank 3', `arm ${REDIRECT} 42`, 'navigate 42 https://idp.example/auth?state=st1']);
+    expect(summary).toMatchObject({ state: 'pending', serverUrl: SERVER, flowId: 'flow1' });
+    expect(summary.message).toContain('Waiting for you to sign in');
+    expect(summary.details.join(' ')).toContain('t600000');
+    expect(saved.at(-1)).toEqual(summary);
+  });
+
+  it('reports a host error without opening a tab', async () => {
+    const { flows, steps, deps } = setup();
+    vi.mocked(deps.host.begin).mockRejectedValueOnce(new HostError(200, 'DiscoveryFailed', 'no metadata at https://mcp.example'));
+    const summary = await flows.authorize(SERVER);
+    expect(summary.state).toBe('error');
+    expect(summary.message).toBe('no metadata at https://mcp.example');
+    expect(summary.details).toContain('Host error 200 DiscoveryFailed');
+    expect(deps.host.begin).toHaveBeenCalledWith(SERVER);
+    expect(steps).toEqual([]); // the mock replaced the step recorder: no tab, no rule
+  });
+
+  it('refuses a server URL that is not http(s) before asking the host', async () => {
+    const { flows, deps } = setup();
+    const summary = await flows.authorize('mcp.example');
+    expect(summary.error).toMatchObject({ name: 'InvalidServerUrl' });
+    expect(deps.host.begin).not.toHaveBeenCalled();
+  });
+
+  it('closes the blank tab when the capture cannot be armed, and does not navigate', async () => {
+    const { flows, steps, deps } = setup();
+    vi.mocked(deps.capture.arm).mockRejectedValueOnce(new Error('regex too large'));
+    const summary = await flows.authorize(SERVER);
+    expect(summary.error).toMatchObject({ name: 'CaptureFailed' });
+    expect(deps.capture.arm).toHaveBeenCalledWith(REDIRECT, 42);
+    expect(steps).toEqual([`begin ${SERVER}`, 'openBlank undefined', 'close 42']);
+  });
+});
+
+describe('LoginFlows.handleCallback', () => {
+  it('sends the callback rebuilt on the flow redirect URI to the host, then disarms and records success', async () => {
+    const { flows, steps, saved, finishComplete, deps } = setup();
+    await flows.authorize(SERVER);
+    const pending = flows.handleCallback('code=abc&state=st1&iss=https%3A%2F%2Fidp.example');
+    expect(deps.host.complete).toHaveBeenCalledWith(`${REDIRECT}?code=abc&state=st1&iss=https%3A%2F%2Fidp.example`);
+    finishComplete();
+    const summary = await pending;
+    expect(summary.state).toBe('success');
+    expect(summary.message).toBe(`Logged in to ${SERVER}; refresh token stored (access token expires t3600000, the refresh token renews it).`);
+    expect(summary.details[0]).toContain('keychain service mcp-login-bridge');
+    expect(steps.at(-1)).toBe('disarm 7');
+    expect(saved.at(-1)).toEqual(summary);
+    expect(saved.map((s) => s.state)).toEqual(['pending', 'pending', 'success']);
+    expect(new Set(saved.map((s) => s.flowId))).toEqual(new Set(['flow1']));
+    // Nothing saved carries the code.
+    expect(JSON.stringify(saved)).not.toContain('abc');
+  });
+
+  it('sends a state to the host once: a second delivery gets the first outcome', async () => {
+    const { flows, deps, finishComplete } = setup();
+    await flows.authorize(SERVER);
+    const first = flows.handleCallback('code=abc&state=st1');
+    const second = flows.handleCallback('code=abc&state=st1');
+    finishComplete();
+    const [a, b] = await Promise.all([first, second]);
+    expect(b).toBe(a);
+    const third = await flows.handleCallback('code=other&state=st1');
+    expect(third).toBe(a);
+    expect(deps.host.complete).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not send callbacks of unknown states, or without a state, to the host', async () => {
+    const { flows, deps, saved } = setup();
+    await flows.authorize(SERVER);
+    const savedBefore = saved.length;
+    const unknown = await flows.handleCallback('code=abc&state=forged');
+    expect(unknown).toMatchObject({ state: 'error', error: { name: 'UnknownCallbackState' } });
+    expect(unknown.message).toContain('not sent to the host');
+    expect((await flows.handleCallback('code=abc')).message).toContain('no "state"');
+    expect((await flows.handleCallback('')).state).toBe('error');
+    expect(deps.host.complete).not.toHaveBeenCalled();
+    expect(saved).toHaveLength(savedBefore);
+  });
+
+  it("records the host's error for a rejected callback and still disarms", async () => {
+    const { flows, deps, steps } = setup();
+    vi.mocked(deps.host.complete).mockRejectedValueOnce(new HostError(304, 'AuthorizationDenied', 'You denied access at the provider.'));
+    await flows.authorize(SERVER);
+    const summary = await flows.handleCallback('error=access_denied&state=st1');
+    expect(summary).toMatchObject({ state: 'error', message: 'You denied access at the provider.' });
+    expect(summary.details).toContain('Host error 304 AuthorizationDenied');
+    expect(steps.at(-1)).toBe('disarm 7');
+  });
+
+  it('shows a warning with the host warning text when no refresh token came back', async () => {
+    const { flows, finishComplete } = setup();
+    await flows.authorize(SERVER);
+    const pending = flows.handleCallback('code=abc&state=st1');
+    const warning = { code: 401, name: 'NoRefreshToken', message: 'No refresh token. Add rule "my-provider" with access_type=offline.' };
+    finishComplete({ ...completeResult, refreshCapable: false, warning });
+    const summary = await pending;
+    expect(summary.state).toBe('warning');
+    expect(summary.message).toContain('without a refresh token');
+    expect(summary.details).toContain(warning.message);
+    expect(summary.details).toContain('Host warning 401 NoRefreshToken');
+  });
+});
+
+describe('LoginFlows ending without a callback', () => {
+  it('expires a flow at the host expiry: disarms, records it, and keeps its state from the host', async () => {
+    const { flows, timers, steps, saved, deps, setNow } = setup();
+    setNow(1_000);
+    await flows.authorize(SERVER);
+    const expiry = timers[0]!;
+    expect(expiry.ms).toBe(599_000);
+    setNow(600_000);
+    expiry.callback();
+    await vi.waitFor(() => expect(steps.at(-1)).toBe('disarm 7'));
+    await vi.waitFor(() => expect(saved.at(-1)?.error?.name).toBe('FlowExpired'));
+    expect(saved.at(-1)?.message).toContain('expired at t600000');
+    const late = await flows.handleCallback('code=abc&state=st1');
+    expect(late.error?.name).toBe('FlowExpired');
+    expect(deps.host.complete).not.toHaveBeenCalled();
+  });
+
+  it('never keeps a capture rule longer than twice the protocol flow lifetime', async () => {
+    const { flows, deps, timers } = setup();
+    vi.mocked(deps.host.begin).mockResolvedValueOnce(beginResult('st1', 10 * 24 * 3600_000));
+    await flows.authorize(SERVER);
+    expect(timers[0]!.ms).toBe(20 * 60_000);
+  });
+
+  it('clears the expiry timer once the callback arrives', async () => {
+    const { flows, timers, finishComplete } = setup();
+    await flows.authorize(SERVER);
+    const pending = flows.handleCallback('code=abc&state=st1');
+    finishComplete();
+    await pending;
+    expect(timers[0]!.cleared).toBe(true);
+  });
+
+  it('cancels a flow whose tab was closed, and only that one', async () => {
+    const { flows, steps, saved, deps } = setup();
+    await flows.authorize(SERVER);
+    await flows.handleTabClosed(99);
+    expect(steps).not.toContain('disarm 7');
+    await flows.handleTabClosed(42);
+    expect(steps.at(-1)).toBe('disarm 7');
+    expect(saved.at(-1)?.error?.name).toBe('FlowCancelled');
+    expect((await flows.handleCallback('code=abc&state=st1')).error?.name).toBe('FlowCancelled');
+    expect(deps.host.complete).not.toHaveBeenCalled();
+  });
+
+  it('forgets a finished state after the remember period', async () => {
+    const { flows, timers, finishComplete } = setup({ rememberMs: 1234 });
+    await flows.authorize(SERVER);
+    const pending = flows.handleCallback('code=abc&state=st1');
+    finishComplete();
+    await pending;
+    const forget = timers.find((t) => t.ms === 1234)!;
+    forget.callback();
+    expect((await flows.handleCallback('code=abc&state=st1')).error?.name).toBe('UnknownCallbackState');
+  });
+});
+
+describe('LoginFlows with a reused state', () => {
+  it('refuses a second flow with the state of one in progress', async () => {
+    const { flows } = setup();
+    await flows.authorize(SERVER);
+    const second = await flows.authorize(SERVER);
+    expect(second.error?.name).toBe('InvalidHostResponse');
+  });
+});
