@@ -1,7 +1,7 @@
 import { summarize } from '../requests/status';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
-import { ExitCode, formatExpiry, printJson, reportError } from './output';
+import { ExitCode, formatExpiry, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 
 export const statusCommand: Command = {
@@ -21,7 +21,7 @@ Options:
     if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
     const json = Boolean(values.json);
     try {
-      if (positionals.length) throw new Error('status takes no arguments');
+      if (positionals.length) throw new UsageError('status takes no arguments');
       const credentials = (await new BridgeStore().list()).map(summarize);
       if (json) {
         printJson({ ok: true, credentials });

@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ProtocolError } from '../../shared/errors';
 import type { CompleteResult } from '../../shared/protocol';
 
 export const CALLBACK_PATH = '/callback';
@@ -58,7 +59,10 @@ export class LoopbackListener {
       res.writeHead(200, headers).end(page(title, result.warning?.message ?? `You can close this tab. ${result.serverUrl} is ready.`));
     } catch (err) {
       this.onResult?.(state, { error: err as Error });
-      res.writeHead(400, headers).end(page('Login failed', (err as Error).message));
+      // Only our own errors are known to be free of secrets; anything else stays on stderr.
+      const message = err instanceof ProtocolError ? err.message : 'internal error in mcp-login-bridge; see its output';
+      if (!(err instanceof ProtocolError)) process.stderr.write(`mcp-login-bridge: ${(err as Error)?.stack ?? String(err)}\n`);
+      res.writeHead(400, headers).end(page('Login failed', message));
     }
   }
 

@@ -10,41 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startGoogleLikeProvider, type GoogleLikeProvider, type ProviderOptions } from '../fixtures/google-like-provider';
 import { startMcpServer, type McpServerFixture } from '../fixtures/mcp-server';
-
-/** Just enough of a browser's cookie handling to carry oidc-provider's path-scoped cookies. */
-class CookieJar {
-  private readonly cookies = new Map<string, { name: string; value: string; path: string }>();
-
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      const attr = new Map(
-        attributes.map((a) => {
-          const i = a.indexOf('=');
-          return i === -1 ? [a.toLowerCase(), ''] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)];
-        }),
-      );
-      const path = attr.get('path') || '/';
-      const expired =
-        value === '' ||
-        attr.get('max-age') === '0' ||
-        (attr.has('expires') && Date.parse(attr.get('expires')!) <= Date.now());
-      const key = `${name};${path}`;
-      if (expired) this.cookies.delete(key);
-      else this.cookies.set(key, { name, value, path });
-    }
-  }
-
-  header(url: URL): string {
-    return [...this.cookies.values()]
-      .filter((c) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
-      .map((c) => `${c.name}=${c.value}`)
-      .join('; ');
-  }
-}
+import { CookieJar, followToCallback } from '../helpers/redirect-follower';
 
 interface AuthorizeOptions {
   clientId?: string;
@@ -87,22 +53,8 @@ async function authorize(provider: GoogleLikeProvider, options: AuthorizeOptions
   if (options.prompt) url.searchParams.set('prompt', options.prompt);
   if (options.resource) url.searchParams.set('resource', options.resource);
 
-  const visited: URL[] = [];
-  let current = url;
-  for (let hop = 0; hop < 10; hop += 1) {
-    visited.push(current);
-    const response = await fetch(current, { redirect: 'manual', headers: { cookie: jar.header(current) } });
-    jar.store(response);
-    const location = response.headers.get('location');
-    if (response.status < 300 || response.status >= 400 || !location) {
-      throw new Error(`no redirect from ${current.pathname}: HTTP ${response.status} ${await response.text()}`);
-    }
-    await response.body?.cancel();
-    const next = new URL(location, current);
-    if (`${next.origin}${next.pathname}` === redirectUri) return { callback: next, codeVerifier, redirectUri, visited };
-    current = next;
-  }
-  throw new Error('too many redirects');
+  const { callback, visited } = await followToCallback(url, redirectUri, jar);
+  return { callback, codeVerifier, redirectUri, visited };
 }
 
 async function tokenRequest(provider: GoogleLikeProvider, params: Record<string, string>) {
