@@ -16,7 +16,10 @@ export default defineConfig({
     permissions: ['nativeMessaging', 'declarativeNetRequestWithHostAccess', 'storage', 'tabs'],
     // Loopback only: the callback of a login the host began is captured before it reaches the port.
     host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],
-    web_accessible_resources: [{ resources: ['callback.html'], matches: ['http://127.0.0.1/*', 'http://localhost/*'] }],
+    // Chromium checks `matches` against the navigation's initiator: the provider's page that
+    // redirects to the loopback callback (https://accounts.google.com, …). The callback page
+    // refuses any state the extension did not start, so being reachable from any page is safe.
+    web_accessible_resources: [{ resources: ['callback.html'], matches: ['<all_urls>'] }],
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {
