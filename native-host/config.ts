@@ -8,9 +8,9 @@
  *   macOS    ~/Library/Application Support/mcp-login-bridge/config.json
  *   Windows  %APPDATA%\mcp-login-bridge\config.json
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ErrorCode, ProtocolError } from '../shared/errors';
 import { parseRule, type ProviderRule } from '../shared/providers';
 import { assertSecureUrl } from './oauth/http-options';
@@ -128,7 +128,10 @@ export async function loadConfig(path: string = configPath()): Promise<HostConfi
   try {
     json = JSON.parse(text);
   } catch (err) {
-    invalid(path, `is not valid JSON: ${(err as Error).message}`);
+    // V8's message quotes the text around the error, which may be a client secret: give the
+    // position only.
+    const position = /position (\d+)/.exec((err as Error).message)?.[1];
+    invalid(path, `is not valid JSON${position ? ` (near character ${position})` : ''}`);
   }
   return parseConfig(json, path);
 }
@@ -136,4 +139,26 @@ export async function loadConfig(path: string = configPath()): Promise<HostConfi
 /** The configured client for a server: a serverUrl match wins over an issuer match. */
 export function findConfiguredClient(config: HostConfig, serverUrl: string, issuer: string): ConfiguredClient | undefined {
   return config.clients.find((c) => c.serverUrl === serverUrl) ?? config.clients.find((c) => !c.serverUrl && c.issuer === issuer);
+}
+
+/**
+ * Adds an extension id to `allowedExtensionIds`, keeping everything else in the file. `install
+ * --extension-id` calls it so the host's own check agrees with the manifest it just wrote.
+ */
+export async function allowExtensionId(id: string, path: string = configPath()): Promise<boolean> {
+  const config = await loadConfig(path);
+  if (config.allowedExtensionIds.includes(id)) return false;
+  let doc: Record<string, unknown> = {};
+  try {
+    doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  doc.allowedExtensionIds = [...config.allowedExtensionIds, id];
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // The file may hold client secrets: private, and replaced atomically.
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, path);
+  return true;
 }

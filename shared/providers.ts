@@ -3,6 +3,7 @@
  * these to the authorize URLs it builds; the extension (automatic capture) applies the same table
  * to other tools' logins. ../shared/PROVIDERS.md is the source; keep the two in step.
  */
+import { isLoopbackHost } from './loopback';
 
 export interface ProviderRule {
   /** Stable id, shown to the user and used to switch a rule off. */
@@ -65,6 +66,19 @@ export const BUILTIN_RULES: readonly ProviderRule[] = [
     source: 'builtin',
   },
 ];
+
+const FORBIDDEN_RULE_PARAMS = new Set([
+  'client_id',
+  'redirect_uri',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'response_type',
+  'response_mode',
+  'resource',
+  'request_uri',
+  'request',
+]);
 
 /** Parameters whose value is a space-separated set that providers let us combine. */
 const SET_VALUED_PARAMS = new Set(['prompt', 'scope']);
@@ -158,7 +172,7 @@ export function parseRule(value: unknown, source: ProviderRule['source']): Provi
     } catch {
       throw new Error(`rule "${v.id}": origin ${JSON.stringify(o)} is not a URL`);
     }
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+    const loopback = isLoopbackHost(u.hostname);
     if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
       throw new Error(`rule "${v.id}": origin ${JSON.stringify(o)} must be https (http only for loopback)`);
     }
@@ -174,8 +188,9 @@ export function parseRule(value: unknown, source: ProviderRule['source']): Provi
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k) || typeof p !== 'string' || p.length > 256) {
         throw new Error(`rule "${v.id}": param ${JSON.stringify(k)} must be a short name with a string value`);
       }
-      // These carry the flow's identity and secrets; a rule must never change them.
-      if (['client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'response_type', 'request_uri', 'request'].includes(k)) {
+      // These carry the flow's identity and secrets, or decide where the code goes; a rule must
+      // never change them (a `resource` or `response_mode` change silently breaks the flow).
+      if (FORBIDDEN_RULE_PARAMS.has(k)) {
         throw new Error(`rule "${v.id}": param "${k}" cannot be set by a rule`);
       }
       params[k] = p;

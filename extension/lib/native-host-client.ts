@@ -183,6 +183,13 @@ export class NativeHostClient {
       this.options.log?.('native host: ignored a message without an id');
       return;
     }
+    if (!response.ok && response.id === '') {
+      // An error about the connection itself (caller not allowed, a frame the host could not
+      // read): it answers every request in flight, and says more than the disconnect will.
+      const error = new HostError(response.error.code, response.error.name, response.error.message);
+      for (const id of [...connection.pending.keys()]) settle(connection, id)?.reject(error);
+      return;
+    }
     const entry = settle(connection, response.id);
     if (!entry) {
       // A late answer to a request that timed out, or not ours: nothing waits for it.

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { allowExtensionId, configPath } from '../config';
 import { installHost } from '../install/install-host';
 import { BROWSERS, isBrowserName } from '../install/manifest-locations';
 import type { Command } from './command';
@@ -40,12 +41,14 @@ Options:
         ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
         ...(values['extension-id'] ? { extensionId: values['extension-id'] } : {}),
       });
-      if (json) printJson({ ok: true, ...result });
+      const allowedInConfig = values['extension-id'] ? await allowExtensionId(values['extension-id']) : false;
+      if (json) printJson({ ok: true, ...result, ...(allowedInConfig ? { config: configPath() } : {}) });
       else {
         process.stdout.write(
           `Installed the native host for ${values.browser}:\n  manifest: ${result.manifestPath}\n  launcher: ${result.launcherPath}\n  allowed: ${result.allowed.join(', ')}\n`,
         );
         if (result.registryKey) process.stdout.write(`  registry: ${result.registryKey}\n`);
+        if (allowedInConfig) process.stdout.write(`  allowed in the host config: ${configPath()}\n`);
       }
       return ExitCode.Ok;
     } catch (err) {

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { ProtocolError } from '../../shared/errors';
-import type { CompleteResult } from '../../shared/protocol';
+import { LIMITS, type CompleteResult } from '../../shared/protocol';
 import { createHostContext } from '../host-context';
 import type { Command } from './command';
 import { openInSystemBrowser } from './open-browser';
@@ -20,12 +20,12 @@ keychain. Prints a summary, never a token.
 Options:
   --no-browser        do not open a browser: print the URL, then paste the address the browser
                       was redirected to (http://127.0.0.1:…/callback?…) on stdin
-  --timeout <seconds> give up waiting for the browser after this long (default 300)
+  --timeout <seconds> give up waiting for the browser after this long (default 300, at most 600)
   --json              print the result as JSON
   -h, --help          show this help
 
 Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the message),
-1 failed, 2 usage.`,
+1 failed, 2 usage, 130 interrupted (Ctrl-C).`,
   async run(args) {
     const { values, positionals } = parseCommand(args, {
       json: { type: 'boolean' },
@@ -36,15 +36,22 @@ Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the m
     const json = Boolean(values.json);
     const ctx = createHostContext();
     let pasted: ReturnType<typeof createInterface> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let onSigint: (() => void) | undefined;
+    let interrupted = false;
     try {
       const serverUrl = serverUrlArg(positionals, 'login');
       const timeoutSeconds = values.timeout === undefined ? 300 : Number(values.timeout);
-      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError('--timeout must be a positive number of seconds');
+      const maxSeconds = LIMITS.flowTtlMs / 1000;
+      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > maxSeconds) {
+        throw new UsageError(`--timeout must be a number of seconds from 1 to ${maxSeconds} (a login expires after that)`);
+      }
 
       const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in…`);
       const begun = await ctx.login.begin(serverUrl).finally(() => discovering.stop());
       if (begun.appliedRules.length) process.stderr.write(`Provider rules applied: ${begun.appliedRules.join(', ')}\n`);
 
+      let cancelled = false;
       const result = new Promise<CompleteResult>((resolve, reject) => {
         ctx.listener.onResult = (state, outcome) => {
           if (state !== begun.state) return;
@@ -60,11 +67,14 @@ Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the m
             ctx.login.complete(text).then(resolve, reject);
           });
         }
-        setTimeout(() => reject(new Error(`no callback from the browser within ${timeoutSeconds} s; run login again`)), timeoutSeconds * 1000).unref();
-        process.once('SIGINT', () => {
+        // Referenced on purpose: it is what keeps the process alive while the browser works.
+        timer = setTimeout(() => reject(new Error(`no callback from the browser within ${timeoutSeconds} s; run login again`)), timeoutSeconds * 1000);
+        onSigint = () => {
+          cancelled = true;
           ctx.login.flows.cancel(begun.state);
           reject(new Error('login cancelled'));
-        });
+        };
+        process.once('SIGINT', onSigint);
       });
 
       process.stderr.write(`Open this address to log in:\n  ${begun.authorizeUrl}\n`);
@@ -74,14 +84,22 @@ Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the m
         process.stderr.write('(Could not open a browser; open the address above yourself.)\n');
       }
       const waiting = startProgress('Waiting for the login to finish in your browser…');
-      const done = await result.finally(() => waiting.stop());
+      const done = await result.finally(() => waiting.stop()).catch((err) => {
+        interrupted = cancelled;
+        throw err;
+      });
       if (json) printJson({ ok: true, ...done });
       else printSummary(done);
       return done.refreshCapable ? ExitCode.Ok : ExitCode.NotRefreshCapable;
     } catch (err) {
-      return reportError(err instanceof ProtocolError || err instanceof UsageError ? err : new Error((err as Error).message), json);
+      const code = reportError(err instanceof ProtocolError || err instanceof UsageError ? err : new Error((err as Error).message), json);
+      return interrupted ? ExitCode.Interrupted : code;
     } finally {
+      clearTimeout(timer);
+      if (onSigint) process.removeListener('SIGINT', onSigint);
       pasted?.close();
+      // readline leaves stdin referenced; a finished login must not wait for the pipe to close.
+      if (values['no-browser']) process.stdin.destroy();
       await ctx.close();
     }
   },

@@ -12,6 +12,8 @@ export const ExitCode = {
   NotRefreshCapable: 3,
   /** The stored login cannot be refreshed: log in again. */
   LoginNeeded: 4,
+  /** Ctrl-C, as shells report SIGINT. */
+  Interrupted: 130,
 } as const;
 
 export class UsageError extends Error {}

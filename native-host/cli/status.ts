@@ -22,11 +22,15 @@ Options:
     const json = Boolean(values.json);
     try {
       if (positionals.length) throw new UsageError('status takes no arguments');
-      const credentials = (await new BridgeStore().list()).map(summarize);
+      const scan = await new BridgeStore().scan();
+      const credentials = scan.credentials.map(summarize);
+      // Damaged entries are reported, never hidden: the user has to clear or replace them.
+      const damaged = scan.invalid.map((i) => ({ serverUrl: i.serverUrl, error: i.error.message }));
       if (json) {
-        printJson({ ok: true, credentials });
+        printJson({ ok: true, credentials, damaged });
         return ExitCode.Ok;
       }
+      for (const d of damaged) process.stderr.write(`Unreadable entry for ${d.serverUrl}: ${d.error}\n`);
       if (!credentials.length) {
         process.stdout.write('No logins stored yet. Run: mcp-login-bridge login <server-url>\n');
         return ExitCode.Ok;

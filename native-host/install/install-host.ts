@@ -8,6 +8,7 @@ import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DEV_EXTENSION_ID, FIREFOX_ADDON_ID, NATIVE_HOST_NAME } from '../../shared/constants';
+import { dataDir } from '../paths';
 import { manifestLocation, type BrowserName } from './manifest-locations';
 
 export interface InstallOptions {
@@ -26,13 +27,6 @@ export interface InstallResult {
   launcherPath: string;
   registryKey?: string;
   allowed: string[];
-}
-
-export function dataDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
-  const home = env.HOME || env.USERPROFILE || homedir();
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'mcp-login-bridge');
-  if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'mcp-login-bridge');
-  return join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'mcp-login-bridge');
 }
 
 function shellQuote(value: string): string {

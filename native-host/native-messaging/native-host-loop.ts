@@ -36,6 +36,8 @@ export function runNativeHost(ctx: HostContext, io: NativeIo): Promise<void> {
   return new Promise<void>((resolve) => {
     const finish = () => {
       io.input.removeAllListeners('data');
+      // Closing our end of stdin lets the process exit even while the browser keeps the pipe.
+      (io.input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
       void Promise.allSettled([...inFlight]).then(() => resolve());
     };
     io.input.on('data', (chunk: Buffer) => {

@@ -7,7 +7,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { assertSecureEndpoints, assertSecureUrl, httpOptions } from './http-options';
+import { assertSecureEndpoints, assertSecureUrl, httpOptions, policyFor, type NetworkPolicy } from './http-options';
 
 export interface DiscoveredServer {
   /** The RFC 8707 resource indicator for this server. */
@@ -56,10 +56,11 @@ async function probeChallenge(serverUrl: URL): Promise<oauth.WWWAuthenticateChal
 async function readResourceMetadata(
   serverUrl: URL,
   metadataUrl: string | undefined,
+  policy: NetworkPolicy,
 ): Promise<{ metadata: oauth.ResourceServer; url: string } | undefined> {
   const attempts: URL[] = [];
   if (metadataUrl) {
-    attempts.push(assertSecureUrl(metadataUrl, 'the challenge\'s "resource_metadata"'));
+    attempts.push(assertSecureUrl(metadataUrl, 'the challenge\'s "resource_metadata"', policy));
   } else {
     // RFC 9728 §3.1: the path-aware well-known URL first, then the root one.
     const pathAware = new URL(serverUrl.origin);
@@ -100,8 +101,8 @@ function describeMismatch(err: unknown): boolean {
  * RFC 8414 first, then OpenID Connect discovery. oauth4webapi checks that the document's `issuer`
  * equals the issuer we asked for, so a server cannot claim another provider's identity.
  */
-export async function discoverAuthorizationServer(issuer: string): Promise<oauth.AuthorizationServer> {
-  const issuerUrl = assertSecureUrl(issuer, 'the authorization server issuer');
+export async function discoverAuthorizationServer(issuer: string, policy: NetworkPolicy = policyFor(issuer)): Promise<oauth.AuthorizationServer> {
+  const issuerUrl = assertSecureUrl(issuer, 'the authorization server issuer', policy);
   let lastError: unknown;
   for (const algorithm of ['oauth2', 'oidc'] as const) {
     let response: Response;
@@ -118,7 +119,7 @@ export async function discoverAuthorizationServer(issuer: string): Promise<oauth
     }
     try {
       const as = await oauth.processDiscoveryResponse(issuerUrl, response);
-      assertSecureEndpoints(as);
+      assertSecureEndpoints(as, policy);
       return as;
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
@@ -142,12 +143,14 @@ export async function discoverAuthorizationServer(issuer: string): Promise<oauth
 
 export async function discoverServer(serverUrlText: string): Promise<DiscoveredServer> {
   const serverUrl = assertSecureUrl(serverUrlText, 'the MCP server URL');
+  const policy = policyFor(serverUrl);
   const challenge = await probeChallenge(serverUrl);
   const metadataUrl = challenge?.parameters.resource_metadata;
-  const prm = await readResourceMetadata(serverUrl, metadataUrl);
+  const prm = await readResourceMetadata(serverUrl, metadataUrl, policy);
   // Servers from before RFC 9728 (MCP 2025-03-26) are their own authorization server.
   const issuer = prm?.metadata.authorization_servers?.[0] ?? serverUrl.origin;
-  const authorizationServer = await discoverAuthorizationServer(issuer);
+  if (typeof issuer !== 'string') throw new ProtocolError(ErrorCode.DiscoveryFailed, 'protected resource metadata "authorization_servers" must hold strings');
+  const authorizationServer = await discoverAuthorizationServer(issuer, policy);
 
   const methods = authorizationServer.code_challenge_methods_supported;
   if (!Array.isArray(methods) || !methods.includes('S256')) {

@@ -16,13 +16,32 @@ export function httpOptions(url: URL | string): { [oauth.allowInsecureRequests]?
   return isLoopbackHost(u.hostname) && u.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true, signal } : { signal };
 }
 
-/** Throws InsecureEndpoint naming the field when a URL is neither https nor loopback http. */
-export function assertSecureUrl(value: string, what: string): URL {
+/**
+ * Whether a login may touch this machine's loopback interface. Only a server that is itself on
+ * loopback may name loopback URLs: otherwise a remote server could make the host send requests
+ * to local services (its metadata names the URLs the host fetches).
+ */
+export interface NetworkPolicy {
+  allowLoopback: boolean;
+}
+
+export function policyFor(url: URL | string): NetworkPolicy {
+  return { allowLoopback: isLoopbackHost(new URL(url).hostname) };
+}
+
+/**
+ * Throws InsecureEndpoint naming the field when a URL is neither https nor loopback http, or is
+ * loopback under a policy that forbids it.
+ */
+export function assertSecureUrl(value: string, what: string, policy?: NetworkPolicy): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw new ProtocolError(ErrorCode.DiscoveryFailed, `${what} is not a valid URL: ${JSON.stringify(value).slice(0, 200)}`);
+  }
+  if (policy && !policy.allowLoopback && isLoopbackHost(url.hostname)) {
+    throw new ProtocolError(ErrorCode.InsecureEndpoint, `${what} points at this machine (${url.origin}) but the server is not local; refusing it`);
   }
   if (!isSecureOrLoopback(url)) {
     throw new ProtocolError(
@@ -44,9 +63,9 @@ const ENDPOINT_FIELDS = [
 ] as const;
 
 /** Every endpoint the authorization server metadata names must be https or loopback http. */
-export function assertSecureEndpoints(as: oauth.AuthorizationServer): void {
+export function assertSecureEndpoints(as: oauth.AuthorizationServer, policy: NetworkPolicy): void {
   for (const field of ENDPOINT_FIELDS) {
     const value = as[field];
-    if (typeof value === 'string') assertSecureUrl(value, `authorization server metadata "${field}"`);
+    if (typeof value === 'string') assertSecureUrl(value, `authorization server metadata "${field}"`, policy);
   }
 }

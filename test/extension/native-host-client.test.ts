@@ -149,6 +149,16 @@ describe('NativeHostClient', () => {
     expect(second.sent.map((m) => m.type)).toEqual(['hello']); // hello again on the new port
   });
 
+  it("answers every pending request with the host's connection-level error (id \"\"), before the disconnect", async () => {
+    const port = new FakePort();
+    const { c } = client([port]);
+    const pending = rejection(c.hello());
+    await vi.waitFor(() => expect(port.sent).toHaveLength(1));
+    port.reply({ id: '', ok: false, error: { code: 104, name: 'CallerNotAllowed', message: 'extension x is not allowed' } });
+    port.close('Native host has exited.');
+    expect(await pending).toMatchObject({ code: 104, errorName: 'CallerNotAllowed' });
+  });
+
   it('fails every pending request when the host exits', async () => {
     const port = new FakePort(helloOnly);
     const { c } = client([port]);

@@ -39,12 +39,9 @@ describe('parseConfig', () => {
     expect(() => parseConfig(doc, '/c.json')).toThrow(/\/c\.json/);
   });
   it('never echoes a client secret in an error', () => {
-    try {
-      parseConfig({ clients: [{ issuer: 'https://a.test', clientId: '', clientSecret: 'TOPSECRET' }] }, '/c.json');
-      expect.unreachable();
-    } catch (err) {
-      expect((err as Error).message).not.toContain('TOPSECRET');
-    }
+    const parse = () => parseConfig({ clients: [{ issuer: 'https://a.test', clientId: '', clientSecret: 'TOPSECRET' }] }, '/c.json');
+    expect(parse).toThrow(/clientId/);
+    expect(parse).not.toThrow(/TOPSECRET/);
   });
 });
 
@@ -54,6 +51,14 @@ describe('loadConfig', () => {
     await expect(loadConfig(join(dir, 'none.json'))).resolves.toMatchObject({ rules: [], clients: [] });
     await writeFile(join(dir, 'bad.json'), '{ nope');
     await expect(loadConfig(join(dir, 'bad.json'))).rejects.toThrow(/not valid JSON/);
+  });
+  it('does not quote the broken file back (it may hold a client secret)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlb-config-'));
+    await writeFile(join(dir, 'comma.json'), '{"clients":[{"issuer":"https://a.test","clientId":"x","clientSecret":"TOPSECRETVALUE"},]}');
+    const err = await loadConfig(join(dir, 'comma.json')).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/not valid JSON/);
+    expect((err as Error).message).not.toMatch(/TOPSECRET|VALUE/);
   });
 });
 
@@ -71,5 +76,21 @@ describe('findConfiguredClient', () => {
     expect(findConfiguredClient(config, 'https://mcp.test/mcp', 'https://as.test')?.clientId).toBe('by-server');
     expect(findConfiguredClient(config, 'https://other.test/mcp', 'https://as.test')?.clientId).toBe('by-issuer');
     expect(findConfiguredClient(config, 'https://other.test/mcp', 'https://else.test')).toBeUndefined();
+  });
+});
+
+describe('allowExtensionId', () => {
+  it('adds an id once and keeps the rest of the file, private', async () => {
+    const { allowExtensionId } = await import('../../native-host/config');
+    const { readFile, stat } = await import('node:fs/promises');
+    const dir = await mkdtemp(join(tmpdir(), 'mlb-config-'));
+    const path = join(dir, 'config.json');
+    await writeFile(path, JSON.stringify({ clients: [{ issuer: 'https://a.test', clientId: 'x', clientSecret: 's' }] }));
+    expect(await allowExtensionId('a'.repeat(32), path)).toBe(true);
+    expect(await allowExtensionId('a'.repeat(32), path)).toBe(false);
+    const doc = JSON.parse(await readFile(path, 'utf8'));
+    expect(doc.allowedExtensionIds).toEqual(['a'.repeat(32)]);
+    expect(doc.clients[0].clientSecret).toBe('s');
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 });

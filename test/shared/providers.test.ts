@@ -49,6 +49,8 @@ describe('parseRule', () => {
     [{ id: 'x', origins: ['https://example.com/path'], params: { a: 'b' } }, /no path/],
     [{ id: 'x', origins: ['https://example.com'], params: { redirect_uri: 'https://evil' } }, /cannot be set/],
     [{ id: 'x', origins: ['https://example.com'], params: { state: 'x' } }, /cannot be set/],
+    [{ id: 'x', origins: ['https://example.com'], params: { resource: 'https://evil' } }, /cannot be set/],
+    [{ id: 'x', origins: ['https://example.com'], params: { response_mode: 'form_post' } }, /cannot be set/],
     [{ id: 'x', origins: [] , params: { a: 'b' } }, /non-empty/],
     [{ id: 'Bad Id', origins: ['https://example.com'], params: { a: 'b' } }, /"id"/],
     [{ id: 'x', origins: ['https://example.com'] }, /needs "params" or "addScopes"/],
