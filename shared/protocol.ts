@@ -136,6 +136,25 @@ export type Response<T = unknown> =
   | { id: string; ok: true; data: T }
   | { id: string; ok: false; error: ErrorBody };
 
+/**
+ * A message the host sends the extension unasked. It has `push` and no `id`, so it can never be
+ * taken for a response. PROTOCOL.md, "Host → extension pushes".
+ */
+export interface OpenLoginPush {
+  push: 'openLogin';
+  /** The MCP server a CLI asked (over the bridge) to log in to. */
+  serverUrl: string;
+  /** The flow the host began: the extension opens and captures it exactly like its own. */
+  flow: BeginResult;
+}
+
+export type HostPush = OpenLoginPush;
+
+/** Whether a host message is a push (a `push` field, no `id`) rather than a response. */
+export function isHostPush(value: unknown): value is { push: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'push' in value && !('id' in value);
+}
+
 function fail(message: string, code: number = ErrorCode.InvalidField): never {
   throw new ProtocolError(code, message);
 }

@@ -26,6 +26,9 @@ export interface LoginServiceDeps {
   now?: () => number;
 }
 
+/** How a flow ended: its result, or the error that ended it. */
+export type FlowOutcome = { result: CompleteResult; error?: undefined } | { result?: undefined; error: unknown };
+
 function asMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -83,7 +86,39 @@ export class LoginService {
     return { state, authorizeUrl: url.href, redirectUri, issuer: as.issuer, appliedRules, expiresAt };
   }
 
+  readonly #settledListeners = new Map<string, (outcome: FlowOutcome) => void>();
+
+  /**
+   * Calls `listener` once with how the flow `state` ends, whoever delivers its callback (the
+   * extension, the loopback listener, a paste). Returns a function that removes the listener.
+   */
+  onceSettled(state: string, listener: (outcome: FlowOutcome) => void): () => void {
+    this.#settledListeners.set(state, listener);
+    return () => {
+      if (this.#settledListeners.get(state) === listener) this.#settledListeners.delete(state);
+    };
+  }
+
   async complete(callbackUrl: string): Promise<CompleteResult> {
+    let state: string | null = null;
+    try {
+      state = new URL(callbackUrl).searchParams.get('state');
+    } catch {
+      // #complete reports it.
+    }
+    const listener = state === null ? undefined : this.#settledListeners.get(state);
+    if (state !== null) this.#settledListeners.delete(state);
+    try {
+      const result = await this.#complete(callbackUrl);
+      listener?.({ result });
+      return result;
+    } catch (error) {
+      listener?.({ error });
+      throw error;
+    }
+  }
+
+  async #complete(callbackUrl: string): Promise<CompleteResult> {
     const started = performance.now();
     let callback: URL;
     try {
