@@ -6,6 +6,7 @@ import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { NATIVE_HOST_NAME } from '../../shared/constants';
 import { CallbackCapture } from '../lib/callback-capture';
+import { connectHostNow, handleHostPush } from '../lib/host-push';
 import { LoginFlows } from '../lib/login-flows';
 import { loginTabs } from '../lib/login-tabs';
 import { createMessageRouter } from '../lib/message-router';
@@ -47,6 +48,11 @@ export default defineBackground(() => {
   });
 
   browser.runtime.onMessage.addListener((message, sender) => route(message, sender));
+  // A CLI's `mcp-login-bridge login`, relayed by the host: opened and captured like a popup's.
+  host.onPush = (message) => void handleHostPush(message, { flows, now: Date.now, log });
+  // The host and its bridge run while the port is open: connect at every worker start, and at
+  // browser startup (this listener is what wakes the worker then).
+  browser.runtime.onStartup.addListener(() => void connectHostNow(host, log));
   browser.tabs.onRemoved.addListener((tabId) => void flows.handleTabClosed(tabId));
   // Flows live in this worker's memory: a previous worker's rules and pending results are
   // orphans. Both cleanups are queued before any message can arm a rule or save a result.
@@ -55,4 +61,5 @@ export default defineBackground(() => {
     (error: unknown) => log(`could not clean up capture rules: ${String(error)}`),
   );
   results.interruptPending(Date.now()).catch((error: unknown) => log(`could not update old results: ${String(error)}`));
+  void connectHostNow(host, log);
 });

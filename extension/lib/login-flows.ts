@@ -77,6 +77,25 @@ export class LoginFlows {
   }
 
   /**
+   * A login the host began for a CLI over its bridge (`openLogin` push, DESIGN.md 3.3): the tab
+   * opens and the capture is armed exactly as for a popup-started flow, and the captured callback
+   * goes to the host's `complete`, which also tells the waiting CLI.
+   */
+  async openHostFlow(serverUrl: string, begun: BeginResult): Promise<ResultSummary> {
+    const startedAt = this.deps.now();
+    const b: SummaryBase = { flowId: this.deps.newFlowId(), serverUrl, startedAt, now: startedAt };
+    let summary: ResultSummary;
+    try {
+      checkServerUrl(serverUrl);
+      summary = await this.openLoginTab(b, begun, undefined);
+    } catch (error) {
+      summary = errorSummary({ ...b, now: this.deps.now() }, toDisplayError(error));
+    }
+    await this.save(summary);
+    return summary;
+  }
+
+  /**
    * A captured callback's query string (from the callback page). The first delivery of a state
    * goes to the host; repeats get the same outcome. Callbacks for states we did not begin are
    * refused here and never reach the host.

@@ -6,7 +6,7 @@
  * keeps the MV3 service worker alive while a login is pending. The port is opened lazily and, after
  * a disconnect, reopened by the next request; `hello` is sent once per port.
  */
-import { LIMITS } from '../../shared/protocol';
+import { LIMITS, isHostPush } from '../../shared/protocol';
 import type { BeginResult, CompleteResult, HelloResult, RequestType } from '../../shared/protocol';
 import { PROTOCOL_VERSION } from '../../shared/constants';
 import { ExtensionError, HostError, explainDisconnect } from './extension-errors';
@@ -60,6 +60,11 @@ interface Connection {
 export class NativeHostClient {
   private readonly options: NativeHostClientOptions;
   private readonly timeouts: Record<RequestType, number>;
+  /**
+   * Receives the host's unsolicited messages (`push`, no `id`: PROTOCOL.md "Host → extension
+   * pushes"), unvalidated; without a handler they are ignored.
+   */
+  onPush?: (message: unknown) => void;
   private connection: Connection | null = null;
   private generation = 0;
   private counter = 0;
@@ -168,6 +173,11 @@ export class NativeHostClient {
   }
 
   private onMessage(connection: Connection, message: unknown): void {
+    if (isHostPush(message)) {
+      if (this.onPush) this.onPush(message);
+      else this.options.log?.('native host: ignored a push (no handler)');
+      return;
+    }
     let response;
     try {
       response = parseHostResponse(message);
