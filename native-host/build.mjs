@@ -1,14 +1,21 @@
-// Bundles the host and CLI into one file so a token helper starts fast (one module to load).
-// @napi-rs/keyring stays external: it loads a platform-specific native addon.
+// Bundles the host and CLI into dist/native-host: the entry mcp-login-bridge.mjs and one chunk per
+// command (main.ts imports each command on demand), so a token helper loads only what `token`
+// needs. @napi-rs/keyring stays external: it loads a platform-specific native addon.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const outdir = 'dist/native-host';
 
+// Chunk names carry content hashes: clear out the previous build's.
+rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: ['native-host/main.ts'],
-  outfile: 'dist/native-host/mcp-login-bridge.mjs',
+  entryPoints: { 'mcp-login-bridge': 'native-host/main.ts' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',

@@ -7,6 +7,7 @@ import { LoopbackListener } from './oauth/loopback-listener';
 import { LoginService } from './oauth/login-service';
 import { BridgeStore } from './stores/bridge-store';
 import type { CredentialTarget } from './stores/credential';
+import { HOST_VERSION } from './version';
 
 export interface HostContext {
   version: string;
@@ -17,8 +18,7 @@ export interface HostContext {
   close(): Promise<void>;
 }
 
-declare const __HOST_VERSION__: string | undefined;
-export const HOST_VERSION = typeof __HOST_VERSION__ === 'string' ? __HOST_VERSION__ : '0.0.0-dev';
+export { HOST_VERSION } from './version';
 
 export function createHostContext(options: { store?: CredentialTarget; now?: () => number } = {}): HostContext {
   const store = options.store ?? new BridgeStore();

@@ -1,22 +1,34 @@
 /**
  * The one executable: a native messaging host when a browser starts it (the arguments say so:
  * Chrome passes the caller's origin, Firefox the manifest path and add-on id), a CLI otherwise.
+ *
+ * Everything but this table is loaded on demand (the bundle is split per command), so `token`,
+ * run before every MCP request by a headers helper, loads only what `token` needs.
  */
-import { errorResponse } from './requests/dispatch';
-import { installCommand } from './cli/install';
-import { loginCommand } from './cli/login';
-import { statusCommand } from './cli/status';
-import { tokenCommand } from './cli/token';
+import { fileURLToPath } from 'node:url';
 import type { Command } from './cli/command';
-import { ExitCode, reportError, UsageError } from './cli/output';
-import { loadConfig } from './config';
-import { createHostContext, HOST_VERSION } from './host-context';
-import { assertCallerAllowed, detectCaller } from './native-messaging/caller';
-import { encodeFrame } from './native-messaging/framing';
-import { routeConsoleToStderr, runNativeHost } from './native-messaging/native-host-loop';
-import { LIMITS } from '../shared/protocol';
+import { setEntryScript } from './entry-script';
+import { HOST_VERSION } from './version';
+import { detectCaller } from './native-messaging/caller';
 
-const COMMANDS: Command[] = [loginCommand, tokenCommand, statusCommand, installCommand];
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+const COMMANDS: CommandEntry[] = [
+  { name: 'login', summary: 'Log in to an MCP server in the browser and store a refresh-capable credential', load: () => import('./cli/login').then((m) => m.loginCommand) },
+  { name: 'token', summary: 'Print a valid access token for a server, refreshing it first if needed', load: () => import('./cli/token').then((m) => m.tokenCommand) },
+  { name: 'status', summary: 'Show the servers you are logged in to and whether each can refresh', load: () => import('./cli/status').then((m) => m.statusCommand) },
+  { name: 'logout', summary: 'Forget a server\'s login and revoke it at the provider', load: () => import('./cli/logout').then((m) => m.logoutCommand) },
+  { name: 'install', summary: 'Register the native host with a browser so the extension can reach it', load: () => import('./cli/install').then((m) => m.installCommand) },
+  { name: 'uninstall', summary: 'Remove the native host registration from a browser', load: () => import('./cli/uninstall').then((m) => m.uninstallCommand) },
+  { name: 'doctor', summary: 'Check the installation, the keychain, the config and running hosts; say what to fix', load: () => import('./cli/doctor').then((m) => m.doctorCommand) },
+];
+
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -31,47 +43,35 @@ Run "mcp-login-bridge <command> --help" for a command's options.
 When a browser starts this program (native messaging), it speaks the protocol in PROTOCOL.md.`;
 }
 
-async function runNative(args: string[]): Promise<number> {
-  routeConsoleToStderr();
-  const caller = detectCaller(args)!;
-  try {
-    const config = await loadConfig();
-    assertCallerAllowed(caller, config.allowedExtensionIds);
-  } catch (err) {
-    // Say why on the only channel the extension reads, then stop.
-    process.stdout.write(encodeFrame(errorResponse('', err), LIMITS.maxResponseBytes));
-    return ExitCode.Failed;
-  }
-  const ctx = createHostContext();
-  await runNativeHost(ctx, { input: process.stdin, output: process.stdout });
-  await ctx.close();
-  return ExitCode.Ok;
-}
-
 async function runCli(args: string[]): Promise<number> {
   const [name, ...rest] = args;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    process.stdout.write(`${topic ? topic.help : mainHelp()}\n`);
-    return ExitCode.Ok;
+    process.stdout.write(`${topic ? (await topic.load()).help : mainHelp()}\n`);
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write(`${HOST_VERSION}\n`);
-    return ExitCode.Ok;
+    return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) return reportError(new UsageError(`unknown command ${JSON.stringify(name)}`), false);
-  return command.run(rest);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
+    process.stderr.write(`mcp-login-bridge: unknown command ${JSON.stringify(name)}\nRun "mcp-login-bridge --help" for usage.\n`);
+    return EXIT_USAGE;
+  }
+  return (await entry.load()).run(rest);
 }
 
+setEntryScript(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const run = detectCaller(args) ? runNative : runCli;
-run(args).then(
+const caller = detectCaller(args);
+const run = caller ? import('./native-mode').then((m) => m.runNative(caller)) : runCli(args);
+run.then(
   (code) => {
     process.exitCode = code;
   },
   (err) => {
     process.stderr.write(`mcp-login-bridge: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = ExitCode.Failed;
+    process.exitCode = EXIT_FAILED;
   },
 );

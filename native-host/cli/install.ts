@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { allowExtensionId, configPath } from '../config';
+import { entryScript } from '../entry-script';
 import { installHost } from '../install/install-host';
 import { BROWSERS, isBrowserName } from '../install/manifest-locations';
 import type { Command } from './command';
@@ -37,7 +37,7 @@ Options:
       if (!isBrowserName(values.browser)) throw new UsageError(`unknown browser ${JSON.stringify(values.browser)}: use one of ${BROWSERS.join(', ')}`);
       const result = await installHost({
         browser: values.browser,
-        hostScript: fileURLToPath(import.meta.url),
+        hostScript: entryScript(),
         ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
         ...(values['extension-id'] ? { extensionId: values['extension-id'] } : {}),
       });

@@ -1,27 +1,44 @@
 import { createInterface } from 'node:readline';
 import { ProtocolError } from '../../shared/errors';
 import { LIMITS, type CompleteResult } from '../../shared/protocol';
+import { BridgeClient, chooseBridge } from '../bridge/bridge-client';
 import { createHostContext } from '../host-context';
 import type { Command } from './command';
 import { openInSystemBrowser } from './open-browser';
 import { ExitCode, formatExpiry, printJson, reportError, startProgress, UsageError } from './output';
-import { parseCommand, serverUrlArg } from './parse';
+import { parseCommand } from './parse';
+import { resolveServerArg } from './server-arg';
+
+/** Targets a login can write today; issue 3 adds codex and claude-code. */
+const TARGETS = ['bridge'] as const;
+const PLANNED_TARGETS = ['codex', 'claude-code'];
 
 export const loginCommand: Command = {
   name: 'login',
   summary: 'Log in to an MCP server in the browser and store a refresh-capable credential',
-  help: `Usage: mcp-login-bridge login <server-url> [--no-browser] [--timeout <seconds>] [--json]
+  help: `Usage: mcp-login-bridge login <server-url|name> [--browser <name>] [--no-extension] [--no-browser]
+                              [--timeout <seconds>] [--client bridge] [--json]
 
-Discovers the server's authorization server, opens the login in your default browser with the
-parameters the provider needs to issue a refresh token (e.g. Google's access_type=offline and
-prompt=consent), receives the callback on a loopback port, and stores the credential in the OS
-keychain. Prints a summary, never a token.
+Discovers the server's authorization server and opens the login with the parameters the provider
+needs to issue a refresh token (e.g. Google's access_type=offline and prompt=consent), then stores
+the credential in the OS keychain. Prints a summary, never a token.
+
+When a browser with the extension is running, the login opens as a tab of that browser (your real
+profile, its passkeys and sessions) and the extension hands the callback to the host. Otherwise it
+opens in your default browser and the callback comes back to a loopback port of this process.
+
+A name instead of a URL is looked up among the MCP servers in Codex's config.toml.
 
 Options:
+  --browser <name>    with several browsers running the extension, use this one (e.g. chromium,
+                      chrome, edge, brave, vivaldi, firefox); default: the most recently active
+  --no-extension      do not use a running browser's extension; use the default browser
   --no-browser        do not open a browser: print the URL, then paste the address the browser
                       was redirected to (http://127.0.0.1:…/callback?…) on stdin
   --timeout <seconds> give up waiting for the browser after this long (default 300, at most 600)
-  --json              print the result as JSON
+  --client <target>   where to store the login (repeatable); today only "bridge" (the OS keychain
+                      entry that "token" reads). codex and claude-code are not available yet.
+  --json              print the result as JSON (with "via": "extension" or "system-browser")
   -h, --help          show this help
 
 Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the message),
@@ -30,80 +47,177 @@ Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the m
     const { values, positionals } = parseCommand(args, {
       json: { type: 'boolean' },
       'no-browser': { type: 'boolean' },
+      'no-extension': { type: 'boolean' },
+      browser: { type: 'string' },
       timeout: { type: 'string' },
+      client: { type: 'string', multiple: true },
     });
     if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
     const json = Boolean(values.json);
-    const ctx = createHostContext();
-    let pasted: ReturnType<typeof createInterface> | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let onSigint: (() => void) | undefined;
-    let interrupted = false;
     try {
-      const serverUrl = serverUrlArg(positionals, 'login');
+      const { serverUrl } = await resolveServerArg(positionals, 'login');
       const timeoutSeconds = values.timeout === undefined ? 300 : Number(values.timeout);
       const maxSeconds = LIMITS.flowTtlMs / 1000;
       if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > maxSeconds) {
         throw new UsageError(`--timeout must be a number of seconds from 1 to ${maxSeconds} (a login expires after that)`);
       }
-
-      const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in…`);
-      const begun = await ctx.login.begin(serverUrl).finally(() => discovering.stop());
-      if (begun.appliedRules.length) process.stderr.write(`Provider rules applied: ${begun.appliedRules.join(', ')}\n`);
-
-      let cancelled = false;
-      const result = new Promise<CompleteResult>((resolve, reject) => {
-        ctx.listener.onResult = (state, outcome) => {
-          if (state !== begun.state) return;
-          if (outcome.result) resolve(outcome.result);
-          else reject(outcome.error);
-        };
-        if (values['no-browser']) {
-          pasted = createInterface({ input: process.stdin });
-          pasted.on('line', (line) => {
-            const text = line.trim();
-            if (!text) return;
-            pasted?.close();
-            ctx.login.complete(text).then(resolve, reject);
-          });
-        }
-        // Referenced on purpose: it is what keeps the process alive while the browser works.
-        timer = setTimeout(() => reject(new Error(`no callback from the browser within ${timeoutSeconds} s; run login again`)), timeoutSeconds * 1000);
-        onSigint = () => {
-          cancelled = true;
-          ctx.login.flows.cancel(begun.state);
-          reject(new Error('login cancelled'));
-        };
-        process.once('SIGINT', onSigint);
-      });
-
-      process.stderr.write(`Open this address to log in:\n  ${begun.authorizeUrl}\n`);
-      if (values['no-browser']) {
-        process.stderr.write('Then paste the address your browser was sent to (it starts with http://127.0.0.1) here:\n');
-      } else if (!(await openInSystemBrowser(begun.authorizeUrl))) {
-        process.stderr.write('(Could not open a browser; open the address above yourself.)\n');
+      for (const target of values.client ?? []) {
+        if ((TARGETS as readonly string[]).includes(target)) continue;
+        throw new UsageError(
+          PLANNED_TARGETS.includes(target)
+            ? `--client ${target} is not available yet: logins are stored for "bridge" only (use "mcp-login-bridge token" as the client's token helper)`
+            : `unknown --client ${JSON.stringify(target)}: use ${TARGETS.join(', ')}`,
+        );
       }
-      const waiting = startProgress('Waiting for the login to finish in your browser…');
-      const done = await result.finally(() => waiting.stop()).catch((err) => {
-        interrupted = cancelled;
-        throw err;
-      });
-      if (json) printJson({ ok: true, ...done });
+      const local = Boolean(values['no-browser'] || values['no-extension']);
+      if (local && values.browser) throw new UsageError('--browser picks a running browser\'s extension; it cannot be combined with --no-browser or --no-extension');
+
+      let done: CompleteResult | undefined;
+      let via: 'extension' | 'system-browser' = 'system-browser';
+      if (!local) {
+        const bridge = await connectToExtension(values.browser);
+        if (bridge) {
+          via = 'extension';
+          done = await loginThroughExtension(bridge, serverUrl, timeoutSeconds);
+        }
+      }
+      done ??= await loginLocally(serverUrl, timeoutSeconds, Boolean(values['no-browser']));
+      if (json) printJson({ ok: true, via, ...done });
       else printSummary(done);
       return done.refreshCapable ? ExitCode.Ok : ExitCode.NotRefreshCapable;
     } catch (err) {
-      const code = reportError(err instanceof ProtocolError || err instanceof UsageError ? err : new Error((err as Error).message), json);
-      return interrupted ? ExitCode.Interrupted : code;
-    } finally {
-      clearTimeout(timer);
-      if (onSigint) process.removeListener('SIGINT', onSigint);
-      pasted?.close();
-      // readline leaves stdin referenced; a finished login must not wait for the pipe to close.
-      if (values['no-browser']) process.stdin.destroy();
-      await ctx.close();
+      if (err instanceof Interrupted) {
+        reportError(err, json);
+        return ExitCode.Interrupted;
+      }
+      return reportError(err instanceof ProtocolError || err instanceof UsageError ? err : new Error((err as Error).message), json);
     }
   },
 };
+
+class Interrupted extends Error {}
+
+/**
+ * Runs `work` until it settles, the timeout (started by calling `startTimer`) runs out, or Ctrl-C.
+ * `cancel` is called on the latter two, before the promise rejects.
+ */
+function bounded<T>(work: (startTimer: () => void) => Promise<T>, timeoutSeconds: number, cancel: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onSigint = () => {
+      cancel();
+      reject(new Interrupted('login cancelled'));
+    };
+    process.once('SIGINT', onSigint);
+    const startTimer = () => {
+      // Referenced on purpose: it is what keeps the process alive while the browser works.
+      timer ??= setTimeout(() => {
+        cancel();
+        reject(new Error(`no callback from the browser within ${timeoutSeconds} s; run login again`));
+      }, timeoutSeconds * 1000);
+    };
+    work(startTimer)
+      .then(resolve, reject)
+      .finally(() => {
+        clearTimeout(timer);
+        process.removeListener('SIGINT', onSigint);
+      });
+  });
+}
+
+/** A running browser host that answers, or undefined (then the login runs in this process). */
+async function connectToExtension(browser: string | undefined): Promise<BridgeClient | undefined> {
+  const { chosen, running } = await chooseBridge(browser);
+  if (!chosen) {
+    if (browser === undefined) return undefined;
+    throw new UsageError(
+      `no browser with the extension is running as "${browser}"` +
+        (running.length ? `; running: ${[...new Set(running.map((b) => b.browser))].join(', ')}` : '; none is running (open the browser, or leave out --browser)'),
+    );
+  }
+  try {
+    const client = await BridgeClient.connect(chosen);
+    try {
+      await client.hello();
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+    return client;
+  } catch (err) {
+    if (browser !== undefined) throw err;
+    process.stderr.write(`The extension in ${chosen.browser} did not answer (${(err as Error).message}); using your default browser instead.\n`);
+    return undefined;
+  }
+}
+
+async function loginThroughExtension(client: BridgeClient, serverUrl: string, timeoutSeconds: number): Promise<CompleteResult> {
+  const where = client.info.browser === 'unknown' ? 'your browser' : client.info.browser;
+  const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in (through the extension in ${where})…`);
+  let waiting: { stop(final?: string): void } | undefined;
+  try {
+    return await bounded(
+      (startTimer) =>
+        client.login(serverUrl, ({ flow }) => {
+          discovering.stop();
+          if (flow.appliedRules.length) process.stderr.write(`Provider rules applied: ${flow.appliedRules.join(', ')}\n`);
+          process.stderr.write(`The sign-in opened in a tab of ${where}. If no tab appeared, open:\n  ${flow.authorizeUrl}\n`);
+          waiting = startProgress('Waiting for the login to finish in your browser…');
+          startTimer();
+        }),
+      timeoutSeconds,
+      () => client.close(),
+    );
+  } finally {
+    discovering.stop();
+    waiting?.stop();
+    client.close();
+  }
+}
+
+/** The login in this process: the system browser (or a paste) and this process's loopback listener. */
+async function loginLocally(serverUrl: string, timeoutSeconds: number, noBrowser: boolean): Promise<CompleteResult> {
+  const ctx = createHostContext();
+  let pasted: ReturnType<typeof createInterface> | undefined;
+  try {
+    const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in…`);
+    const begun = await ctx.login.begin(serverUrl).finally(() => discovering.stop());
+    if (begun.appliedRules.length) process.stderr.write(`Provider rules applied: ${begun.appliedRules.join(', ')}\n`);
+    return await bounded(
+      async (startTimer) => {
+        const result = new Promise<CompleteResult>((resolve, reject) => {
+          ctx.login.onceSettled(begun.state, (outcome) => (outcome.result ? resolve(outcome.result) : reject(outcome.error)));
+          if (noBrowser) {
+            pasted = createInterface({ input: process.stdin });
+            pasted.on('line', (line) => {
+              const text = line.trim();
+              if (!text) return;
+              pasted?.close();
+              // Its outcome arrives through onceSettled; an unrelated paste is reported here.
+              ctx.login.complete(text).catch(reject);
+            });
+          }
+        });
+        startTimer();
+        process.stderr.write(`Open this address to log in:\n  ${begun.authorizeUrl}\n`);
+        if (noBrowser) {
+          process.stderr.write('Then paste the address your browser was sent to (it starts with http://127.0.0.1) here:\n');
+        } else if (!(await openInSystemBrowser(begun.authorizeUrl))) {
+          process.stderr.write('(Could not open a browser; open the address above yourself.)\n');
+        }
+        const waiting = startProgress('Waiting for the login to finish in your browser…');
+        return result.finally(() => waiting.stop());
+      },
+      timeoutSeconds,
+      () => ctx.login.flows.cancel(begun.state),
+    );
+  } finally {
+    pasted?.close();
+    // readline leaves stdin referenced; a finished login must not wait for the pipe to close.
+    if (noBrowser) process.stdin.destroy();
+    await ctx.close();
+  }
+}
 
 function printSummary(r: CompleteResult): void {
   process.stdout.write(

@@ -1,32 +1,38 @@
 import { validAccessToken } from '../credentials/access-token';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
-import { ExitCode, printJson, reportError } from './output';
+import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand, serverUrlArg } from './parse';
 
 export const tokenCommand: Command = {
   name: 'token',
   summary: 'Print a valid access token for a server, refreshing it first if needed',
-  help: `Usage: mcp-login-bridge token <server-url> [--json]
+  help: `Usage: mcp-login-bridge token <server-url> [--headers | --json]
 
 Prints a valid access token for the MCP server on stdout and nothing else, refreshing it first
 when it expires within 60 seconds (the refreshed credential is stored before it is printed).
 Fits token helpers such as Codex's bearer_token_env_var wrappers.
 
 Options:
+  --headers  print the HTTP headers as a JSON object, {"Authorization": "Bearer …"}, as Claude
+             Code's headersHelper expects
   --json     print {"ok": true, "accessToken", "tokenType", "expiresAt", "refreshed"}
   -h, --help show this help
 
 Exit codes: 0 ok, 1 failed (network, keychain), 2 usage, 4 log in again
 (no credential, or the provider refused the refresh token).`,
   async run(args) {
-    const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
+    const { values, positionals } = parseCommand(args, { json: { type: 'boolean' }, headers: { type: 'boolean' } });
     if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
     const json = Boolean(values.json);
     try {
       const serverUrl = serverUrlArg(positionals, 'token');
+      if (values.headers && json) throw new UsageError('--headers and --json are two output formats; pick one');
       const { credential, refreshed } = await validAccessToken(new BridgeStore(), serverUrl);
-      if (json) {
+      if (values.headers) {
+        // Bearer whatever case the provider spelled token_type in (RFC 6750 §2.1).
+        process.stdout.write(`${JSON.stringify({ Authorization: `Bearer ${credential.accessToken}` })}\n`);
+      } else if (json) {
         printJson({ ok: true, accessToken: credential.accessToken, tokenType: credential.tokenType, expiresAt: credential.expiresAt, refreshed });
       } else {
         process.stdout.write(`${credential.accessToken}\n`);

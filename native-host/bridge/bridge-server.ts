@@ -1,0 +1,201 @@
+/**
+ * The loopback bridge of a browser-launched host (DESIGN.md §3.3, §5; PROTOCOL.md "Bridge"): a
+ * WebSocket server on 127.0.0.1, random port, announced with a random secret in a 0600 runtime
+ * file. A CLI `login` sent here begins the flow in this host, asks the extension (a native push)
+ * to open and capture it like one of its own, and reports the outcome back over the socket.
+ *
+ * A connection is accepted only (ws `verifyClient`, before the upgrade completes) when:
+ * - it has no `Origin` header: browsers always send one on WebSocket handshakes, so no web page
+ *   can reach the bridge even if it guessed the port;
+ * - its `Host` is exactly `127.0.0.1:<port>` (DNS rebinding names another host);
+ * - it carries the secret in the `x-mcp-login-bridge-secret` header (compared in constant time);
+ * - fewer than BRIDGE_LIMITS.maxConnections are open.
+ * Messages over `maxPayload` close the connection (1009); binary frames close it (1003); every
+ * text message is validated before use.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { PROTOCOL_VERSION } from '../../shared/constants';
+import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { BRIDGE_LIMITS, BRIDGE_SECRET_HEADER, parseBridgeRequest, type BridgeHelloResult, type BridgeRequest } from '../../shared/bridge-protocol';
+import { requestIdOf, type HostPush } from '../../shared/protocol';
+import type { HostContext } from '../host-context';
+import type { FlowOutcome } from '../oauth/login-service';
+import { errorResponse } from '../requests/dispatch';
+import type { BrowserIdentity } from './browser-identity';
+import { removeBridgeFileSync, runtimeDir, touchBridgeFile, writeBridgeFile } from './runtime-files';
+
+export interface BridgeServerOptions {
+  ctx: HostContext;
+  /** Sends a push to the extension that started this host (a native messaging frame). */
+  push: (message: HostPush) => void;
+  identity: BrowserIdentity;
+  /** Default: runtimeDir(). */
+  dir?: string;
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function sameSecret(given: string | undefined, secret: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export class BridgeServer {
+  readonly port: number;
+  readonly filePath: string;
+  readonly #server: Server;
+  readonly #wss: WebSocketServer;
+  readonly #options: BridgeServerOptions;
+  #lastTouch = 0;
+  #closed = false;
+
+  private constructor(options: BridgeServerOptions, server: Server, wss: WebSocketServer, port: number, filePath: string) {
+    this.#options = options;
+    this.#server = server;
+    this.#wss = wss;
+    this.port = port;
+    this.filePath = filePath;
+  }
+
+  static async start(options: BridgeServerOptions): Promise<BridgeServer> {
+    const secret = randomBytes(32).toString('base64url');
+    // Plain HTTP requests get nothing useful: only the upgrade is served.
+    const server = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (server.address() as AddressInfo).port;
+    const wss = new WebSocketServer({
+      server,
+      path: '/',
+      maxPayload: BRIDGE_LIMITS.maxMessageBytes,
+      perMessageDeflate: false,
+      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+        const req = info.req;
+        if (headerValue(req, 'origin') !== undefined || headerValue(req, 'sec-websocket-origin') !== undefined) {
+          return done(false, 403, 'Forbidden');
+        }
+        if (headerValue(req, 'host') !== `127.0.0.1:${port}`) return done(false, 403, 'Forbidden');
+        if (!sameSecret(headerValue(req, BRIDGE_SECRET_HEADER), secret)) return done(false, 401, 'Unauthorized');
+        if (wss.clients.size >= BRIDGE_LIMITS.maxConnections) return done(false, 503, 'Busy');
+        done(true);
+      },
+    });
+    // Without a listener, a refused handshake or a bad frame would be an uncaught 'error'.
+    wss.on('error', () => undefined);
+    let filePath: string;
+    try {
+      filePath = await writeBridgeFile(options.dir ?? runtimeDir(), {
+        version: 1,
+        pid: process.pid,
+        port,
+        secret,
+        browser: options.identity.browser,
+        ...(options.identity.userDataDir ? { userDataDir: options.identity.userDataDir } : {}),
+        startedAt: Date.now(),
+      });
+    } catch (error) {
+      wss.close();
+      server.close();
+      throw error;
+    }
+    const bridge = new BridgeServer(options, server, wss, port, filePath);
+    wss.on('connection', (ws) => bridge.#serve(ws));
+    return bridge;
+  }
+
+  /** The extension just used this host: the CLI prefers the most recently active one. */
+  touch(): void {
+    const now = Date.now();
+    if (this.#closed || now - this.#lastTouch < 2000) return;
+    this.#lastTouch = now;
+    void touchBridgeFile(this.filePath);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    removeBridgeFileSync(this.filePath);
+    for (const client of this.#wss.clients) client.terminate();
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #serve(ws: WebSocket): void {
+    const send = (message: unknown) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    };
+    // Flows begun for this connection; a CLI that goes away (Ctrl-C, timeout) abandons them.
+    const logins = new Map<string, () => void>();
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      for (const [state, abandon] of logins) {
+        this.#options.ctx.login.flows.cancel(state);
+        abandon();
+      }
+      logins.clear();
+    });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return ws.close(1003, 'text messages only');
+      let message: unknown;
+      try {
+        message = JSON.parse(data.toString());
+      } catch {
+        return send(errorResponse('', new ProtocolError(ErrorCode.MalformedMessage, 'a bridge message must be UTF-8 JSON')));
+      }
+      const id = requestIdOf(message);
+      let request: BridgeRequest;
+      try {
+        request = parseBridgeRequest(message);
+      } catch (error) {
+        return send(errorResponse(id, error));
+      }
+      this.#handle(request, send, logins).catch((error: unknown) => send(errorResponse(request.id, error)));
+    });
+  }
+
+  async #handle(request: BridgeRequest, send: (message: unknown) => void, logins: Map<string, () => void>): Promise<void> {
+    const { ctx } = this.#options;
+    if (request.type === 'hello') {
+      const data: BridgeHelloResult = {
+        hostVersion: ctx.version,
+        protocolVersion: PROTOCOL_VERSION,
+        pid: process.pid,
+        browser: this.#options.identity.browser,
+      };
+      return send({ id: request.id, ok: true, data });
+    }
+    if (logins.size >= BRIDGE_LIMITS.maxLoginsPerConnection) {
+      throw new ProtocolError(ErrorCode.InvalidField, `at most ${BRIDGE_LIMITS.maxLoginsPerConnection} logins at a time per connection`);
+    }
+    const flow = await ctx.login.begin(request.serverUrl);
+    const outcome = new Promise<FlowOutcome>((resolve) => {
+      const dispose = ctx.login.onceSettled(flow.state, resolve);
+      logins.set(flow.state, () => {
+        dispose();
+        resolve({ error: new ProtocolError(ErrorCode.UnknownState, 'the login was abandoned by its CLI') });
+      });
+    });
+    this.touch();
+    // The extension opens the tab and arms the capture exactly as for its own flows; its
+    // `complete` (or the loopback listener, if the user finishes elsewhere) settles the flow.
+    this.#options.push({ push: 'openLogin', serverUrl: request.serverUrl, flow });
+    send({ id: request.id, event: 'opening', flow });
+    const settled = await outcome;
+    logins.delete(flow.state);
+    if (!settled.result) throw settled.error;
+    send({ id: request.id, ok: true, data: settled.result });
+  }
+}

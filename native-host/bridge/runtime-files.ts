@@ -1,0 +1,165 @@
+/**
+ * Where a browser-launched host announces its bridge: one file per host process,
+ * `host-<pid>.json` = `{ version, pid, port, secret, browser, startedAt }`, mode 0600, in a 0700
+ * runtime directory of this user. Several browsers or profiles each run their own host, so there
+ * may be several files; the CLI takes the most recently active one (the file's mtime, which the
+ * host touches when its extension talks to it) or the one `--browser` names. A file whose pid is
+ * gone is stale: ignored, and removed when seen.
+ */
+import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const RUNTIME_FILE_VERSION = 1;
+
+export interface BridgeInfo {
+  version: number;
+  pid: number;
+  port: number;
+  secret: string;
+  /** The browser that started the host, e.g. "chromium" ("unknown" when it could not tell). */
+  browser: string;
+  /** The browser profile folder, when the browser was started with --user-data-dir. */
+  userDataDir?: string;
+  startedAt: number;
+}
+
+export interface FoundBridge extends BridgeInfo {
+  path: string;
+  /** Last activity (the file's mtime), epoch ms. */
+  activeAt: number;
+}
+
+/**
+ * `$MCP_LOGIN_BRIDGE_RUNTIME_DIR` (tests) or the OS's per-user runtime place: Linux and other
+ * Unixes `$XDG_RUNTIME_DIR/mcp-login-bridge` (else `<tmp>/mcp-login-bridge-<uid>`), macOS
+ * `$TMPDIR/mcp-login-bridge` (a per-user folder there), Windows `%LOCALAPPDATA%\mcp-login-bridge\run`.
+ */
+export function runtimeDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.MCP_LOGIN_BRIDGE_RUNTIME_DIR) return env.MCP_LOGIN_BRIDGE_RUNTIME_DIR;
+  if (platform === 'win32') {
+    return join(env.LOCALAPPDATA || join(env.USERPROFILE || tmpdir(), 'AppData', 'Local'), 'mcp-login-bridge', 'run');
+  }
+  if (platform === 'darwin') return join(env.TMPDIR || tmpdir(), 'mcp-login-bridge');
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'mcp-login-bridge');
+  return join(tmpdir(), `mcp-login-bridge-${process.getuid?.() ?? 'user'}`);
+}
+
+/**
+ * Creates the directory 0700, or checks an existing one: a real directory (not a link), ours, and
+ * closed to others (tightened to 0700 if it was not). Refuses anything else, since the files in it
+ * hold the bridge secret.
+ */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  const info = await lstat(dir);
+  if (!info.isDirectory()) throw new Error(`${dir} is not a directory; remove it so mcp-login-bridge can create its runtime folder`);
+  if (process.getuid && info.uid !== process.getuid()) throw new Error(`${dir} belongs to another user; refusing to put the bridge secret there`);
+  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
+function fileFor(dir: string, pid: number): string {
+  return join(dir, `host-${pid}.json`);
+}
+
+/** Writes this host's file (0600, atomically) and returns its path. */
+export async function writeBridgeFile(dir: string, info: BridgeInfo): Promise<string> {
+  await ensurePrivateDir(dir);
+  const path = fileFor(dir, info.pid);
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(info)}\n`);
+    // The umask may have narrowed the mode further; it can never have widened it.
+    await handle.chmod(0o600);
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  return path;
+}
+
+/** Marks the host as just used (the CLI prefers the most recently active host). */
+export async function touchBridgeFile(path: string, now = new Date()): Promise<void> {
+  await utimes(path, now, now).catch(() => undefined);
+}
+
+/** Removes the file synchronously (for process exit handlers). */
+export function removeBridgeFileSync(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, it is just not ours to signal.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parseBridgeInfo(text: string): BridgeInfo | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const int = (x: unknown, max: number) => typeof x === 'number' && Number.isSafeInteger(x) && x > 0 && x <= max;
+  if (o.version !== RUNTIME_FILE_VERSION || !int(o.pid, 2 ** 31) || !int(o.port, 65535)) return undefined;
+  if (typeof o.secret !== 'string' || !/^[A-Za-z0-9_-]{32,128}$/.test(o.secret)) return undefined;
+  if (typeof o.browser !== 'string' || o.browser.length > 100) return undefined;
+  return {
+    version: RUNTIME_FILE_VERSION,
+    pid: o.pid as number,
+    port: o.port as number,
+    secret: o.secret,
+    browser: o.browser,
+    ...(typeof o.userDataDir === 'string' ? { userDataDir: o.userDataDir } : {}),
+    startedAt: typeof o.startedAt === 'number' ? o.startedAt : 0,
+  };
+}
+
+/**
+ * The running hosts' bridges, most recently active first. Files of dead processes are removed;
+ * unreadable or foreign files are skipped. Files that are not private (0600) are ignored: someone
+ * else could have written them.
+ */
+export async function listBridges(dir: string = runtimeDir()): Promise<FoundBridge[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const found: FoundBridge[] = [];
+  for (const name of names) {
+    if (!/^host-\d+\.json$/.test(name)) continue;
+    const path = join(dir, name);
+    try {
+      const info = await stat(path);
+      if (process.platform !== 'win32' && ((info.mode & 0o077) !== 0 || (process.getuid && info.uid !== process.getuid()))) continue;
+      const parsed = parseBridgeInfo(await readFile(path, 'utf8'));
+      if (!parsed || name !== `host-${parsed.pid}.json`) continue;
+      if (!isAlive(parsed.pid)) {
+        await unlink(path).catch(() => undefined);
+        continue;
+      }
+      found.push({ ...parsed, path, activeAt: info.mtimeMs });
+    } catch {
+      // Vanished while we looked: the host just exited.
+    }
+  }
+  return found.sort((a, b) => b.activeAt - a.activeAt);
+}
+

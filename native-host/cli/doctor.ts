@@ -1,0 +1,58 @@
+import { runChecks, type Check } from '../doctor/checks';
+import { BROWSERS, isBrowserName, type BrowserName } from '../install/manifest-locations';
+import type { Command } from './command';
+import { ExitCode, printJson, reportError, UsageError } from './output';
+import { parseCommand } from './parse';
+
+const MARK: Record<Check['status'], string> = { ok: 'ok  ', info: 'info', warn: 'warn', error: 'FAIL' };
+
+export const doctorCommand: Command = {
+  name: 'doctor',
+  summary: 'Check the installation, the keychain, the config and running hosts; say what to fix',
+  help: `Usage: mcp-login-bridge doctor [--browser <name>] [--user-data-dir <dir>] [--json]
+
+Checks, and says what to do about each problem:
+  - the node binary this runs on (Node 20.19 or newer);
+  - for each browser, the native messaging manifest "install" writes, the launcher it names, and
+    the node and host bundle the launcher runs (on Windows also the registry key);
+  - the host config file;
+  - the OS keychain (Linux: a Secret Service on the D-Bus session bus);
+  - hosts started by running browsers: that their loopback bridge answers.
+
+Options:
+  --browser <name>        check only this browser (repeatable): ${BROWSERS.join(', ')}
+  --user-data-dir <dir>   check the manifest of a Chrome-family profile started with --user-data-dir
+  --json                  print {"ok": bool, "checks": [{id, status, message, fix?}]}
+  -h, --help              show this help
+
+Exit codes: 0 nothing to fix, 1 something to fix, 2 usage.`,
+  async run(args) {
+    const { values, positionals } = parseCommand(args, {
+      json: { type: 'boolean' },
+      browser: { type: 'string', multiple: true },
+      'user-data-dir': { type: 'string' },
+    });
+    if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
+    const json = Boolean(values.json);
+    try {
+      if (positionals.length) throw new UsageError('doctor takes no positional arguments');
+      for (const b of values.browser ?? []) if (!isBrowserName(b)) throw new UsageError(`unknown browser ${JSON.stringify(b)}: use one of ${BROWSERS.join(', ')}`);
+      const checks = await runChecks({
+        ...(values.browser ? { browsers: values.browser as BrowserName[] } : {}),
+        ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
+      });
+      const ok = !checks.some((c) => c.status === 'error');
+      if (json) printJson({ ok, checks });
+      else {
+        for (const c of checks) {
+          process.stdout.write(`${MARK[c.status]}  ${c.message}\n`);
+          if (c.fix && c.status !== 'ok') process.stdout.write(`      fix: ${c.fix}\n`);
+        }
+        process.stdout.write(ok ? 'Nothing to fix.\n' : 'Something needs fixing: see the FAIL lines above.\n');
+      }
+      return ok ? ExitCode.Ok : ExitCode.Failed;
+    } catch (err) {
+      return reportError(err, json);
+    }
+  },
+};

@@ -1,0 +1,188 @@
+/**
+ * What `doctor` checks, each with what to do when it fails: the node this runs on, each browser's
+ * host manifest and the launcher it names, the host config, the OS keychain, and running
+ * browser hosts' bridges. Every message is safe to print: no token, no bridge secret.
+ */
+import { execFileSync } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { DEV_EXTENSION_ID, FIREFOX_ADDON_ID, NATIVE_HOST_NAME } from '../../shared/constants';
+import { ProtocolError } from '../../shared/errors';
+import { BridgeClient } from '../bridge/bridge-client';
+import { listBridges, runtimeDir } from '../bridge/runtime-files';
+import { loadConfig, type HostConfig } from '../config';
+import { BROWSERS, type BrowserName } from '../install/manifest-locations';
+import { manifestFor } from '../install/uninstall-host';
+import { BridgeStore } from '../stores/bridge-store';
+
+export type CheckStatus = 'ok' | 'info' | 'warn' | 'error';
+
+export interface Check {
+  id: string;
+  status: CheckStatus;
+  message: string;
+  /** What to do, when something is wrong. */
+  fix?: string;
+}
+
+const MIN_NODE: [number, number] = [20, 19];
+
+export function checkNode(version = process.versions.node, execPath = process.execPath): Check {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+  return ok
+    ? { id: 'node', status: 'ok', message: `node ${version} at ${execPath}` }
+    : { id: 'node', status: 'error', message: `node ${version} at ${execPath} is too old`, fix: `install Node ${MIN_NODE.join('.')} or newer, then run "mcp-login-bridge install" again` };
+}
+
+async function executable(path: string): Promise<boolean> {
+  return access(path, process.platform === 'win32' ? constants.F_OK : constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The node and script a launcher written by `install` runs. */
+export function parseLauncher(text: string): { node: string; script: string } | undefined {
+  const sh = /^exec '((?:[^']|'\\'')*)' '((?:[^']|'\\'')*)' "\$@"$/m.exec(text);
+  if (sh) return { node: sh[1]!.replace(/'\\''/g, "'"), script: sh[2]!.replace(/'\\''/g, "'") };
+  const bat = /^"([^"]+)" "([^"]+)" %\*\r?$/m.exec(text);
+  if (bat) return { node: bat[1]!, script: bat[2]! };
+  return undefined;
+}
+
+export async function checkBrowser(
+  browser: BrowserName,
+  options: { userDataDir?: string; allowedIds: readonly string[]; platform?: NodeJS.Platform },
+): Promise<Check> {
+  const id = `browser:${browser}`;
+  const install = `mcp-login-bridge install --browser ${browser}${options.userDataDir ? ` --user-data-dir ${JSON.stringify(options.userDataDir)}` : ''}`;
+  const { path, registryKey } = manifestFor(browser, options.userDataDir ? { userDataDir: options.userDataDir } : {});
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return { id, status: 'info', message: `${browser}: not registered (no ${path})`, fix: `if you use ${browser}: ${install}` };
+  }
+  const broken = (what: string): Check => ({ id, status: 'error', message: `${browser}: ${path} ${what}`, fix: install });
+  let manifest: Record<string, unknown>;
+  try {
+    manifest = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return broken('is not valid JSON');
+  }
+  if (manifest.name !== NATIVE_HOST_NAME) return broken(`names host ${JSON.stringify(manifest.name)}, not ${NATIVE_HOST_NAME}`);
+  if (manifest.type !== 'stdio') return broken('does not say "type": "stdio"');
+  const allowedField = browser === 'firefox' ? 'allowed_extensions' : 'allowed_origins';
+  const allowed = manifest[allowedField];
+  if (!Array.isArray(allowed) || allowed.length === 0) return broken(`has no ${allowedField}`);
+  const ids = allowed.map((a) => String(a).replace(/^chrome-extension:\/\//, '').replace(/\/$/, ''));
+  if (!ids.some((i) => options.allowedIds.includes(i))) {
+    return broken(`allows ${ids.join(', ')}, which the host itself refuses (not the project's id and not in "allowedExtensionIds")`);
+  }
+  const launcher = manifest.path;
+  if (typeof launcher !== 'string' || !isAbsolute(launcher)) return broken('has no absolute "path" (browsers require one on macOS and Linux)');
+  if (!(await executable(launcher))) return broken(`names the launcher ${launcher}, which is missing or not executable`);
+  const target = parseLauncher(await readFile(launcher, 'utf8').catch(() => ''));
+  if (!target) return broken(`names ${launcher}, which was not written by "mcp-login-bridge install"`);
+  if (!(await executable(target.node))) return broken(`uses ${launcher}, whose node ${target.node} is gone (node was upgraded or moved)`);
+  if (!(await executable(target.script).catch(() => false)) && !(await access(target.script).then(() => true, () => false))) {
+    return broken(`uses ${launcher}, whose host ${target.script} is gone (the package moved or was removed)`);
+  }
+  if (registryKey && (options.platform ?? process.platform) === 'win32') {
+    try {
+      const out = execFileSync('reg', ['query', registryKey, '/ve'], { encoding: 'utf8' });
+      if (!out.includes(path)) return broken(`is not the file the registry key ${registryKey} names`);
+    } catch {
+      return broken(`is not registered: the registry key ${registryKey} is missing`);
+    }
+  }
+  return { id, status: 'ok', message: `${browser}: ${path} → ${launcher} → node ${target.node}` };
+}
+
+export async function checkConfig(): Promise<{ check: Check; config?: HostConfig }> {
+  try {
+    const config = await loadConfig();
+    return { check: { id: 'config', status: 'ok', message: `host config: ${config.rules.length} rule(s), ${config.clients.length} client(s)` }, config };
+  } catch (err) {
+    return { check: { id: 'config', status: 'error', message: (err as Error).message, fix: 'fix the file as the message says (PROTOCOL.md, "Host config file")' } };
+  }
+}
+
+export async function checkKeychain(): Promise<Check> {
+  try {
+    const scan = await new BridgeStore().scan();
+    if (scan.invalid.length) {
+      return {
+        id: 'keychain',
+        status: 'warn',
+        message: `keychain reachable: ${scan.credentials.length} login(s), ${scan.invalid.length} unreadable (${scan.invalid.map((i) => i.serverUrl).join(', ')})`,
+        fix: 'log in to those servers again, or remove them with "mcp-login-bridge logout <url>"',
+      };
+    }
+    return { id: 'keychain', status: 'ok', message: `keychain reachable: ${scan.credentials.length} login(s) stored` };
+  } catch (err) {
+    const message = err instanceof ProtocolError ? err.message : `the keychain failed: ${(err as Error).message}`;
+    return {
+      id: 'keychain',
+      status: 'error',
+      message,
+      fix: process.platform === 'linux' ? 'run a Secret Service (e.g. gnome-keyring-daemon) on the session bus' : 'unlock the keychain and allow node to use it',
+    };
+  }
+}
+
+export async function checkRunningHosts(): Promise<Check[]> {
+  const bridges = await listBridges();
+  if (!bridges.length) {
+    return [
+      {
+        id: 'bridge',
+        status: 'info',
+        message: `no browser host running (none announced in ${runtimeDir()}); "login" will use your default browser`,
+        fix: 'start a browser with the extension; it starts the host when it loads',
+      },
+    ];
+  }
+  const checks: Check[] = [];
+  for (const b of bridges) {
+    const id = `bridge:${b.pid}`;
+    try {
+      const client = await BridgeClient.connect(b, 2000);
+      try {
+        const hello = await client.hello(2000);
+        checks.push({ id, status: 'ok', message: `host in ${b.browser} (pid ${b.pid}, ${hello.hostVersion}) answers on 127.0.0.1:${b.port}` });
+      } finally {
+        client.close();
+      }
+    } catch (err) {
+      checks.push({
+        id,
+        status: 'error',
+        message: `host in ${b.browser} (pid ${b.pid}) does not answer: ${(err as Error).message}`,
+        fix: 'reload the extension (or restart the browser) to start a fresh host',
+      });
+    }
+  }
+  return checks;
+}
+
+export async function runChecks(options: { browsers?: BrowserName[]; userDataDir?: string } = {}): Promise<Check[]> {
+  const checks: Check[] = [checkNode()];
+  const { check: configCheck, config } = await checkConfig();
+  const allowedIds = [DEV_EXTENSION_ID, FIREFOX_ADDON_ID, ...(config?.allowedExtensionIds ?? [])];
+  const browsers = options.browsers ?? [...BROWSERS];
+  const browserChecks = await Promise.all(browsers.map((b) => checkBrowser(b, { allowedIds, ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}) })));
+  checks.push(...browserChecks);
+  if (!browserChecks.some((c) => c.status === 'ok' || c.status === 'error')) {
+    checks.push({
+      id: 'browsers',
+      status: 'error',
+      message: `the host is registered with no browser${options.browsers ? ` (checked ${browsers.join(', ')})` : ''}, so the extension cannot reach it`,
+      fix: 'mcp-login-bridge install --browser <chrome|chromium|edge|brave|vivaldi|firefox>',
+    });
+  }
+  checks.push(configCheck, await checkKeychain(), ...(await checkRunningHosts()));
+  return checks;
+}

@@ -1,0 +1,48 @@
+/**
+ * Token revocation (RFC 7009) at logout, when the authorization server advertises a
+ * `revocation_endpoint`. The refresh token is revoked first (RFC 7009 §2.1: the server should then
+ * drop the grant's access tokens too), then the access token, for servers that do not.
+ */
+import * as oauth from 'oauth4webapi';
+import type { StoredCredential } from '../stores/credential';
+import { clientAuthFor } from './client-auth';
+import { discoverAuthorizationServer } from './discovery';
+import { httpOptions } from './http-options';
+
+export type RevocationOutcome =
+  | { status: 'revoked'; tokens: ('refresh_token' | 'access_token')[] }
+  | { status: 'unsupported' }
+  | { status: 'failed'; reason: string };
+
+export async function revokeCredential(credential: StoredCredential): Promise<RevocationOutcome> {
+  let as: oauth.AuthorizationServer;
+  try {
+    as = await discoverAuthorizationServer(credential.issuer);
+  } catch (err) {
+    return { status: 'failed', reason: (err as Error).message };
+  }
+  if (!as.revocation_endpoint) return { status: 'unsupported' };
+  const client = { client_id: credential.clientId };
+  const auth = clientAuthFor(credential.tokenEndpointAuthMethod, credential.clientSecret);
+  const revoked: ('refresh_token' | 'access_token')[] = [];
+  const tokens: [string | undefined, 'refresh_token' | 'access_token'][] = [
+    [credential.refreshToken, 'refresh_token'],
+    [credential.accessToken, 'access_token'],
+  ];
+  for (const [token, hint] of tokens) {
+    if (!token) continue;
+    try {
+      const response = await oauth.revocationRequest(as, client, auth, token, {
+        additionalParameters: { token_type_hint: hint },
+        ...httpOptions(as.revocation_endpoint),
+      });
+      await oauth.processRevocationResponse(response);
+      revoked.push(hint);
+    } catch (err) {
+      // Error texts from oauth4webapi and the provider's error code name no token.
+      const detail = err instanceof oauth.ResponseBodyError ? err.error : (err as Error).message;
+      return { status: 'failed', reason: `${as.revocation_endpoint} refused to revoke the ${hint.replace('_', ' ')}: ${detail.slice(0, 200)}` };
+    }
+  }
+  return { status: 'revoked', tokens: revoked };
+}
