@@ -4,7 +4,7 @@
  * /proc; macOS asks `ps`; elsewhere, or when that fails, the browser is "unknown".
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BROWSERS } from '../install/manifest-locations';
 
@@ -36,8 +36,14 @@ export function identityFromArgv(argv: string[]): BrowserIdentity {
 export function detectBrowser(ppid: number = process.ppid, platform: NodeJS.Platform = process.platform): BrowserIdentity {
   try {
     if (platform === 'linux') {
-      const argv = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      return identityFromArgv(argv);
+      // The executable from /proc/<pid>/exe: Chromium rewrites its visible command line into one
+      // space-joined string (its process title), so argv[0] there is not a path.
+      const exe = readlinkSync(`/proc/${ppid}/exe`);
+      const cmdline = readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
+      const argv = cmdline.split('\0').filter(Boolean);
+      const joined = argv.length === 1 ? (/(?:^|\s)--user-data-dir=(\S+)/.exec(argv[0]!)?.[1] ?? undefined) : undefined;
+      const fromArgv = identityFromArgv([exe, ...argv.slice(1)]);
+      return { ...fromArgv, ...(joined ? { userDataDir: joined } : {}) };
     }
     if (platform === 'darwin') {
       const comm = execFileSync('ps', ['-o', 'comm=', '-p', String(ppid)], { encoding: 'utf8', timeout: 2000 }).trim();

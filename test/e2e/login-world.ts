@@ -23,6 +23,8 @@ export interface LoginWorld {
   /** Environment under which the host (started by Chromium or by hand) sees the same keyring and config. */
   env: Record<string, string>;
   configPath: string;
+  /** Where the browser's host announces its bridge (a folder of this world's own). */
+  runtimeDir: string;
   /** Runs the CLI with the world's environment. */
   cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   close(): Promise<void>;
@@ -68,7 +70,8 @@ export async function startLoginWorld(options: WorldOptions): Promise<LoginWorld
     await writeFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
     log(`host config ${configPath}: ${options.googleRule ? 'treats the provider like Google' : 'no provider rule'}`);
 
-    const env = { ...keyring.env, MCP_LOGIN_BRIDGE_CONFIG: configPath };
+    const runtimeDir = join(dir, 'runtime');
+    const env = { ...keyring.env, MCP_LOGIN_BRIDGE_CONFIG: configPath, MCP_LOGIN_BRIDGE_RUNTIME_DIR: runtimeDir };
     const cli = (args: string[]) => runCli(args, env);
 
     const browser = await launchBrowserWithExtension({
@@ -82,7 +85,7 @@ export async function startLoginWorld(options: WorldOptions): Promise<LoginWorld
     cleanups.push(() => browser.close());
     log(`Chromium ${browser.context.browser()?.version() ?? ''} started with the extension ${browser.extensionId}`);
 
-    return { keyring, provider, mcp, browser, env, configPath, cli, close };
+    return { keyring, provider, mcp, browser, env, configPath, runtimeDir, cli, close };
   } catch (err) {
     await close();
     throw err;

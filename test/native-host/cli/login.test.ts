@@ -33,8 +33,9 @@ beforeAll(async () => {
       rules: [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }],
     }),
   );
-  // No xdg-open on PATH: the CLI must say so and keep waiting on its listener.
-  env = { ...process.env, ...keyring.env, MCP_LOGIN_BRIDGE_CONFIG: config, PATH: dir };
+  // No xdg-open on PATH: the CLI must say so and keep waiting on its listener. A runtime folder of
+  // its own: no browser host of another test may take the login over its bridge.
+  env = { ...process.env, ...keyring.env, MCP_LOGIN_BRIDGE_CONFIG: config, PATH: dir, MCP_LOGIN_BRIDGE_RUNTIME_DIR: join(dir, 'runtime') };
 });
 afterAll(async () => {
   await mcp?.close();
