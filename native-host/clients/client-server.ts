@@ -1,0 +1,19 @@
+/**
+ * An MCP server as one local client has it configured. A login for a URL is written to every
+ * client server with exactly that URL (clients do not normalize URLs: a trailing slash is another
+ * server), under the name that client uses, so the store keys come out as the client computes them.
+ */
+import type { CodexServerConfig } from './codex-config';
+import type { ClaudeServerConfig } from './claude-code-config';
+
+export type ClientName = 'codex' | 'claude-code';
+
+export type ClientServer =
+  | { client: 'codex'; name: string; url: string; source: string; config: CodexServerConfig }
+  | { client: 'claude-code'; name: string; url: string; source: string; config: ClaudeServerConfig };
+
+export interface ClientDiscovery {
+  servers: ClientServer[];
+  /** Config files that could not be read; each names the file and field, never a value. */
+  problems: string[];
+}
