@@ -1,5 +1,10 @@
 import { defineConfig } from 'wxt';
 import { DEV_EXTENSION_KEY, FIREFOX_ADDON_ID } from './shared/constants';
+import { BUILTIN_RULES } from './shared/providers';
+import { hostPermissionFor } from './extension/lib/rewrite-rules';
+
+// Automatic capture rewrites requests to the built-in providers only where it has host access.
+const providerHosts = [...new Set(BUILTIN_RULES.flatMap((r) => r.origins.map(hostPermissionFor)))];
 
 // The extension's manifest is generated from here. Permissions are the least the flows need;
 // README.md ("Permissions") says why each one is there.
@@ -13,9 +18,12 @@ export default defineConfig({
   manifest: ({ browser }) => ({
     name: 'MCP Login Bridge',
     description: 'Keeps MCP clients logged in: asks identity providers for refresh tokens and stores them for your MCP clients.',
-    permissions: ['nativeMessaging', 'declarativeNetRequestWithHostAccess', 'storage', 'tabs'],
-    // Loopback only: the callback of a login the host began is captured before it reaches the port.
-    host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],
+    permissions: ['nativeMessaging', 'declarativeNetRequestWithHostAccess', 'storage', 'tabs', 'webNavigation', 'webRequest'],
+    // Loopback: callbacks (captured for the host's logins, observed for other tools'), and local
+    // providers. The built-in providers: their authorize requests get the rule's parameters.
+    host_permissions: ['http://127.0.0.1/*', 'http://localhost/*', ...providerHosts],
+    // Asked for one origin at a time, when the user adds a rule for it on the options page.
+    optional_host_permissions: ['https://*/*'],
     // Chromium checks `matches` against the navigation's initiator: the provider's page that
     // redirects to the loopback callback (https://accounts.google.com, …). The callback page
     // refuses any state the extension did not start, so being reachable from any page is safe.

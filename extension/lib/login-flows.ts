@@ -125,6 +125,11 @@ export class LoginFlows {
     return delivery.outcome;
   }
 
+  /** Whether a login this extension started is waiting in the tab (automatic capture leaves it alone). */
+  ownsTab(tabId: number): boolean {
+    return this.flows.waitingInTab(tabId).length > 0;
+  }
+
   /** A closed login tab ends its flow; the host's state then simply expires. */
   async handleTabClosed(tabId: number): Promise<void> {
     for (const flow of this.flows.waitingInTab(tabId)) {

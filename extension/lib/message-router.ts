@@ -9,7 +9,9 @@ import type { ResultSummary } from './result-summary';
 
 export interface MessageRouterDeps {
   flows: Pick<LoginFlows, 'authorize' | 'handleCallback'>;
-  host: { hello(): Promise<{ hostVersion: string; protocolVersion: number }> };
+  host: { hello(): Promise<{ hostVersion: string; protocolVersion: number; configRules?: unknown }> };
+  /** The provider rules of the host's config file, as `hello` sent them (validated by the receiver). */
+  onConfigRules?: (rules: unknown) => void;
   results: { list(): Promise<ResultSummary[]> };
   runtimeId: string;
   /** `browser.runtime.getURL('/')`. */
@@ -21,6 +23,7 @@ export function createMessageRouter(deps: MessageRouterDeps) {
   async function checkHost(): Promise<HostStatus> {
     try {
       const hello = await deps.host.hello();
+      deps.onConfigRules?.(hello.configRules ?? []);
       return { connected: true, hostVersion: hello.hostVersion, protocolVersion: hello.protocolVersion };
     } catch (error) {
       return { connected: false, error: toDisplayError(error) };

@@ -4,15 +4,18 @@
  * stub host generated here (not the real one): the provider's 302 to the loopback redirect URI is
  * captured before any request reaches the loopback port, and the host gets exactly that callback.
  */
+import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_EXTENSION_ID, NATIVE_HOST_NAME } from '../../shared/constants';
-import { ensureExtensionBuilt, launchBrowserWithExtension, type BrowserHarness } from '../fixtures/browser-harness';
+import { TEST_HOSTS_ARG, ensureExtensionBuilt, launchBrowserWithExtension, type BrowserHarness } from '../fixtures/browser-harness';
 import { buildCallbackRule } from '../../extension/lib/callback-rule';
 
 const SYSTEM_HOST_MANIFEST = `/etc/chromium/native-messaging-hosts/${NATIVE_HOST_NAME}.json`;
@@ -46,8 +49,12 @@ async function storageDump(harness: BrowserHarness): Promise<string> {
   });
 }
 
+/** The callback capture rules (automatic capture's standing rewrite rules are not counted). */
 async function sessionRules(harness: BrowserHarness): Promise<unknown[]> {
-  return harness.serviceWorker.evaluate(() => (globalThis as unknown as { chrome: any }).chrome.declarativeNetRequest.getSessionRules());
+  const rules: Array<{ action?: { redirect?: { regexSubstitution?: string } } }> = await harness.serviceWorker.evaluate(() =>
+    (globalThis as unknown as { chrome: any }).chrome.declarativeNetRequest.getSessionRules(),
+  );
+  return rules.filter((r) => r.action?.redirect?.regexSubstitution?.includes('/callback.html?'));
 }
 
 beforeAll(async () => {
@@ -143,6 +150,8 @@ describe('click-to-authorize capture with a stub native host', () => {
   let dir: string;
   let loopback: { server: Server; port: number };
   let provider: { server: Server; port: number };
+  /** The same provider over https with a self-signed certificate, reached as idp.test. */
+  let remoteProvider: { server: Server; port: number };
   const loopbackRequests: string[] = [];
   let loopbackConnections = 0;
   let logFile: string;
@@ -163,7 +172,7 @@ describe('click-to-authorize capture with a stub native host', () => {
     loopback.server.on('connection', () => loopbackConnections++);
     const redirectUri = `http://127.0.0.1:${loopback.port}/callback`;
     // The "identity provider": answers the authorize request with the usual 302 to the redirect URI.
-    provider = await listen((req, res) => {
+    const authorizeHandler = (req: IncomingMessage, res: import('node:http').ServerResponse) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (url.pathname !== '/authorize') {
         res.statusCode = 404;
@@ -173,7 +182,27 @@ describe('click-to-authorize capture with a stub native host', () => {
       const state = url.searchParams.get('state') ?? '';
       res.writeHead(302, { location: `${url.searchParams.get('redirect_uri')}?code=${CODE}&state=${encodeURIComponent(state)}` });
       res.end();
-    });
+    };
+    provider = await listen(authorizeHandler);
+    await promisify(execFile)('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=idp.test',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ]);
+    // Like a real consent page: the authorize page itself navigates on (its origin becomes the
+    // initiator of the redirect to the loopback callback), then the provider answers with a 302.
+    const remoteHandler = (req: IncomingMessage, res: import('node:http').ServerResponse) => {
+      const url = new URL(req.url ?? '/', 'https://idp.test');
+      if (url.pathname === '/authorize') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<!doctype html><title>Consent</title><script>location.replace('/approve' + location.search)</script>`);
+        return;
+      }
+      if (url.pathname === '/approve') req.url = `/authorize${url.search}`;
+      authorizeHandler(req, res);
+    };
+    const tls = createHttpsServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) }, remoteHandler);
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    remoteProvider = { server: tls as unknown as Server, port: (tls.address() as AddressInfo).port };
 
     // The stub host: hello/begin/complete over native messaging, logging what it received.
     const config = {
@@ -199,10 +228,14 @@ function send(message) {
 function handle(message) {
   log({ event: 'request', message });
   const { id, type } = message;
-  if (type === 'hello') return send({ id, ok: true, data: { hostVersion: '0.0.0-stub', protocolVersion: 1, configRules: [] } });
+  if (type === 'hello') return send({ id, ok: true, data: { hostVersion: '0.0.0-stub', protocolVersion: 1, configRules: [
+    { id: 'team-idp', name: 'Team IdP', origins: ['https://idp.team.example'], params: { access_type: 'offline' }, source: 'config' },
+    { id: 'bad-rule', origins: ['http://not-loopback.example'], params: { a: 'b' }, source: 'config' },
+  ] } });
   if (type === 'begin') {
     const state = 'st' + Date.now() + '' + ++counter; // digits only: cannot contain the code
-    const authorizeUrl = config.issuer + '/authorize?' + new URLSearchParams({
+    // The provider's origin is the server URL's: a test can put it on a non-loopback name.
+    const authorizeUrl = new URL(message.serverUrl).origin + '/authorize?' + new URLSearchParams({
       response_type: 'code', client_id: 'stub-client', redirect_uri: config.redirectUri, state,
       code_challenge: 'x'.repeat(43), code_challenge_method: 'S256',
     });
@@ -234,6 +267,8 @@ process.stdin.on('end', () => process.exit(0));
     await chmod(launcher, 0o755);
 
     harness = await launchBrowserWithExtension({
+      // idp.test is served with a self-signed certificate.
+      extraArgs: [TEST_HOSTS_ARG, '--ignore-certificate-errors'],
       prepareProfile: async (userDataDir) => {
         await mkdir(join(userDataDir, 'NativeMessagingHosts'), { recursive: true });
         await writeFile(
@@ -254,6 +289,7 @@ process.stdin.on('end', () => process.exit(0));
     await harness?.close();
     await stop(loopback?.server);
     await stop(provider?.server);
+    await stop(remoteProvider?.server);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -321,9 +357,40 @@ process.stdin.on('end', () => process.exit(0));
     console.info(`click-to-authorize with the stub host: ${elapsedMs} ms from click to success; loopback TCP connections: ${loopbackConnections}`);
   });
 
+  it("lists the host config's valid rules on the options page (and drops an invalid one)", async () => {
+    const page = await harness.context.newPage();
+    await page.goto(`chrome-extension://${DEV_EXTENSION_ID}/options.html`);
+    const row = page.locator('tr[data-rule-id="team-idp"]');
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.textContent()).toContain('config');
+    expect(await page.locator('tr[data-rule-id="bad-rule"]').count()).toBe(0);
+    await page.close();
+  });
+
   it('shows the latest result when the popup is reopened', async () => {
     const popup = await harness.openPopup();
     await popup.waitForSelector('#result[data-state="success"]', { timeout: 10_000 });
     expect(await popup.textContent('#result')).toContain('refresh token stored');
+  });
+
+  it('captures the callback when the provider is on a non-loopback origin (the redirect\'s initiator)', async () => {
+    // idp.test resolves to 127.0.0.1 in this browser only: to Chromium it is a remote site, and
+    // web_accessible_resources must match it for the redirect to callback.html to be allowed.
+    const before = loopbackRequests.length;
+    const completesBefore = (await hostLog()).filter((e) => e.event === 'request' && e.message?.type === 'complete').length;
+    const popup = await harness.openPopup();
+    await popup.fill('#server-url', `https://idp.test:${remoteProvider.port}/mcp`);
+    await popup.click('#authorize');
+    const result = await popup.waitForSelector('#result:is([data-state="success"], [data-state="warning"], [data-state="error"])', { timeout: 20_000 });
+    expect(await result.getAttribute('data-state'), (await result.textContent()) ?? '').toBe('success');
+    expect(loopbackRequests.length).toBe(before); // nothing reached the loopback port
+    const requests = (await hostLog()).filter((e) => e.event === 'request').map((e) => e.message!);
+    const begin = requests.filter((r) => r.type === 'begin').at(-1)!;
+    expect(begin.serverUrl).toBe(`https://idp.test:${remoteProvider.port}/mcp`);
+    const beginResponse = (await hostLog()).find((e) => e.event === 'response' && e.message?.id === begin.id)!.message!;
+    expect((beginResponse.data as { authorizeUrl: string }).authorizeUrl).toMatch(/^https:\/\/idp\.test:\d+\/authorize\?/);
+    const completes = requests.filter((r) => r.type === 'complete');
+    expect(completes).toHaveLength(completesBefore + 1);
+    expect(completes.at(-1)!.callbackUrl).toContain(`state=${(beginResponse.data as { state: string }).state}`);
   });
 });

@@ -5,6 +5,7 @@
  */
 import '../../assets/pages.css';
 import { browser } from 'wxt/browser';
+import { IdbActivityStore, describeChain } from '../../lib/activity-log';
 import { askBackground } from '../../lib/background-client';
 import { renderError, renderHostStatus, renderResult } from '../../lib/render-result';
 import { RESULTS_STORAGE_KEY, parseStoredResults } from '../../lib/result-history';
@@ -25,6 +26,22 @@ function showLatest(results: ResultSummary[]): void {
   const latest = results[0];
   if (latest) renderResult(result, latest);
   else renderResult(result, { state: 'idle', message: 'No login yet. Enter an MCP server URL and click Authorize.' });
+}
+
+const chainList = document.querySelector<HTMLUListElement>('#chain-list')!;
+
+/** Recent chains of automatic capture, from the activity log (IndexedDB, shared with the background). */
+async function showChains(): Promise<void> {
+  const chains = await new IdbActivityStore().recent(5);
+  if (!chains.length) return;
+  chainList.replaceChildren(
+    ...chains.map((c) => {
+      const li = document.createElement('li');
+      li.dataset.outcome = c.outcome;
+      li.textContent = `${new Date(c.startedAt).toLocaleTimeString()}: ${describeChain(c)}`;
+      return li;
+    }),
+  );
 }
 
 async function checkHost(): Promise<void> {
@@ -64,6 +81,7 @@ async function init(): Promise<void> {
     browser.storage.local.get(LAST_SERVER_KEY),
   ]);
   if (!requestInFlight) showLatest(results);
+  showChains().catch(() => undefined);
   const remembered = results[0]?.serverUrl ?? stored[LAST_SERVER_KEY];
   if (!serverUrl.value && typeof remembered === 'string') serverUrl.value = remembered;
   await checkHost();
