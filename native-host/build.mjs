@@ -1,11 +1,24 @@
 // Bundles the host and CLI into dist/native-host: the entry mcp-login-bridge.mjs and one chunk per
 // command (main.ts imports each command on demand), so a token helper loads only what `token`
-// needs. @napi-rs/keyring stays external: it loads a platform-specific native addon.
+// needs. @napi-rs/keyring stays outside the bundle: it loads a platform-specific native addon.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const outdir = 'dist/native-host';
+
+// @napi-rs/keyring is CommonJS with a native addon. Node's ESM import of it costs ~60 ms (the
+// CJS-to-ESM wrapper), which every `token` call would pay; loaded through require (the banner's
+// createRequire) it costs a few. Source imports stay plain ESM imports; only the bundle differs.
+const keyringViaRequire = {
+  name: 'keyring-via-require',
+  setup(b) {
+    b.onResolve({ filter: /^@napi-rs\/keyring$/ }, (args) =>
+      args.namespace === 'keyring-shim' ? { path: args.path, external: true } : { path: 'keyring', namespace: 'keyring-shim' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'keyring-shim' }, () => ({ contents: "module.exports = require('@napi-rs/keyring');", loader: 'js' }));
+  },
+};
 
 // Chunk names carry content hashes: clear out the previous build's.
 rmSync(outdir, { recursive: true, force: true });
@@ -19,7 +32,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['@napi-rs/keyring'],
+  plugins: [keyringViaRequire],
   define: { __HOST_VERSION__: JSON.stringify(version) },
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   sourcemap: 'linked',

@@ -5,9 +5,8 @@
  * credential (with a rotated refresh token, if any) is written before the token is handed out.
  */
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { needsRefresh, refreshCredential } from '../oauth/refresh';
+import { needsRefresh } from '../oauth/refresh-margin';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
-import { withRefreshLock } from './refresh-lock';
 
 export interface AccessTokenResult {
   credential: StoredCredential;
@@ -29,6 +28,14 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
   const first = await readUsable(store, serverUrl);
   if (!needsRefresh(first, now())) return { credential: first, refreshed: false };
 
+  // Loaded only now: a valid token (the common case, on every MCP request) needs neither the
+  // lock library nor the OAuth library.
+  const [{ withRefreshLock }, { refreshCredential }] = await Promise.all([import('./refresh-lock'), import('../oauth/refresh')]);
+  // While another process refreshes, its result may already be stored: take it, no lock needed.
+  const freshInStore = async () => {
+    const latest = await readUsable(store, serverUrl);
+    return needsRefresh(latest, now()) ? undefined : { credential: latest, refreshed: false };
+  };
   return withRefreshLock(serverUrl, async () => {
     // Another process may have refreshed while we waited for the lock.
     const current = await readUsable(store, serverUrl);
@@ -49,5 +56,5 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
       }
       throw err;
     }
-  });
+  }, { whileWaiting: freshInStore });
 }

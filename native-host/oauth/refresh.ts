@@ -11,12 +11,7 @@ import { credentialFromTokens } from './credential-from-tokens';
 import { discoverAuthorizationServer } from './discovery';
 import { httpOptions } from './http-options';
 
-/** Refresh when the access token expires within this window (issue: "within 60 s"). */
-export const REFRESH_MARGIN_MS = 60_000;
-
-export function needsRefresh(credential: StoredCredential, now: number): boolean {
-  return credential.expiresAt !== null && credential.expiresAt - now <= REFRESH_MARGIN_MS;
-}
+export { REFRESH_MARGIN_MS, needsRefresh } from './refresh-margin';
 
 export async function refreshCredential(credential: StoredCredential, now: () => number = Date.now): Promise<StoredCredential> {
   if (!credential.refreshToken) {

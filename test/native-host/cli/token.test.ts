@@ -18,7 +18,8 @@ import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server
 import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
 import { followToCallback } from '../../helpers/redirect-follower';
 
-const PROCESSES = 8;
+// The issue's figure: 50 token helpers asking at once (a client starting many MCP sessions).
+const PROCESSES = 50;
 
 let keyring: KeyringHarness;
 let restoreEnv: () => void;
@@ -65,9 +66,9 @@ async function expire(store: BridgeStore, url: string): Promise<void> {
   await store.write({ ...c, expiresAt: Date.now() - 1000 });
 }
 
-function token(url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function token(url: string, ...options: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_BIN, 'token', url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, 'token', url, ...options], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -102,5 +103,13 @@ describe('token under concurrency', () => {
     const again = await token(mcp.url);
     expect(again.code, again.stderr).toBe(0);
     expect(provider.stats.refreshRequests).toBeGreaterThanOrEqual(2);
+  });
+
+  it('--headers prints the JSON object a headers helper expects', async () => {
+    const { mcp, store } = await loggedIn(false);
+    const r = await token(mcp.url, '--headers');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ Authorization: `Bearer ${(await store.read(mcp.url))!.accessToken}` });
+    expect((await token(mcp.url, '--headers', '--json')).code).toBe(2);
   });
 });
