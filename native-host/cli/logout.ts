@@ -68,7 +68,12 @@ Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that serve
         return ExitCode.Ok;
       }
       process.stdout.write(`Logged out of ${serverUrl}: removed from ${store.describe()}\n`);
-      if (revocation.status === 'revoked') process.stdout.write(`  revoked at the provider: ${revocation.tokens.join(', ').replace(/_/g, ' ') || 'nothing to revoke'}\n`);
+      if (revocation.status === 'revoked') {
+        process.stdout.write(`  revoked at the provider: ${revocation.tokens.join(', ').replace(/_/g, ' ') || 'nothing'}\n`);
+        if (revocation.notRevocable.length) {
+          process.stdout.write(`  the provider cannot revoke the ${revocation.notRevocable.join(', ').replace(/_/g, ' ')}; it stays valid until it expires\n`);
+        }
+      }
       else if (revocation.status === 'unsupported') process.stdout.write('  the provider offers no token revocation (RFC 7009); the tokens stay valid until they expire\n');
       else if (revocation.status === 'skipped') process.stdout.write(`  not revoked at the provider (${revocation.reason})\n`);
       else process.stderr.write(`Warning: could not revoke at the provider (${revocation.reason}); the tokens stay valid until they expire.\n`);

@@ -10,7 +10,12 @@ import { discoverAuthorizationServer } from './discovery';
 import { httpOptions } from './http-options';
 
 export type RevocationOutcome =
-  | { status: 'revoked'; tokens: ('refresh_token' | 'access_token')[] }
+  | {
+      status: 'revoked';
+      tokens: ('refresh_token' | 'access_token')[];
+      /** Kinds the server said it cannot revoke (RFC 7009 §2.2.1 unsupported_token_type, e.g. JWT access tokens). */
+      notRevocable: ('refresh_token' | 'access_token')[];
+    }
   | { status: 'unsupported' }
   | { status: 'failed'; reason: string };
 
@@ -25,6 +30,7 @@ export async function revokeCredential(credential: StoredCredential): Promise<Re
   const client = { client_id: credential.clientId };
   const auth = clientAuthFor(credential.tokenEndpointAuthMethod, credential.clientSecret);
   const revoked: ('refresh_token' | 'access_token')[] = [];
+  const notRevocable: ('refresh_token' | 'access_token')[] = [];
   const tokens: [string | undefined, 'refresh_token' | 'access_token'][] = [
     [credential.refreshToken, 'refresh_token'],
     [credential.accessToken, 'access_token'],
@@ -39,10 +45,14 @@ export async function revokeCredential(credential: StoredCredential): Promise<Re
       await oauth.processRevocationResponse(response);
       revoked.push(hint);
     } catch (err) {
+      if (err instanceof oauth.ResponseBodyError && err.error === 'unsupported_token_type') {
+        notRevocable.push(hint);
+        continue;
+      }
       // Error texts from oauth4webapi and the provider's error code name no token.
       const detail = err instanceof oauth.ResponseBodyError ? err.error : (err as Error).message;
       return { status: 'failed', reason: `${as.revocation_endpoint} refused to revoke the ${hint.replace('_', ' ')}: ${detail.slice(0, 200)}` };
     }
   }
-  return { status: 'revoked', tokens: revoked };
+  return { status: 'revoked', tokens: revoked, notRevocable };
 }
