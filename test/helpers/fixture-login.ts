@@ -1,0 +1,45 @@
+/**
+ * A real login against the Google-like fixture provider (with the Google rule, so a refresh token
+ * is issued), done by the host's LoginService and a redirect-following "browser", returning the
+ * credential the host would store. Interop tests then write it into a client's store.
+ */
+import { EMPTY_CONFIG, type HostConfig } from '../../native-host/config';
+import { LoopbackListener } from '../../native-host/oauth/loopback-listener';
+import { LoginService } from '../../native-host/oauth/login-service';
+import type { CredentialTarget, StoredCredential } from '../../native-host/stores/credential';
+import { parseRule } from '../../shared/providers';
+import type { GoogleLikeProvider } from '../fixtures/google-like-provider';
+import { followToCallback } from './redirect-follower';
+
+export interface FixtureLoginOptions {
+  /** Use the provider's pre-registered confidential client (Google's case) instead of dynamic registration. */
+  configuredClient?: boolean;
+}
+
+export async function loginToFixture(provider: GoogleLikeProvider, serverUrl: string, options: FixtureLoginOptions = {}): Promise<StoredCredential> {
+  let stored: StoredCredential | undefined;
+  const memory: CredentialTarget = {
+    name: 'bridge',
+    describe: () => 'memory',
+    read: async () => stored,
+    write: async (credential) => void (stored = credential),
+    delete: async () => true,
+    list: async () => (stored ? [stored] : []),
+  };
+  const config: HostConfig = {
+    ...EMPTY_CONFIG,
+    rules: [parseRule({ id: 'fixture-google', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }, 'config')],
+    clients: options.configuredClient ? [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }] : [],
+  };
+  const listener = new LoopbackListener();
+  try {
+    const login = new LoginService({ loadConfig: async () => config, store: memory, redirectUri: () => listener.redirectUri() });
+    const begun = await login.begin(serverUrl);
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    await login.complete(callback.href);
+  } finally {
+    await listener.close();
+  }
+  if (!stored?.refreshToken) throw new Error('the fixture login stored no refresh-capable credential');
+  return stored;
+}
