@@ -1,0 +1,72 @@
+/** --write-config: client settings go into Codex's config.toml with comments and order kept. */
+import { describe, expect, it } from 'vitest';
+import { parse } from 'smol-toml';
+import { addCodexOauthSettings, parseTableHeader } from '../../../native-host/clients/codex-config-edit';
+import { codexClientAdvice, describeCodexAdvice } from '../../../native-host/clients/codex-client-advice';
+
+const CONFIG = `# my codex config
+model = "o3"
+
+[mcp_servers.gmail]  # Google
+url = "https://gmailmcp.googleapis.com/mcp/v1"
+# scopes below
+scopes = ["openid"]
+
+# next one
+[mcp_servers.linear]
+url = "https://mcp.linear.app/mcp"
+`;
+
+describe('adding Codex oauth settings', () => {
+  it('inserts a new oauth table at the end of the server section, everything else byte-for-byte', () => {
+    const edited = addCodexOauthSettings(CONFIG, 'gmail', { clientId: 'cid', clientSecret: 'GOCSPX-s' });
+    expect(edited).toBe(CONFIG.replace('scopes = ["openid"]\n', 'scopes = ["openid"]\n\n[mcp_servers.gmail.oauth]\nclient_id = "cid"\nclient_secret = "GOCSPX-s"\n'));
+    expect((parse(edited) as any).mcp_servers.gmail.oauth).toEqual({ client_id: 'cid', client_secret: 'GOCSPX-s' });
+  });
+
+  it('adds only the missing key to an existing oauth table, and nothing when both are there', () => {
+    const withTable = `${CONFIG}\n[mcp_servers."gmail".oauth] # keep\nclient_id = "cid"\n`;
+    const edited = addCodexOauthSettings(withTable, 'gmail', { clientId: 'cid', clientSecret: 'sec "q"' });
+    expect(edited).toBe(`${CONFIG}\n[mcp_servers."gmail".oauth] # keep\nclient_secret = "sec \\"q\\""\nclient_id = "cid"\n`);
+    expect((parse(edited) as any).mcp_servers.gmail.oauth.client_secret).toBe('sec "q"');
+    expect(addCodexOauthSettings(edited, 'gmail', { clientId: 'cid', clientSecret: 'x' })).toBe(edited);
+  });
+
+  it('adds the table at the end of the file for the last server, and keeps CRLF', () => {
+    const crlf = CONFIG.replace(/\n/g, '\r\n');
+    const edited = addCodexOauthSettings(crlf, 'linear', { clientId: 'l' });
+    expect(edited).toBe(`${crlf}\r\n[mcp_servers.linear.oauth]\r\nclient_id = "l"\r\n`);
+    expect((parse(edited) as any).mcp_servers.linear.oauth).toEqual({ client_id: 'l' });
+  });
+
+  it('refuses inline oauth tables and unknown servers instead of guessing', () => {
+    expect(() => addCodexOauthSettings('[mcp_servers.g]\nurl = "u"\noauth = { client_id = "x" }\n', 'g', { clientSecret: 's' })).toThrow(/inline/);
+    expect(() => addCodexOauthSettings(CONFIG, 'nope', { clientId: 'x' })).toThrow(/no \[mcp_servers.nope\]/);
+  });
+
+  it('parses table headers with quoted keys and comments', () => {
+    expect(parseTableHeader('[ mcp_servers . "my server" ]  # x')).toEqual(['mcp_servers', 'my server']);
+    expect(parseTableHeader("[mcp_servers.'a.b'.oauth]")).toEqual(['mcp_servers', 'a.b', 'oauth']);
+    expect(parseTableHeader('[[array]]')).toBeUndefined();
+    expect(parseTableHeader('x = "[not]"')).toBeUndefined();
+  });
+});
+
+describe('Codex client advice', () => {
+  const confidential = { clientId: 'cid', clientSecret: 'GOCSPX-secret', tokenEndpointAuthMethod: 'client_secret_post' as const };
+  it('asks for the lines Codex needs to refresh with a confidential client, never showing the secret', () => {
+    const advice = codexClientAdvice({ name: 'gmail', url: 'u', enabled: true }, confidential);
+    expect(advice).toEqual({ kind: 'missing-secret', clientId: 'cid', missing: ['client_id', 'client_secret'] });
+    const text = describeCodexAdvice(advice, 'gmail', '/h/.codex/config.toml', '/h/.config/mcp-login-bridge/config.json')!;
+    expect(text).toContain('[mcp_servers.gmail.oauth]');
+    expect(text).toContain('client_id = "cid"');
+    expect(text).toContain('client_secret = "<the client secret, as in /h/.config/mcp-login-bridge/config.json>"');
+    expect(text).not.toContain('GOCSPX');
+  });
+
+  it('is satisfied by a public client or complete settings, and flags another client id', () => {
+    expect(codexClientAdvice({ name: 'g', url: 'u', enabled: true }, { clientId: 'dcr', tokenEndpointAuthMethod: 'none' })).toEqual({ kind: 'ok' });
+    expect(codexClientAdvice({ name: 'g', url: 'u', enabled: true, oauth: { clientId: 'cid', clientSecret: 's' } }, confidential)).toEqual({ kind: 'ok' });
+    expect(codexClientAdvice({ name: 'g', url: 'u', enabled: true, oauth: { clientId: 'other' } }, confidential)).toMatchObject({ kind: 'client-id-mismatch' });
+  });
+});
