@@ -104,24 +104,32 @@ class Interrupted extends Error {}
 function bounded<T>(work: (startTimer: () => void) => Promise<T>, timeoutSeconds: number, cancel: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    // Whichever comes first ends the wait and leaves nothing behind that keeps the process alive.
+    const settle = (finish: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      process.removeListener('SIGINT', onSigint);
+      finish();
+    };
     const onSigint = () => {
       cancel();
-      reject(new Interrupted('login cancelled'));
+      settle(() => reject(new Interrupted('login cancelled')));
     };
     process.once('SIGINT', onSigint);
     const startTimer = () => {
+      if (settled) return;
       // Referenced on purpose: it is what keeps the process alive while the browser works.
       timer ??= setTimeout(() => {
         cancel();
-        reject(new Error(`no callback from the browser within ${timeoutSeconds} s; run login again`));
+        settle(() => reject(new Error(`no callback from the browser within ${timeoutSeconds} s; run login again`)));
       }, timeoutSeconds * 1000);
     };
-    work(startTimer)
-      .then(resolve, reject)
-      .finally(() => {
-        clearTimeout(timer);
-        process.removeListener('SIGINT', onSigint);
-      });
+    work(startTimer).then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error)),
+    );
   });
 }
 
