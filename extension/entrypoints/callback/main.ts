@@ -25,6 +25,8 @@ async function finish(): Promise<void> {
   }
   const { summary } = await askBackground({ kind: 'callback', query });
   renderResult(result, summary);
+  // Capture (this page's navigation start) to stored credential, for bench/extension-capture.
+  performance.mark('mlb-result-shown');
   document.title = `MCP Login Bridge: ${summary.state === 'error' ? 'login failed' : 'logged in'}`;
   closeHint.hidden = summary.state === 'pending';
 }
