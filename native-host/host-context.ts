@@ -2,6 +2,7 @@
  * What every request handler may use, built once per host process. The same context serves
  * native messaging and (later) the loopback bridge, so both speak exactly the same messages.
  */
+import { ClientLogins } from './clients/client-logins';
 import { loadConfig, type HostConfig } from './config';
 import { LoopbackListener } from './oauth/loopback-listener';
 import { LoginService } from './oauth/login-service';
@@ -20,13 +21,15 @@ export interface HostContext {
 
 export { HOST_VERSION } from './version';
 
-export function createHostContext(options: { store?: CredentialTarget; now?: () => number } = {}): HostContext {
+export function createHostContext(options: { store?: CredentialTarget; clients?: ClientLogins | false; now?: () => number } = {}): HostContext {
   const store = options.store ?? new BridgeStore();
   const listener = new LoopbackListener();
   const login = new LoginService({
     loadConfig: () => loadConfig(),
     store,
     redirectUri: () => listener.redirectUri(),
+    // Every login also lands in Codex and Claude Code wherever they have the server configured.
+    ...(options.clients === false ? {} : { clients: options.clients ?? new ClientLogins() }),
     ...(options.now ? { now: options.now } : {}),
   });
   // A callback that reaches the port itself (no extension capture: another browser, a CLI login)

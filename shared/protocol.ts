@@ -76,10 +76,24 @@ export interface BeginResult {
   expiresAt: number;
 }
 
+/** Where a login can be stored: our own keychain entry, or a local MCP client's own store. */
+export type TargetName = 'bridge' | 'codex' | 'claude-code';
+
 export interface StoredTarget {
-  target: 'bridge';
+  target: TargetName;
   /** Where it was written, for the user (e.g. "keychain service mcp-login-bridge"). */
   location: string;
+  /** For codex and claude-code: the server's name in that client's configuration. */
+  server?: string;
+}
+
+/** Something the user should know about a client the login was (or was not) written to. */
+export interface ClientNotice {
+  target: 'codex' | 'claude-code';
+  /** The server's name in that client's configuration, when the notice is about one. */
+  server?: string;
+  /** What happened and what to do; names files and settings, never a secret. */
+  message: string;
 }
 
 export interface Warning {
@@ -99,6 +113,8 @@ export interface CompleteResult {
   scope: string;
   /** Set when the login worked but is not what the user wanted (no refresh token). */
   warning?: Warning;
+  /** About the clients (Codex, Claude Code) the login was written to or could not be. */
+  notices?: ClientNotice[];
   /** Milliseconds the host spent from receiving the callback to the stored credential. */
   timings: { totalMs: number; tokenEndpointMs: number; storeMs: number };
 }

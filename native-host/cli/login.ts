@@ -2,6 +2,9 @@ import { createInterface } from 'node:readline';
 import { ProtocolError } from '../../shared/errors';
 import { LIMITS, type CompleteResult } from '../../shared/protocol';
 import { BridgeClient, chooseBridge } from '../bridge/bridge-client';
+import { applyCodexClientSettings } from '../clients/client-logins';
+import type { ClientName } from '../clients/client-server';
+import { BridgeStore } from '../stores/bridge-store';
 import { createHostContext } from '../host-context';
 import type { Command } from './command';
 import { openInSystemBrowser } from './open-browser';
@@ -9,19 +12,20 @@ import { ExitCode, formatExpiry, printJson, reportError, startProgress, UsageErr
 import { parseCommand } from './parse';
 import { resolveServerArg } from './server-arg';
 
-/** Targets a login can write today; issue 3 adds codex and claude-code. */
-const TARGETS = ['bridge'] as const;
-const PLANNED_TARGETS = ['codex', 'claude-code'];
+/** Where a login can be written: our keychain entry (always) and the local clients that have the server configured. */
+const TARGETS = ['bridge', 'codex', 'claude-code'] as const;
 
 export const loginCommand: Command = {
   name: 'login',
   summary: 'Log in to an MCP server in the browser and store a refresh-capable credential',
   help: `Usage: mcp-login-bridge login <server-url|name> [--browser <name>] [--no-extension] [--no-browser]
-                              [--timeout <seconds>] [--client bridge] [--json]
+                              [--timeout <seconds>] [--client <target>]… [--write-config] [--json]
 
 Discovers the server's authorization server and opens the login with the parameters the provider
 needs to issue a refresh token (e.g. Google's access_type=offline and prompt=consent), then stores
-the credential in the OS keychain. Prints a summary, never a token.
+the credential in the OS keychain, and in every local MCP client that has the server configured
+with exactly this URL: Codex (config.toml [mcp_servers.<name>], in the store Codex reads first)
+and Claude Code (mcpServers.<name>). Prints a summary, never a token.
 
 When a browser with the extension is running, the login opens as a tab of that browser (your real
 profile, its passkeys and sessions) and the extension hands the callback to the host. Otherwise it
@@ -36,8 +40,12 @@ Options:
   --no-browser        do not open a browser: print the URL, then paste the address the browser
                       was redirected to (http://127.0.0.1:…/callback?…) on stdin
   --timeout <seconds> give up waiting for the browser after this long (default 300, at most 600)
-  --client <target>   where to store the login (repeatable); today only "bridge" (the OS keychain
-                      entry that "token" reads). codex and claude-code are not available yet.
+  --client <target>   also write the login to only these clients (repeatable): codex, claude-code
+                      ("bridge", the keychain entry "token" reads, is always written). Default: every
+                      client with the URL configured. Runs the login in this process.
+  --write-config      when Codex needs the client id and secret in its config.toml to refresh
+                      (Google and other confidential clients), add them there; comments and order
+                      are kept. Without it the summary shows the lines to add.
   --json              print the result as JSON (with "via": "extension" or "system-browser")
   -h, --help          show this help
 
@@ -51,6 +59,7 @@ Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the m
       browser: { type: 'string' },
       timeout: { type: 'string' },
       client: { type: 'string', multiple: true },
+      'write-config': { type: 'boolean' },
     });
     if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
     const json = Boolean(values.json);
@@ -62,14 +71,14 @@ Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the m
         throw new UsageError(`--timeout must be a number of seconds from 1 to ${maxSeconds} (a login expires after that)`);
       }
       for (const target of values.client ?? []) {
-        if ((TARGETS as readonly string[]).includes(target)) continue;
-        throw new UsageError(
-          PLANNED_TARGETS.includes(target)
-            ? `--client ${target} is not available yet: logins are stored for "bridge" only (use "mcp-login-bridge token" as the client's token helper)`
-            : `unknown --client ${JSON.stringify(target)}: use ${TARGETS.join(', ')}`,
-        );
+        if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use ${TARGETS.join(', ')}`);
       }
-      const local = Boolean(values['no-browser'] || values['no-extension']);
+      const clientOptions = {
+        ...(values.client ? { clients: values.client.filter((c): c is ClientName => c !== 'bridge') } : {}),
+        ...(values['write-config'] ? { writeCodexConfig: true } : {}),
+      };
+      // A browser's host writes to every configured client; a choice of clients needs this process.
+      const local = Boolean(values['no-browser'] || values['no-extension'] || values.client);
       if (local && values.browser) throw new UsageError('--browser picks a running browser\'s extension; it cannot be combined with --no-browser or --no-extension');
 
       let done: CompleteResult | undefined;
@@ -79,9 +88,11 @@ Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the m
         if (bridge) {
           via = 'extension';
           done = await loginThroughExtension(bridge, serverUrl, timeoutSeconds);
+          // The browser's host only said which lines Codex needs; add them here, from the keychain entry.
+          if (values['write-config']) done = await applyCodexClientSettings(done, () => new BridgeStore().read(serverUrl));
         }
       }
-      done ??= await loginLocally(serverUrl, timeoutSeconds, Boolean(values['no-browser']));
+      done ??= await loginLocally(serverUrl, timeoutSeconds, Boolean(values['no-browser']), clientOptions);
       if (json) printJson({ ok: true, via, ...done });
       else printSummary(done);
       return done.refreshCapable ? ExitCode.Ok : ExitCode.NotRefreshCapable;
@@ -184,12 +195,17 @@ async function loginThroughExtension(client: BridgeClient, serverUrl: string, ti
 }
 
 /** The login in this process: the system browser (or a paste) and this process's loopback listener. */
-async function loginLocally(serverUrl: string, timeoutSeconds: number, noBrowser: boolean): Promise<CompleteResult> {
+async function loginLocally(
+  serverUrl: string,
+  timeoutSeconds: number,
+  noBrowser: boolean,
+  clientOptions: { clients?: ClientName[]; writeCodexConfig?: boolean },
+): Promise<CompleteResult> {
   const ctx = createHostContext();
   let pasted: ReturnType<typeof createInterface> | undefined;
   try {
     const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in…`);
-    const begun = await ctx.login.begin(serverUrl).finally(() => discovering.stop());
+    const begun = await ctx.login.begin(serverUrl, clientOptions).finally(() => discovering.stop());
     if (begun.appliedRules.length) process.stderr.write(`Provider rules applied: ${begun.appliedRules.join(', ')}\n`);
     return await bounded(
       async (startTimer) => {
@@ -228,10 +244,15 @@ async function loginLocally(serverUrl: string, timeoutSeconds: number, noBrowser
 }
 
 function printSummary(r: CompleteResult): void {
+  const stored = r.stored.map((s) => `\n    ${s.target}${s.server ? ` (${s.server})` : ''}: ${s.location}`).join('');
   process.stdout.write(
-    `Logged in to ${r.serverUrl}\n  issuer: ${r.issuer}\n  stored in: ${r.stored.map((s) => s.location).join(', ')}\n  access token: ${formatExpiry(
+    `Logged in to ${r.serverUrl}\n  issuer: ${r.issuer}\n  stored in:${stored}\n  access token: ${formatExpiry(
       r.expiresAt,
     )}\n  refresh token: ${r.refreshCapable ? 'yes, you stay logged in' : 'NO'}\n`,
   );
+  if (!r.stored.some((s) => s.target !== 'bridge')) {
+    process.stdout.write('  (no Codex or Claude Code server is configured with this URL, so only the keychain entry was written)\n');
+  }
+  for (const notice of r.notices ?? []) process.stderr.write(`${notice.target === 'codex' ? 'Codex' : 'Claude Code'}: ${notice.message}\n`);
   if (r.warning) process.stderr.write(`Warning: ${r.warning.message}\n`);
 }

@@ -8,7 +8,7 @@
  * inserted at the end of the server's own section. The result is parsed again and must equal the
  * original document plus exactly the added keys; otherwise nothing is written.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parse } from 'smol-toml';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { writeFileAtomic } from '../stores/atomic-file';
@@ -124,7 +124,6 @@ export async function writeCodexOauthSettings(path: string, serverName: string, 
   }
   const edited = addCodexOauthSettings(text, serverName, settings, path);
   if (edited === text) return false;
-  await stat(path);
   await writeFileAtomic(path, edited, 0o600);
   return true;
 }

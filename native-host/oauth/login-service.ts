@@ -6,9 +6,11 @@
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { LIMITS, type BeginResult, type CompleteResult, type Warning } from '../../shared/protocol';
+import { LIMITS, type BeginResult, type ClientNotice, type CompleteResult, type StoredTarget, type Warning } from '../../shared/protocol';
 import { suggestedGoogleLikeRule } from '../../shared/providers';
 import { configPath, type HostConfig } from '../config';
+import type { ClientLogins } from '../clients/client-logins';
+import type { ClientName } from '../clients/client-server';
 import type { CredentialTarget } from '../stores/credential';
 import { buildAuthorizeUrl } from './authorize-url';
 import { clientAuthFor } from './client-auth';
@@ -23,7 +25,16 @@ export interface LoginServiceDeps {
   store: CredentialTarget;
   /** The loopback redirect URI the host listens on (started on demand). */
   redirectUri: () => Promise<string>;
+  /** Also writes each login into the local clients that have the server configured (Codex, Claude Code). */
+  clients?: ClientLogins;
   now?: () => number;
+}
+
+/** Per-login choices about the local clients; default: every client with the URL configured. */
+export interface BeginOptions {
+  clients?: ClientName[];
+  /** Add missing client settings to Codex's config.toml instead of only saying which lines to add. */
+  writeCodexConfig?: boolean;
 }
 
 /** How a flow ended: its result, or the error that ended it. */
@@ -49,7 +60,7 @@ export class LoginService {
     this.flows = new PendingFlows(this.#now);
   }
 
-  async begin(serverUrl: string): Promise<BeginResult> {
+  async begin(serverUrl: string, options: BeginOptions = {}): Promise<BeginResult> {
     const config = await this.#deps.loadConfig();
     const discovered = await discoverServer(serverUrl);
     const as = discovered.authorizationServer;
@@ -82,6 +93,8 @@ export class LoginService {
       scopes: url.searchParams.get('scope')?.split(' ').filter(Boolean) ?? scopes,
       appliedRules,
       expiresAt,
+      ...(discovered.resourceMetadataUrl ? { resourceMetadataUrl: discovered.resourceMetadataUrl } : {}),
+      clientOptions: options,
     });
     return { state, authorizeUrl: url.href, redirectUri, issuer: as.issuer, appliedRules, expiresAt };
   }
@@ -151,17 +164,28 @@ export class LoginService {
     );
     const storeStarted = performance.now();
     await this.#deps.store.write(credential);
+    const stored: StoredTarget[] = [{ target: this.#deps.store.name, location: this.#deps.store.describe() }];
+    let notices: ClientNotice[] = [];
+    if (this.#deps.clients) {
+      const written = await this.#deps.clients.write(credential, {
+        ...(flow.resourceMetadataUrl ? { resourceMetadataUrl: flow.resourceMetadataUrl } : {}),
+        ...flow.clientOptions,
+      });
+      stored.push(...written.stored);
+      notices = written.notices;
+    }
     const storeMs = performance.now() - storeStarted;
 
     const warning = credential.refreshToken ? undefined : this.#noRefreshTokenWarning(flow);
     return {
       serverUrl: flow.serverUrl,
       issuer: flow.as.issuer,
-      stored: [{ target: this.#deps.store.name, location: this.#deps.store.describe() }],
+      stored,
       refreshCapable: Boolean(credential.refreshToken),
       expiresAt: credential.expiresAt,
       scope: credential.scope,
       ...(warning ? { warning } : {}),
+      ...(notices.length ? { notices } : {}),
       timings: { totalMs: round(performance.now() - started), tokenEndpointMs: round(tokenEndpointMs), storeMs: round(storeMs) },
     };
   }

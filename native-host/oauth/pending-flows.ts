@@ -18,6 +18,10 @@ export interface PendingFlow {
   scopes: string[];
   appliedRules: string[];
   expiresAt: number;
+  /** Where the protected resource metadata was found, for clients that keep it (Claude Code). */
+  resourceMetadataUrl?: string;
+  /** Which local clients get this login; see LoginService.begin. */
+  clientOptions?: { clients?: ('codex' | 'claude-code')[]; writeCodexConfig?: boolean };
 }
 
 /** How long a used or expired state is remembered, to say "already used" rather than "unknown". */

@@ -1,0 +1,117 @@
+/**
+ * One login lands in every client configured with the URL: the host's LoginService against the
+ * Google-like provider, with Codex and Claude Code homes in temp directories.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'smol-toml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientLogins } from '../../../native-host/clients/client-logins';
+import { discoverClientServers } from '../../../native-host/clients/configured-servers';
+import { EMPTY_CONFIG } from '../../../native-host/config';
+import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
+import { LoginService, type BeginOptions } from '../../../native-host/oauth/login-service';
+import { ClaudeCodeStore } from '../../../native-host/stores/claude-code/claude-code-store';
+import { CodexStore } from '../../../native-host/stores/codex/codex-store';
+import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
+import { parseRule } from '../../../shared/providers';
+import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
+import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
+import { followToCallback } from '../../helpers/redirect-follower';
+
+let provider: GoogleLikeProvider;
+let mcp: McpServerFixture;
+let root: string;
+const listener = new LoopbackListener();
+
+beforeAll(async () => {
+  provider = await startGoogleLikeProvider();
+  mcp = await startMcpServer({ issuer: provider.issuer });
+  root = await mkdtemp(join(tmpdir(), 'mlb-client-logins-'));
+});
+afterAll(async () => {
+  await listener.close();
+  await mcp?.close();
+  await provider?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+const CODEX_CONFIG = (url: string) => `# Codex config with comments
+mcp_oauth_credentials_store = "file"
+
+[mcp_servers.gm]   # the Google-like one
+url = "${url}"
+
+[mcp_servers.other]
+url = "https://other.example/mcp"
+`;
+
+async function setup(name: string) {
+  const codexHome = join(root, name, 'codex');
+  const claudeDir = join(root, name, 'claude');
+  await mkdir(codexHome, { recursive: true });
+  await mkdir(claudeDir, { recursive: true });
+  await writeFile(join(codexHome, 'config.toml'), CODEX_CONFIG(mcp.url));
+  await writeFile(join(claudeDir, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: mcp.url } } }));
+  const env = { HOME: claudeDir, CLAUDE_CONFIG_DIR: claudeDir };
+  const codex = new CodexStore({ home: codexHome });
+  const claude = new ClaudeCodeStore({ env, platform: 'linux' });
+  const clients = new ClientLogins({ codex, claude, discover: () => discoverClientServers({ codexHome, env, projectDir: claudeDir }) });
+  let bridge: StoredCredential | undefined;
+  const store: CredentialTarget = { name: 'bridge', describe: () => 'memory', read: async () => bridge, write: async (c) => void (bridge = c), delete: async () => true, list: async () => [] };
+  const login = new LoginService({
+    loadConfig: async () => ({
+      ...EMPTY_CONFIG,
+      rules: [parseRule({ id: 'g', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }, 'config')],
+      clients: [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }],
+    }),
+    store,
+    clients,
+    redirectUri: () => listener.redirectUri(),
+  });
+  const run = async (options?: BeginOptions) => {
+    const begun = await login.begin(mcp.url, options);
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    return login.complete(callback.href);
+  };
+  return { codexHome, claudeDir, codex, claude, run, bridge: () => bridge! };
+}
+
+describe('a login for a URL', () => {
+  it('is written to Codex and Claude Code under their names, and says which Codex lines a confidential client needs', async () => {
+    const s = await setup('all');
+    const result = await s.run();
+    expect(result.stored.map((t) => [t.target, t.server])).toEqual([['bridge', undefined], ['codex', 'gm'], ['claude-code', 'mail']]);
+    const codexEntry = await s.codex.read({ name: 'gm', url: mcp.url });
+    expect(codexEntry?.credential.refreshToken).toBe(s.bridge().refreshToken);
+    const claudeEntry = await s.claude.read({ name: 'mail', type: 'http', url: mcp.url });
+    expect(claudeEntry?.credential.refreshToken).toBe(s.bridge().refreshToken);
+    const advice = result.notices?.find((n) => n.target === 'codex');
+    expect(advice?.message).toContain('[mcp_servers.gm.oauth]');
+    expect(advice?.message).toContain(`client_id = "${provider.clientId}"`);
+    const json = JSON.stringify(result);
+    expect(json).not.toContain(provider.clientSecret);
+    expect(json).not.toContain(s.bridge().refreshToken!);
+    expect(json).not.toContain(s.bridge().accessToken);
+  });
+
+  it('with writeCodexConfig adds the client settings to config.toml, keeping its comments', async () => {
+    const s = await setup('write');
+    const result = await s.run({ writeCodexConfig: true });
+    const text = await readFile(join(s.codexHome, 'config.toml'), 'utf8');
+    expect(text.startsWith(CODEX_CONFIG(mcp.url).split('[mcp_servers.other]')[0]!.trimEnd())).toBe(true);
+    expect(text).toContain('# the Google-like one');
+    expect((parse(text) as any).mcp_servers.gm.oauth).toEqual({ client_id: provider.clientId, client_secret: provider.clientSecret });
+    expect(result.notices?.map((n) => n.message)).toEqual([expect.stringContaining('Added client_id and client_secret for gm')]);
+  });
+
+  it('goes only to the clients asked for, and says when one has no such server', async () => {
+    const s = await setup('some');
+    await writeFile(join(s.claudeDir, '.claude.json'), JSON.stringify({ mcpServers: {} }));
+    const result = await s.run({ clients: ['claude-code'] });
+    expect(result.stored.map((t) => t.target)).toEqual(['bridge']);
+    expect(await s.codex.read({ name: 'gm', url: mcp.url })).toBeUndefined();
+    expect(result.notices).toEqual([{ target: 'claude-code', message: expect.stringContaining('claude mcp add --transport http') }]);
+  });
+});
