@@ -25,6 +25,7 @@ let provider: GoogleLikeProvider;
 let mcp: McpServerFixture;
 let baseEnv: NodeJS.ProcessEnv;
 let host: NativeClient | undefined;
+let sharedHost: Started | undefined;
 
 beforeAll(async () => {
   keyring = await startKeyring();
@@ -47,6 +48,7 @@ afterEach(async () => {
   host = undefined;
 });
 afterAll(async () => {
+  await sharedHost?.host.close();
   await mcp?.close();
   await provider?.close();
   await keyring?.stop();
@@ -60,17 +62,22 @@ interface Started {
   env: NodeJS.ProcessEnv;
 }
 
-async function startHost(): Promise<Started> {
+/** A host of its own for one test (closed after it), or with `shared` one host for a whole group. */
+async function startHost(shared = false): Promise<Started> {
+  if (shared && sharedHost) return sharedHost;
   const dir = join(await mkdtemp(join(tmpdir(), 'mlb-run-')), 'runtime');
   const env = { ...baseEnv, MCP_LOGIN_BRIDGE_RUNTIME_DIR: dir };
-  host = spawnNativeHost({ env });
-  const file = join(dir, `host-${host.child.pid}.json`);
+  const started = spawnNativeHost({ env });
+  if (!shared) host = started;
+  const file = join(dir, `host-${started.child.pid}.json`);
   const deadline = Date.now() + 10_000;
   while (!existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`no bridge file after 10 s; host stderr: ${host.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`no bridge file after 10 s; host stderr: ${started.stderr()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { host, dir, file, info: JSON.parse(await readFile(file, 'utf8')), env };
+  const s = { host: started, dir, file, info: JSON.parse(await readFile(file, 'utf8')), env };
+  if (shared) sharedHost = s;
+  return s;
 }
 
 /** Opens a connection; resolves with the socket, or with the HTTP status that refused it. */
@@ -107,7 +114,7 @@ describe('bridge: the runtime file', () => {
 
 describe('bridge: who may connect', () => {
   it('accepts the secret without Origin, at Host 127.0.0.1:port, and answers hello', async () => {
-    const s = await startHost();
+    const s = await startHost(true);
     const { ws, status } = await connect(s.info.port, { headers: { [BRIDGE_SECRET_HEADER]: s.info.secret } });
     expect(status).toBeUndefined();
     ws!.send(JSON.stringify({ id: 'h', type: 'hello' }));
@@ -116,28 +123,28 @@ describe('bridge: who may connect', () => {
   });
 
   it('refuses a connection with an Origin header (any web page), even with the secret', async () => {
-    const s = await startHost();
+    const s = await startHost(true);
     for (const origin of ['https://evil.example', 'http://127.0.0.1:' + s.info.port, 'null']) {
       expect((await connect(s.info.port, { origin, headers: { [BRIDGE_SECRET_HEADER]: s.info.secret } })).status).toBe(403);
     }
   });
 
   it('refuses a missing or wrong secret', async () => {
-    const s = await startHost();
+    const s = await startHost(true);
     expect((await connect(s.info.port)).status).toBe(401);
     expect((await connect(s.info.port, { headers: { [BRIDGE_SECRET_HEADER]: 'x'.repeat(43) } })).status).toBe(401);
     expect((await connect(s.info.port, { headers: { [BRIDGE_SECRET_HEADER]: `${s.info.secret}x` } })).status).toBe(401);
   });
 
   it('refuses a foreign Host (DNS rebinding), localhost included', async () => {
-    const s = await startHost();
+    const s = await startHost(true);
     for (const hostHeader of [`evil.example:${s.info.port}`, `localhost:${s.info.port}`, '127.0.0.1']) {
       expect((await connect(s.info.port, { headers: { host: hostHeader, [BRIDGE_SECRET_HEADER]: s.info.secret } })).status).toBe(403);
     }
   });
 
   it('serves no plain HTTP and no other path', async () => {
-    const s = await startHost();
+    const s = await startHost(true);
     expect((await fetch(`http://127.0.0.1:${s.info.port}/`)).status).toBe(404);
     expect((await connect(s.info.port, { headers: { [BRIDGE_SECRET_HEADER]: s.info.secret } }, '/other')).status).toBe(400);
   });
@@ -145,7 +152,7 @@ describe('bridge: who may connect', () => {
 
 describe('bridge: messages', () => {
   it('closes the connection on a message over the size limit (1009)', async () => {
-    const s = await startHost();
+    const s = await startHost(true);
     const { ws } = await connect(s.info.port, { headers: { [BRIDGE_SECRET_HEADER]: s.info.secret } });
     const closed = new Promise<number>((resolve) => ws!.once('close', (code) => resolve(code)));
     ws!.send(JSON.stringify({ id: 'big', type: 'hello', pad: 'x'.repeat(BRIDGE_LIMITS.maxMessageBytes) }));
@@ -153,7 +160,7 @@ describe('bridge: messages', () => {
   });
 
   it('validates every message like a native one, and keeps serving', async () => {
-    const s = await startHost();
+    const s = await startHost(true);
     const { ws } = await connect(s.info.port, { headers: { [BRIDGE_SECRET_HEADER]: s.info.secret } });
     ws!.send('{not json');
     expect(await nextMessage(ws!)).toMatchObject({ id: '', ok: false, error: { code: ErrorCode.MalformedMessage } });
