@@ -129,8 +129,28 @@ export interface CredentialSummary {
   store: 'bridge';
 }
 
+/** A local client's own login for one of its configured servers (never a secret). */
+export interface ClientLoginSummary {
+  client: 'codex' | 'claude-code';
+  /** The server's name in that client's configuration. */
+  server: string;
+  serverUrl: string;
+  /** The client will use it now (or can renew it by itself). */
+  loggedIn: boolean;
+  /** The client can renew it by itself, with what it has stored and configured. */
+  refreshCapable: boolean;
+  expiresAt: number | null;
+  issuer?: string;
+  /** Codex: "keyring" or "file"; Claude Code: "file" or "keychain". */
+  store?: string;
+  /** Why it is not logged in or not refresh-capable, and what to do. */
+  reason?: string;
+}
+
 export interface StatusResult {
   credentials: CredentialSummary[];
+  /** Logins as the local clients (Codex, Claude Code) hold them, per configured server. */
+  clients?: ClientLoginSummary[];
   /** Flows begun and not yet completed or expired. */
   pendingFlows: number;
 }

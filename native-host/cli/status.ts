@@ -1,3 +1,4 @@
+import { clientStatuses } from '../clients/client-status';
 import { summarize } from '../requests/status';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
@@ -10,11 +11,15 @@ export const statusCommand: Command = {
   help: `Usage: mcp-login-bridge status [--json]
 
 Lists every login in the bridge store (the OS keychain, service "mcp-login-bridge"): the server,
-its issuer, when the access token expires and whether a refresh token is stored. Never prints a
-token.
+its issuer, when the access token expires and whether a refresh token is stored. Then, per local
+client (Codex, Claude Code) and per server configured there: logged in or not, until when, whether
+that client can refresh it by itself, and if not, why (no refresh token, no issuer, a client id
+that differs from the client's config, the client secret missing from Codex's config.toml).
+Never prints a token or a secret.
 
 Options:
-  --json     print {"ok": true, "credentials": [...]} for scripts
+  --json     print {"ok": true, "credentials": [...], "damaged": [...], "clients": [...],
+             "clientProblems": [...]} for scripts
   -h, --help show this help`,
   async run(args) {
     const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
@@ -22,25 +27,33 @@ Options:
     const json = Boolean(values.json);
     try {
       if (positionals.length) throw new UsageError('status takes no arguments');
-      const scan = await new BridgeStore().scan();
+      const bridge = new BridgeStore();
+      const scan = await bridge.scan();
       const credentials = scan.credentials.map(summarize);
       // Damaged entries are reported, never hidden: the user has to clear or replace them.
       const damaged = scan.invalid.map((i) => ({ serverUrl: i.serverUrl, error: i.error.message }));
+      const byUrl = new Map(scan.credentials.map((c) => [c.serverUrl, c]));
+      const { clients, problems: clientProblems } = await clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) });
       if (json) {
-        printJson({ ok: true, credentials, damaged });
+        printJson({ ok: true, credentials, damaged, clients, clientProblems });
         return ExitCode.Ok;
       }
       for (const d of damaged) process.stderr.write(`Unreadable entry for ${d.serverUrl}: ${d.error}\n`);
-      if (!credentials.length) {
-        process.stdout.write('No logins stored yet. Run: mcp-login-bridge login <server-url>\n');
-        return ExitCode.Ok;
-      }
+      for (const p of clientProblems) process.stderr.write(`${p}\n`);
+      if (!credentials.length) process.stdout.write('No logins stored yet. Run: mcp-login-bridge login <server-url>\n');
       for (const c of credentials) {
         process.stdout.write(
           `${c.serverUrl}\n  issuer: ${c.issuer}\n  access token: ${formatExpiry(c.expiresAt)}\n  refresh: ${
             c.refreshCapable ? 'yes, stays logged in' : 'NO: ends when the access token expires'
           }\n`,
         );
+      }
+      for (const c of clients) {
+        const name = c.client === 'codex' ? 'Codex' : 'Claude Code';
+        const state = !c.loggedIn
+          ? `not logged in${c.reason && c.reason !== 'not logged in' ? ` (${c.reason})` : ''}`
+          : `logged in${c.store ? ` (${c.store})` : ''}, access token ${formatExpiry(c.expiresAt)}, ${c.refreshCapable ? 'refreshes by itself' : `does NOT refresh: ${c.reason ?? 'unknown'}`}`;
+        process.stdout.write(`${name} ${c.server} (${c.serverUrl}): ${state}${c.issuer ? `\n  issuer: ${c.issuer}` : ''}\n`);
       }
       return ExitCode.Ok;
     } catch (err) {

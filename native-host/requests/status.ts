@@ -1,4 +1,5 @@
 import type { CredentialSummary, StatusResult } from '../../shared/protocol';
+import { clientStatuses } from '../clients/client-status';
 import type { HostContext } from '../host-context';
 import type { StoredCredential } from '../stores/credential';
 
@@ -17,5 +18,9 @@ export function summarize(c: StoredCredential): CredentialSummary {
 
 export async function handleStatus(ctx: HostContext): Promise<StatusResult> {
   const credentials = await ctx.store.list();
-  return { credentials: credentials.map(summarize), pendingFlows: ctx.login.flows.size };
+  const byUrl = new Map(credentials.map((c) => [c.serverUrl, c]));
+  // The clients' own logins are extra information: a client that cannot be read leaves them out
+  // rather than failing the whole status.
+  const clients = await clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) }).then((r) => r.clients, () => undefined);
+  return { credentials: credentials.map(summarize), ...(clients ? { clients } : {}), pendingFlows: ctx.login.flows.size };
 }
