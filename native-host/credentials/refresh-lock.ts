@@ -43,9 +43,10 @@ export async function withRefreshLock<T>(serverUrl: string, fn: () => Promise<T>
       }
       const done = await options.whileWaiting?.();
       if (done !== undefined) return done;
-      // Short at first (a refresh takes tens of milliseconds), then up to a quarter second; jittered
-      // so waiters do not move in step.
-      await sleep(Math.min(250, 20 * 1.3 ** attempt) * (0.5 + Math.random()));
+      // Short at first (a refresh takes tens of milliseconds), then up to half a second, so fifty
+      // waiters do not keep the keychain busy while the holder refreshes; jittered so they do not
+      // move in step.
+      await sleep(Math.min(500, 25 * 1.5 ** attempt) * (0.5 + Math.random()));
     }
   }
   try {
