@@ -17,6 +17,7 @@
  * - findCredentials always asks the Secret Service (never keyutils), but we still build a pinned
  *   Entry first so a missing Secret Service fails the same way for list as for get.
  */
+import { statSync } from 'node:fs';
 import { AsyncEntry, findCredentialsAsync, type EntryOptions } from '@napi-rs/keyring';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 
@@ -77,10 +78,33 @@ export function clearKeyringEntryCache(): void {
   entries.clear();
 }
 
+/**
+ * The user's session bus when DBUS_SESSION_BUS_ADDRESS is not set: `$XDG_RUNTIME_DIR/bus`, else
+ * `/run/user/<uid>/bus` (systemd's per-user bus). Token helpers need it: Codex runs
+ * `http_headers_helper` with a minimal environment (HOME, PATH, SHELL, LANG, TERM and CA bundle
+ * variables, measured with Codex 0.171.0), and libdbus, unlike zbus, never looks there itself.
+ */
+export function defaultSessionBusAddress(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.()): string | undefined {
+  const candidates = [env.XDG_RUNTIME_DIR && `${env.XDG_RUNTIME_DIR}/bus`, uid !== undefined && `/run/user/${uid}/bus`];
+  for (const path of candidates) {
+    if (!path) continue;
+    try {
+      if (statSync(path).isSocket()) return `unix:path=${path}`;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
+
 function entryFor(id: KeyringItemId, operation: Operation): AsyncEntry {
   const key = cacheKey(id);
   const kept = entries.get(key);
   if (kept) return kept;
+  if (IS_LINUX && firstBusAddress === undefined && process.env.DBUS_SESSION_BUS_ADDRESS === undefined) {
+    const found = defaultSessionBusAddress();
+    if (found) process.env.DBUS_SESSION_BUS_ADDRESS = found;
+  }
   if (IS_LINUX && firstBusAddress === undefined) firstBusAddress = process.env.DBUS_SESSION_BUS_ADDRESS ?? null;
   let entry: AsyncEntry;
   try {

@@ -7,19 +7,27 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BridgeStore } from '../../../../native-host/stores/bridge-store';
 import { claudeUsability } from '../../../../native-host/stores/claude-code/claude-entry';
 import { ClaudeCodeStore } from '../../../../native-host/stores/claude-code/claude-code-store';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../../fixtures/google-like-provider';
+import { startKeyring, type KeyringHarness } from '../../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../../../fixtures/mcp-server';
 import { assertClaudeInstalled, claudeEnv, claudeMcpList } from '../../../helpers/claude-cli';
 import { loginToFixture } from '../../../helpers/fixture-login';
+import { assertHostBuilt, CLI_BIN } from '../../../helpers/native-client';
 
 let provider: GoogleLikeProvider;
 let mcp: McpServerFixture;
 let dir: string;
+let keyring: KeyringHarness;
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   assertClaudeInstalled();
+  // For the headersHelper test: our token command reads the bridge entry from the keychain.
+  keyring = await startKeyring();
+  restoreEnv = keyring.applyToProcess();
   provider = await startGoogleLikeProvider();
   mcp = await startMcpServer({ issuer: provider.issuer });
   dir = await mkdtemp(join(tmpdir(), 'mlb-claude-interop-'));
@@ -28,6 +36,8 @@ afterAll(async () => {
   await mcp?.close();
   await provider?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
+  restoreEnv?.();
+  await keyring?.stop();
 });
 
 describe('Claude Code reads what we write', () => {
@@ -66,5 +76,26 @@ describe('Claude Code reads what we write', () => {
     await store.write(server, { ...withoutRefresh, expiresAt: Date.now() - 60_000 }, { authorizationServerUrl: provider.issuer });
     const listed = await claudeMcpList(env, dir);
     expect(listed).not.toContain('✔ Connected');
+  });
+});
+
+describe('Claude Code headersHelper with mcp-login-bridge token --headers', () => {
+  it('connects with the header our token command prints, refreshing our own expired entry first', async () => {
+    assertHostBuilt();
+    const helperDir = await mkdtemp(join(tmpdir(), 'mlb-claude-helper-'));
+    try {
+      // Claude Code runs headersHelper as a shell command (10 s limit) and wants one JSON object of
+      // string values on stdout; it has no stored OAuth login for this server.
+      const helper = [process.execPath, CLI_BIN, 'token', mcp.url, '--headers'].map((a) => `'${a}'`).join(' ');
+      await writeFile(join(helperDir, '.claude.json'), JSON.stringify({ mcpServers: { viahelper: { type: 'http', url: mcp.url, headersHelper: helper } } }));
+      const login = await loginToFixture(provider, mcp.url, { configuredClient: true });
+      await new BridgeStore().write({ ...login, expiresAt: Date.now() - 60_000 });
+      const refreshesBefore = provider.stats.refreshRequests;
+      const listed = await claudeMcpList(claudeEnv(helperDir, keyring.env), helperDir);
+      expect(listed).toContain(`viahelper: ${mcp.url} (HTTP) - ✔ Connected`);
+      expect(provider.stats.refreshRequests).toBe(refreshesBefore + 1);
+    } finally {
+      await rm(helperDir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,12 +12,14 @@ import { codexUsability } from '../../../../native-host/stores/codex/codex-entry
 import { CODEX_KEYRING_SERVICE, CodexStore } from '../../../../native-host/stores/codex/codex-store';
 import { codexStoreKey } from '../../../../native-host/stores/codex/store-key';
 import type { StoredCredential } from '../../../../native-host/stores/credential';
+import { BridgeStore } from '../../../../native-host/stores/bridge-store';
 import { keyringList } from '../../../../native-host/stores/keyring-entry';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../../../fixtures/mcp-server';
 import { assertCodexInstalled, codexConnect, codexMcpList } from '../../../helpers/codex-cli';
 import { loginToFixture } from '../../../helpers/fixture-login';
+import { assertHostBuilt, CLI_BIN } from '../../../helpers/native-client';
 
 let keyring: KeyringHarness;
 let restoreEnv: () => void;
@@ -148,5 +150,27 @@ describe('a Codex refresh racing our write', () => {
     expect(final?.credential.refreshToken).toBe(newer.refreshToken);
     expect(final?.credential.accessToken).toBe(newer.accessToken);
     expect(await authStatus(env)).toBe('o_auth');
+  });
+});
+
+describe('Codex http_headers_helper with mcp-login-bridge token --headers', () => {
+  it('connects with the header our token command prints, refreshing our own expired entry first', async () => {
+    assertHostBuilt();
+    const { home, env } = await codexHome('file');
+    // Measured on Codex 0.171.0: a string run by a shell, with CODEX_HOME as its working directory
+    // and a minimal environment (HOME, PATH, SHELL, LANG, TERM, CA bundle variables: no D-Bus
+    // address, no server name or URL); stdout must be a JSON object of header names to values.
+    // On a desktop the host finds the user's bus at /run/user/<uid>/bus by itself; this test's
+    // private bus lives elsewhere, so the command names it.
+    const helper = `DBUS_SESSION_BUS_ADDRESS='${keyring.env.DBUS_SESSION_BUS_ADDRESS}' ${[process.execPath, CLI_BIN, 'token', mcp.url, '--headers'].map((a) => `'${a}'`).join(' ')}`;
+    await writeFile(join(home, 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.viahelper]\nurl = "${mcp.url}"\nhttp_headers_helper = ${JSON.stringify(helper)}\n`);
+    const login = await loginToFixture(provider, mcp.url);
+    await new BridgeStore().write(expired(login));
+    const refreshesBefore = provider.stats.refreshRequests;
+    const status = await codexConnect(env, 'viahelper');
+    expect(status.toolsError).toBeNull();
+    expect(Object.keys(status.tools)).toContain('whoami');
+    expect(provider.stats.refreshRequests).toBe(refreshesBefore + 1);
+    await expect(stat(join(home, '.credentials.json'))).rejects.toMatchObject({ code: 'ENOENT' }); // Codex stored nothing itself
   });
 });
