@@ -3,6 +3,7 @@
  * is issued), done by the host's LoginService and a redirect-following "browser", returning the
  * credential the host would store. Interop tests then write it into a client's store.
  */
+import type { ClientLogins } from '../../native-host/clients/client-logins';
 import { EMPTY_CONFIG, type HostConfig } from '../../native-host/config';
 import { LoopbackListener } from '../../native-host/oauth/loopback-listener';
 import { LoginService } from '../../native-host/oauth/login-service';
@@ -14,6 +15,8 @@ import { followToCallback } from './redirect-follower';
 export interface FixtureLoginOptions {
   /** Use the provider's pre-registered confidential client (Google's case) instead of dynamic registration. */
   configuredClient?: boolean;
+  /** Also write the login into the local clients, as the host does (LoginService's `clients`). */
+  clients?: ClientLogins;
 }
 
 export async function loginToFixture(provider: GoogleLikeProvider, serverUrl: string, options: FixtureLoginOptions = {}): Promise<StoredCredential> {
@@ -33,7 +36,12 @@ export async function loginToFixture(provider: GoogleLikeProvider, serverUrl: st
   };
   const listener = new LoopbackListener();
   try {
-    const login = new LoginService({ loadConfig: async () => config, store: memory, redirectUri: () => listener.redirectUri() });
+    const login = new LoginService({
+      loadConfig: async () => config,
+      store: memory,
+      redirectUri: () => listener.redirectUri(),
+      ...(options.clients ? { clients: options.clients } : {}),
+    });
     const begun = await login.begin(serverUrl);
     const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
     await login.complete(callback.href);

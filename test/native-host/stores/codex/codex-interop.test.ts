@@ -8,6 +8,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientLogins } from '../../../../native-host/clients/client-logins';
+import { discoverClientServers } from '../../../../native-host/clients/configured-servers';
 import { codexUsability } from '../../../../native-host/stores/codex/codex-entry';
 import { CODEX_KEYRING_SERVICE, CodexStore } from '../../../../native-host/stores/codex/codex-store';
 import { codexStoreKey } from '../../../../native-host/stores/codex/store-key';
@@ -50,7 +52,9 @@ async function codexHome(mode: StoreMode) {
   homes.push(home);
   await writeFile(join(home, 'config.toml'), `mcp_oauth_credentials_store = "${mode}"\n\n[mcp_servers.mock]\nurl = "${mcp.url}"\n`);
   const env = { ...process.env, ...keyring.env, CODEX_HOME: home };
-  return { home, env, store: new CodexStore({ home }), server: { name: 'mock', url: mcp.url } };
+  const store = new CodexStore({ home });
+  const clients = new ClientLogins({ codex: store, discover: () => discoverClientServers({ codexHome: home, clients: ['codex'] }) });
+  return { home, env, store, clients, server: { name: 'mock', url: mcp.url } };
 }
 
 function expired(credential: StoredCredential): StoredCredential {
@@ -63,11 +67,14 @@ async function authStatus(env: NodeJS.ProcessEnv): Promise<string | undefined> {
 
 describe.each(['file', 'keyring'] as const)('Codex %s store', (mode) => {
   it('reads our expired login as logged in, refreshes it with our refresh token, and leaves it refresh-capable', async () => {
-    const { home, env, store, server } = await codexHome(mode);
-    const login = await loginToFixture(provider, mcp.url);
-    const written = await store.write(server, expired(login));
-    expect(written.store).toBe(mode);
-
+    const { home, env, store, clients, server } = await codexHome(mode);
+    // The host's own login path writes the Codex entry (LoginService with the client targets)…
+    const login = await loginToFixture(provider, mcp.url, { clients });
+    const fresh = await store.read(server);
+    expect(fresh).toMatchObject({ store: mode, credential: { refreshToken: login.refreshToken, issuer: provider.issuer } });
+    expect(await authStatus(env)).toBe('o_auth');
+    // …then time passes: the access token has expired when Codex next starts.
+    await store.write(server, expired(login));
     expect(await authStatus(env)).toBe('o_auth');
 
     const refreshesBefore = provider.stats.refreshRequests;
