@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientLogins } from '../../../native-host/clients/client-logins';
+import { applyCodexClientSettings, ClientLogins } from '../../../native-host/clients/client-logins';
 import { discoverClientServers } from '../../../native-host/clients/configured-servers';
 import { EMPTY_CONFIG } from '../../../native-host/config';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
@@ -113,5 +113,19 @@ describe('a login for a URL', () => {
     expect(result.stored.map((t) => t.target)).toEqual(['bridge']);
     expect(await s.codex.read({ name: 'gm', url: mcp.url })).toBeUndefined();
     expect(result.notices).toEqual([{ target: 'claude-code', message: expect.stringContaining('claude mcp add --transport http') }]);
+  });
+});
+
+describe('login --write-config after a browser host completed the login', () => {
+  it('adds the lines the host asked for, from the keychain entry, and replaces that notice', async () => {
+    const s = await setup('after');
+    const result = await s.run();
+    const before = result.notices!.filter((n) => n.target === 'codex');
+    expect(before).toHaveLength(1);
+    const updated = await applyCodexClientSettings(result, async () => s.bridge(), s.codexHome);
+    expect(updated.notices!.filter((n) => n.target === 'codex').map((n) => n.message)).toEqual([expect.stringContaining('Added client_id and client_secret for gm')]);
+    const text = await readFile(join(s.codexHome, 'config.toml'), 'utf8');
+    expect((parse(text) as any).mcp_servers.gm.oauth.client_secret).toBe(provider.clientSecret);
+    expect(text).toContain('# Codex config with comments');
   });
 });
