@@ -10,9 +10,18 @@ import { isLoopbackHost, isSecureOrLoopback } from '../../shared/loopback';
 /** Bounds every request the host makes: a hung server must not hang a login. */
 export const REQUEST_TIMEOUT_MS = 15_000;
 
+/**
+ * MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS overrides the bound (1 s to 5 min) for slow networks and proxies;
+ * anything else in it is ignored rather than trusted.
+ */
+export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS);
+  return Number.isInteger(value) && value >= 1000 && value <= 300_000 ? value : REQUEST_TIMEOUT_MS;
+}
+
 export function httpOptions(url: URL | string): { [oauth.allowInsecureRequests]?: true; signal: AbortSignal } {
   const u = typeof url === 'string' ? new URL(url) : url;
-  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const signal = AbortSignal.timeout(requestTimeoutMs());
   return isLoopbackHost(u.hostname) && u.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true, signal } : { signal };
 }
 

@@ -31,7 +31,9 @@ beforeAll(async () => {
   assertHostBuilt();
   keyring = await startKeyring();
   restoreEnv = keyring.applyToProcess();
-  env = { ...process.env, ...keyring.env };
+  // 50 processes starting at once can starve the in-process provider on a 2-core machine; the
+  // refresher must wait for it rather than time out (the bound is the user's knob for slow networks).
+  env = { ...process.env, ...keyring.env, MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS: '60000' };
 });
 afterAll(async () => {
   await listener.close();

@@ -18,3 +18,12 @@ describe('assertSecureUrl', () => {
     }
   });
 });
+
+describe('requestTimeoutMs', () => {
+  it('takes a sane override from the environment and ignores anything else', async () => {
+    const { requestTimeoutMs, REQUEST_TIMEOUT_MS } = await import('../../../native-host/oauth/http-options');
+    expect(requestTimeoutMs({})).toBe(REQUEST_TIMEOUT_MS);
+    expect(requestTimeoutMs({ MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS: '60000' })).toBe(60_000);
+    for (const bad of ['0', '-5', 'abc', '1e9', '1.5']) expect(requestTimeoutMs({ MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS: bad })).toBe(REQUEST_TIMEOUT_MS);
+  });
+});
