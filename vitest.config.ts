@@ -8,8 +8,10 @@ export default defineConfig({
     // Real browsers, keyrings and servers: generous per-test limits, but each test bounds itself.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Two cores: files that start Chromium or a keyring run one at a time (see test/README.md).
-    maxWorkers: 2,
+    // One file at a time: on CI's two cores a 50-process refresh storm or a Chromium start in one
+    // file would starve another file's browser or provider into timeouts. Slower (about 3 min)
+    // but every result means what it says.
+    fileParallelism: false,
     // Hosts started by tests announce their bridges here, never in the user's real runtime folder
     // (where a real `mcp-login-bridge login` would find them). Tests that run `login` use their own.
     env: { MCP_LOGIN_BRIDGE_RUNTIME_DIR: join(tmpdir(), `mlb-test-runtime-${process.pid}`) },
