@@ -8,7 +8,8 @@
  * `{ id, ok: false, error }` (the native envelope). Nothing on the bridge carries a token, a code
  * or a PKCE verifier.
  */
-import { ErrorCode, ProtocolError } from './errors';
+import { ErrorCode } from './errors';
+import { fail, requireObject, requireString, requireUrl } from './message-fields';
 import { LIMITS, type BeginResult, type CompleteResult, type ErrorBody } from './protocol';
 
 export const BRIDGE_LIMITS = {
@@ -58,38 +59,15 @@ export type BridgeFinal<T> = { id: string; ok: true; data: T } | { id: string; o
 
 export type BridgeLoginFinal = BridgeFinal<CompleteResult>;
 
-function fail(message: string, code: number = ErrorCode.InvalidField): never {
-  throw new ProtocolError(code, message);
-}
-
-function requireString(obj: Record<string, unknown>, field: string, maxLength: number): string {
-  const value = obj[field];
-  if (typeof value !== 'string' || value.length === 0) fail(`"${field}" must be a non-empty string`);
-  if (value.length > maxLength) fail(`"${field}" must be at most ${maxLength} characters`);
-  return value;
-}
-
 /** Validates one decoded bridge message, like parseRequest does for native ones. */
 export function parseBridgeRequest(value: unknown): BridgeRequest {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail('a message must be a JSON object', ErrorCode.MalformedMessage);
-  }
-  const obj = value as Record<string, unknown>;
+  const obj = requireObject(value);
   const id = requireString(obj, 'id', LIMITS.maxIdLength);
   switch (obj.type) {
     case 'hello':
       return { id, type: 'hello' };
-    case 'login': {
-      const serverUrl = requireString(obj, 'serverUrl', LIMITS.maxUrlLength);
-      let url: URL;
-      try {
-        url = new URL(serverUrl);
-      } catch {
-        fail('"serverUrl" must be an absolute URL');
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('"serverUrl" must be an http(s) URL');
-      return { id, type: 'login', serverUrl };
-    }
+    case 'login':
+      return { id, type: 'login', serverUrl: requireUrl(obj, 'serverUrl') };
     default:
       fail(
         `unknown bridge message type ${JSON.stringify(String(obj.type)).slice(0, 80)}; expected hello or login`,

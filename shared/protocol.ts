@@ -7,6 +7,7 @@
  * No result or error ever carries a token, a code or a PKCE verifier.
  */
 import { ProtocolError, ErrorCode } from './errors';
+import { MAX_URL_LENGTH, fail, requireObject, requireString, requireUrl } from './message-fields';
 import type { ProviderRule } from './providers';
 
 export { ProtocolError, ErrorCode };
@@ -17,7 +18,7 @@ export const LIMITS = {
   /** Chrome drops host→browser messages over 1 MiB; we stay well below. */
   maxResponseBytes: 512 * 1024,
   /** Longest URL accepted in any field (authorize and callback URLs included). */
-  maxUrlLength: 8 * 1024,
+  maxUrlLength: MAX_URL_LENGTH,
   /** Longest request id. */
   maxIdLength: 64,
   /** How long a begun flow waits for its callback. */
@@ -191,38 +192,12 @@ export function isHostPush(value: unknown): value is { push: unknown } {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'push' in value && !('id' in value);
 }
 
-function fail(message: string, code: number = ErrorCode.InvalidField): never {
-  throw new ProtocolError(code, message);
-}
-
-function requireString(obj: Record<string, unknown>, field: string, maxLength: number): string {
-  const value = obj[field];
-  if (typeof value !== 'string' || value.length === 0) fail(`"${field}" must be a non-empty string`);
-  if (value.length > maxLength) fail(`"${field}" must be at most ${maxLength} characters`);
-  return value;
-}
-
-function requireUrl(obj: Record<string, unknown>, field: string): string {
-  const value = requireString(obj, field, LIMITS.maxUrlLength);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(`"${field}" must be an absolute URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`"${field}" must be an http(s) URL`);
-  return value;
-}
-
 /**
  * Validates one decoded message and returns it typed. Throws ProtocolError naming the field.
  * Unknown extra fields are ignored, so older hosts accept newer extensions' additions.
  */
 export function parseRequest(value: unknown): Request {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail('a message must be a JSON object', ErrorCode.MalformedMessage);
-  }
-  const obj = value as Record<string, unknown>;
+  const obj = requireObject(value);
   const id = requireString(obj, 'id', LIMITS.maxIdLength);
   const type = obj.type;
   switch (type) {
