@@ -57,10 +57,13 @@ function decode(body: Buffer): FrameEvent {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
     return { kind: 'message', value: JSON.parse(text) };
   } catch (err) {
+    // V8's JSON.parse message quotes the input, which may be a callback URL with its code: the
+    // error (which the extension may display or keep) names the position only.
+    const position = /position (\d+)/.exec((err as Error).message)?.[1];
     return {
       kind: 'error',
       fatal: false,
-      error: new ProtocolError(ErrorCode.MalformedMessage, `a message is not valid UTF-8 JSON: ${(err as Error).message}`),
+      error: new ProtocolError(ErrorCode.MalformedMessage, `a message is not valid UTF-8 JSON${position ? ` (near byte ${position})` : ''}`),
     };
   }
 }

@@ -36,6 +36,16 @@ describe('FrameReader', () => {
   });
 });
 
+describe('FrameReader errors', () => {
+  it('never quotes the broken message back (it may carry an authorization code)', () => {
+    const reader = new FrameReader(1024);
+    // A bare callback query instead of a JSON message: V8 quotes it in its own error text.
+    const [event] = reader.push(frame('code=SECRETCODE123'));
+    expect(event).toMatchObject({ kind: 'error', error: { code: ErrorCode.MalformedMessage } });
+    expect(event!.kind === 'error' && event!.error.message).not.toMatch(/SECRETCODE/);
+  });
+});
+
 describe('encodeFrame', () => {
   it('writes a little-endian length prefix', () => {
     const out = encodeFrame({ x: 1 }, 100);
