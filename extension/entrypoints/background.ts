@@ -89,6 +89,7 @@ export default defineBackground(() => {
     chains.handleTabRemoved(tabId);
   });
   browser.webNavigation.onBeforeNavigate.addListener((details) => chains.handleBeforeNavigate(details));
+  browser.webNavigation.onCommitted.addListener((details) => chains.handleCommitted(details));
   browser.webRequest.onBeforeRequest.addListener((details) => void chains.handleBeforeRequest(details), { urls: ['<all_urls>'], types: ['main_frame'] });
   browser.webRequest.onSendHeaders.addListener((details) => chains.handleSendHeaders(details), { urls: ['<all_urls>'], types: ['main_frame'] });
   browser.storage.onChanged.addListener((changes, area) => {

@@ -13,6 +13,8 @@ export type ChainOutcome =
   /** …with `error=` instead of a code (e.g. the user denied). */
   | 'callback-error'
   | 'tab-closed'
+  /** The user took the tab to another address before the sign-in finished. */
+  | 'left'
   | 'expired'
   /** The browser's worker restarted mid-chain; what happened next is unknown. */
   | 'interrupted';
@@ -120,6 +122,7 @@ export function describeChain(r: ChainRecord): string {
     callback: 'returned to the tool',
     'callback-error': 'returned to the tool with an error',
     'tab-closed': 'tab closed before the sign-in finished',
+    left: 'the tab went to another address before the sign-in finished',
     expired: 'no callback within 10 minutes',
     interrupted: 'interrupted (browser worker restarted)',
   };

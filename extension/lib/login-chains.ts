@@ -13,7 +13,9 @@
  *   has then received an authorization request but issued nothing.
  * - The chain ends at its loopback callback (observed with `webRequest.onBeforeRequest`: the
  *   request goes on to the tool, which holds the PKCE verifier and finishes its own login), when
- *   its tab closes, or after 10 minutes.
+ *   its tab closes, after 10 minutes, or when the user takes the tab elsewhere (a typed address,
+ *   a bookmark, back/forward: `webNavigation.onCommitted`), so a website's own sign-in later in
+ *   that tab is not taken for part of the chain.
  *
  * Tabs running a login the extension itself started (login-flows.ts) are left to that flow.
  */
@@ -69,6 +71,31 @@ interface Chain {
   renavigated: boolean;
   /** The parameter names the provider hop needed when first seen, before the rules ran. */
   needed: string[] | null;
+  /**
+   * The chain's own navigation (its start, or our re-navigation) has not committed yet: that
+   * commit is the chain's, whatever its transition (a tool's URL opened from a terminal can
+   * commit as "typed").
+   */
+  ownCommitPending: boolean;
+}
+
+/** What `webNavigation.onCommitted` says about a navigation (Chromium and Firefox both give these). */
+export interface CommitDetails {
+  tabId: number;
+  frameId: number;
+  transitionType?: string;
+  transitionQualifiers?: string[];
+}
+
+/**
+ * Transitions that mean the user, not the login's pages, chose where the tab goes next. A reload
+ * is not one: reloading the consent page is still the same login.
+ */
+const USER_TRANSITIONS = new Set(['typed', 'auto_bookmark', 'generated', 'keyword', 'keyword_generated', 'start_page']);
+const USER_QUALIFIERS = new Set(['from_address_bar', 'forward_back']);
+
+export function isUserNavigation(details: Pick<CommitDetails, 'transitionType' | 'transitionQualifiers'>): boolean {
+  return USER_TRANSITIONS.has(details.transitionType ?? '') || (details.transitionQualifiers ?? []).some((q) => USER_QUALIFIERS.has(q));
 }
 
 /** One (rule, origin) pair: each origin of a rule gets its own rules. */
@@ -159,6 +186,7 @@ export class LoginChains {
     };
     if (missing.length && !chain.renavigated) {
       chain.renavigated = true;
+      chain.ownCommitPending = true;
       const fixed = new URL(details.url);
       applyRule(fixed, rule);
       this.deps.log?.(`chain ${chain.record.id}: ${rule.id} request left without ${missing.join(', ')}; re-opening it once with them`);
@@ -167,6 +195,22 @@ export class LoginChains {
       this.deps.log?.(`chain ${chain.record.id}: ${rule.id} request still lacks ${missing.join(', ')} after one re-navigation; left alone`);
     }
     void this.save(chain);
+  }
+
+  /**
+   * `webNavigation.onCommitted`: after the chain's own navigation, a top-level navigation the user
+   * chose ends the chain. Rules act when a request leaves, before any commit, so a commit is the
+   * earliest point where a user's navigation can be told from the login's own pages.
+   */
+  handleCommitted(details: CommitDetails): void {
+    if (details.frameId !== 0) return;
+    const chain = this.chains.get(details.tabId);
+    if (!chain) return;
+    if (chain.ownCommitPending) {
+      chain.ownCommitPending = false;
+      return;
+    }
+    if (isUserNavigation(details)) void this.end(chain, 'left');
   }
 
   handleTabRemoved(tabId: number): void {
@@ -200,6 +244,7 @@ export class LoginChains {
       request,
       renavigated: false,
       needed: null,
+      ownCommitPending: true,
       record: {
         id: this.deps.newId(),
         startedAt: now,

@@ -284,6 +284,33 @@ describe('automatic capture in Chromium', () => {
     expect(authorizeRequestsFor('website-client')).toEqual([path]);
   });
 
+  it('a website sign-in after the user typed another address in a tab whose tool login was abandoned is left alone', async () => {
+    // A tool's login stopped at its server's own consent page (the user walked away): its chain is
+    // live in this tab. The user then types a website's address there and signs in with the provider.
+    const signIn = `/auth?response_type=code&client_id=website-later&redirect_uri=https%3A%2F%2Fwww.site.test%2Fauth%2Fcallback&scope=openid+email&state=web-2&prompt=select_account`;
+    const site = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(req.url?.startsWith('/authorize') ? '<!doctype html><title>Consent</title><p>Allow the tool?</p>' : `<!doctype html><title>Site</title><a id="sign-in" href="${provider.issuer}${signIn}">Sign in</a>`);
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      site.closeAllConnections();
+      await new Promise((r) => site.close(r));
+    });
+    const origin = `http://www.site.test:${(site.address() as AddressInfo).port}`;
+    const page = await harness.context.newPage();
+    cleanups.push(() => page.close());
+    await page.goto(`${origin}/authorize?response_type=code&client_id=tool-abandoned&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`);
+    const tabId = await harness.serviceWorker.evaluate(async () => (await (globalThis as unknown as { chrome: any }).chrome.tabs.query({ title: 'Consent' }))[0]?.id as number);
+    await waitFor(async () => (await sessionRules()).some((r) => r.condition.tabIds?.includes(tabId)), "the abandoned chain's tab rules");
+
+    await page.goto(`${origin}/`); // typed into the address bar
+    await waitFor(async () => !(await sessionRules()).some((r) => r.condition.tabIds?.includes(tabId)), 'the chain to end');
+    await page.click('#sign-in');
+    await waitFor(async () => authorizeRequestsFor('website-later').length > 0, 'the sign-in to reach the provider');
+    expect(authorizeRequestsFor('website-later')).toEqual([signIn]);
+  });
+
   it('a rule switched off in options is not applied; switched on again, it is', async () => {
     const nativeUrl = (clientId: string) =>
       `${provider.issuer}/auth?response_type=code&client_id=${clientId}&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback&scope=openid&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`;

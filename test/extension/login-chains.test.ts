@@ -254,4 +254,42 @@ describe('LoginChains', () => {
     expect([...t.records.values()].map((r) => r.outcome)).toEqual(['tab-closed', 'expired']);
     expect(t.chains.activeTabs).toEqual([]);
   });
+
+  it("ends when the user takes the tab elsewhere, not at the chain's own commits or the login's pages", async () => {
+    const t = setup();
+    await t.start();
+    t.chains.handleBeforeNavigate({ tabId: 7, frameId: 0, url: first });
+    // The tool's URL, opened from a terminal, may itself commit as typed: that commit is the chain's.
+    t.chains.handleCommitted({ tabId: 7, frameId: 0, transitionType: 'typed', transitionQualifiers: ['server_redirect'] });
+    // The login's own pages: a consent form, a link, a reload, a sub-frame typed (impossible, still ignored).
+    t.chains.handleCommitted({ tabId: 7, frameId: 0, transitionType: 'form_submit', transitionQualifiers: [] });
+    t.chains.handleCommitted({ tabId: 7, frameId: 0, transitionType: 'link', transitionQualifiers: ['client_redirect'] });
+    t.chains.handleCommitted({ tabId: 7, frameId: 0, transitionType: 'reload', transitionQualifiers: [] });
+    t.chains.handleCommitted({ tabId: 7, frameId: 2, transitionType: 'typed' });
+    t.chains.handleCommitted({ tabId: 8, frameId: 0, transitionType: 'typed' });
+    expect(t.chains.activeTabs).toEqual([7]);
+
+    // Our re-navigation's commit is the chain's too (whatever the browser calls it)...
+    t.chains.handleSendHeaders({ tabId: 7, type: 'main_frame', url: hop });
+    expect(t.navigations).toHaveLength(1);
+    t.chains.handleCommitted({ tabId: 7, frameId: 0, transitionType: 'typed' });
+    expect(t.chains.activeTabs).toEqual([7]);
+
+    // ...but an address the user types afterwards ends it, and its rules go with it.
+    t.chains.handleCommitted({ tabId: 7, frameId: 0, transitionType: 'typed', transitionQualifiers: ['from_address_bar'] });
+    await t.settle();
+    expect(t.chains.activeTabs).toEqual([]);
+    expect([...t.records.values()].map((r) => r.outcome)).toEqual(['left']);
+    expect(t.session().filter((r) => r.condition?.tabIds)).toEqual([]);
+    // A website sign-in in that tab now starts nothing and is not re-navigated.
+    t.chains.handleSendHeaders({ tabId: 7, type: 'main_frame', url: hop });
+    expect(t.navigations).toHaveLength(1);
+
+    // Back/forward counts as the user's choice too, whatever its core type.
+    t.chains.handleBeforeNavigate({ tabId: 9, frameId: 0, url: first });
+    t.chains.handleCommitted({ tabId: 9, frameId: 0, transitionType: 'link' });
+    t.chains.handleCommitted({ tabId: 9, frameId: 0, transitionType: 'link', transitionQualifiers: ['forward_back'] });
+    await t.settle();
+    expect(t.chains.activeTabs).toEqual([]);
+  });
 });
