@@ -24,7 +24,7 @@ const configPath = join(dir, 'config.json');
 await writeFile(
   configPath,
   JSON.stringify({
-    clients: [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }],
+    clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
     rules: [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }],
   }),
 );

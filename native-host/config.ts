@@ -16,8 +16,14 @@ import { parseRule, type ProviderRule } from '../shared/providers';
 import { assertSecureUrl } from './oauth/http-options';
 
 export interface ConfiguredClient {
-  /** Applies to every server whose authorization server has this issuer… */
+  /**
+   * Applies to the `servers` listed whose authorization server has this issuer… Any MCP server
+   * can name any issuer (accounts.google.com) in its metadata; without the list, every server
+   * that did would get the user's own client, and tokens made with it, by naming it.
+   */
   issuer?: string;
+  /** With `issuer`: the MCP servers allowed to use this client, as server URLs or origins. */
+  servers?: string[];
   /** …or to this one MCP server only (wins over an issuer match). */
   serverUrl?: string;
   clientId: string;
@@ -84,8 +90,20 @@ function parseClient(value: unknown, path: string, index: number): ConfiguredCli
     invalid(path, `${where}."tokenEndpointAuthMethod" must be none, client_secret_post or client_secret_basic`);
   }
   const scopes = v.scopes === undefined ? undefined : parseStringArray(v.scopes, path, `${where}.scopes`);
+  const servers = v.servers === undefined ? undefined : parseStringArray(v.servers, path, `${where}.servers`);
+  if (servers && !issuer) invalid(path, `${where}."servers" goes with "issuer" ("serverUrl" names its one server already)`);
+  for (const [i, server] of (servers ?? []).entries()) {
+    try {
+      assertSecureUrl(server, `${where}.servers[${i}]`);
+    } catch (err) {
+      invalid(path, (err as Error).message);
+    }
+    const u = new URL(server);
+    if (u.search || u.hash || u.username || u.password) invalid(path, `${where}.servers[${i}] must be a server URL or an origin, without query, fragment or credentials`);
+  }
   return {
     ...(issuer ? { issuer } : {}),
+    ...(servers ? { servers } : {}),
     ...(serverUrl ? { serverUrl } : {}),
     clientId: v.clientId,
     ...(typeof v.clientSecret === 'string' ? { clientSecret: v.clientSecret } : {}),
@@ -136,9 +154,34 @@ export async function loadConfig(path: string = configPath()): Promise<HostConfi
   return parseConfig(json, path);
 }
 
-/** The configured client for a server: a serverUrl match wins over an issuer match. */
-export function findConfiguredClient(config: HostConfig, serverUrl: string, issuer: string): ConfiguredClient | undefined {
-  return config.clients.find((c) => c.serverUrl === serverUrl) ?? config.clients.find((c) => !c.serverUrl && c.issuer === issuer);
+export type ConfiguredClientMatch =
+  | { kind: 'client'; client: ConfiguredClient }
+  /** A client is configured for the issuer, but this server is not among its `servers`. */
+  | { kind: 'not-enabled'; client: ConfiguredClient }
+  | { kind: 'none' };
+
+/**
+ * The configured client for a server: a serverUrl match wins over an issuer match, and an issuer
+ * match counts only for a server its `servers` list names (the exact URL, or its origin).
+ */
+export function findConfiguredClient(config: HostConfig, serverUrl: string, issuer: string): ConfiguredClientMatch {
+  const exact = config.clients.find((c) => c.serverUrl === serverUrl);
+  if (exact) return { kind: 'client', client: exact };
+  const forIssuer = config.clients.filter((c) => !c.serverUrl && c.issuer === issuer);
+  const enabled = forIssuer.find((c) => (c.servers ?? []).some((entry) => serverMatches(entry, serverUrl)));
+  if (enabled) return { kind: 'client', client: enabled };
+  return forIssuer[0] ? { kind: 'not-enabled', client: forIssuer[0] } : { kind: 'none' };
+}
+
+/** `entry` is a server URL (matches exactly) or an origin, with no path (every server on it). */
+export function serverMatches(entry: string, serverUrl: string): boolean {
+  try {
+    const e = new URL(entry);
+    const s = new URL(serverUrl);
+    return e.pathname === '/' ? e.origin === s.origin : e.href === s.href;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -16,6 +16,7 @@ export const ErrorCode = {
   PkceUnsupported: 203,
   NoClient: 204,
   RegistrationFailed: 205,
+  ClientNotEnabled: 206,
   // 3xx: the callback
   UnknownState: 300,
   StateAlreadyUsed: 301,

@@ -24,8 +24,20 @@ export async function obtainClient(
   scopes: string[],
   config: HostConfig,
 ): Promise<FlowClient> {
-  const configured = findConfiguredClient(config, serverUrl, as.issuer);
-  if (configured) {
+  const match = findConfiguredClient(config, serverUrl, as.issuer);
+  if (match.kind === 'not-enabled') {
+    // Not a fallback to registration: the user chose their own client for this issuer, and the
+    // server asking for it is one they have not said they trust with it.
+    const origin = new URL(serverUrl).origin;
+    throw new ProtocolError(
+      ErrorCode.ClientNotEnabled,
+      `${serverUrl} names ${as.issuer} as its authorization server, where you configured your own client (${match.client.clientId}), ` +
+        `but this server is not among that client's "servers" in ${configPath()}. Any server can name ${as.issuer}; ` +
+        `if you trust this one with your account there, add it: "servers": [${[...(match.client.servers ?? []), origin].map((s) => JSON.stringify(s)).join(', ')}]`,
+    );
+  }
+  if (match.kind === 'client') {
+    const configured = match.client;
     return {
       clientId: configured.clientId,
       ...(configured.clientSecret ? { clientSecret: configured.clientSecret } : {}),
@@ -37,7 +49,7 @@ export async function obtainClient(
     throw new ProtocolError(
       ErrorCode.NoClient,
       `${as.issuer} offers no dynamic client registration; add a client for it to ${configPath()}: ` +
-        `{"clients": [{"issuer": "${as.issuer}", "clientId": "…", "clientSecret": "…"}]}`,
+        `{"clients": [{"issuer": "${as.issuer}", "servers": ["${new URL(serverUrl).origin}"], "clientId": "…", "clientSecret": "…"}]}`,
     );
   }
   const metadata = {

@@ -62,7 +62,7 @@ export async function startLoginWorld(options: WorldOptions): Promise<LoginWorld
     const configPath = join(dir, 'config.json');
     const config = {
       // Google has no dynamic registration; like a Google user, configure the desktop client.
-      clients: [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }],
+      clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
       rules: options.googleRule
         ? [{ id: 'fixture-google', name: 'Fixture provider (Google-like)', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }]
         : [],

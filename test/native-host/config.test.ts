@@ -63,19 +63,53 @@ describe('loadConfig', () => {
 });
 
 describe('findConfiguredClient', () => {
+  const clientId = (m: ReturnType<typeof findConfiguredClient>) => (m.kind === 'client' ? m.client.clientId : m.kind);
+
   it('prefers a server match over an issuer match', () => {
     const config = parseConfig(
       {
         clients: [
-          { issuer: 'https://as.test', clientId: 'by-issuer' },
+          { issuer: 'https://as.test', servers: ['https://mcp.test', 'https://other.test/mcp'], clientId: 'by-issuer' },
           { serverUrl: 'https://mcp.test/mcp', clientId: 'by-server' },
         ],
       },
       'c',
     );
-    expect(findConfiguredClient(config, 'https://mcp.test/mcp', 'https://as.test')?.clientId).toBe('by-server');
-    expect(findConfiguredClient(config, 'https://other.test/mcp', 'https://as.test')?.clientId).toBe('by-issuer');
-    expect(findConfiguredClient(config, 'https://other.test/mcp', 'https://else.test')).toBeUndefined();
+    expect(clientId(findConfiguredClient(config, 'https://mcp.test/mcp', 'https://as.test'))).toBe('by-server');
+    expect(clientId(findConfiguredClient(config, 'https://other.test/mcp', 'https://as.test'))).toBe('by-issuer');
+    expect(clientId(findConfiguredClient(config, 'https://other.test/mcp', 'https://else.test'))).toBe('none');
+  });
+
+  it("uses an issuer's client only for the servers it lists: an exact URL, or every server on an origin", () => {
+    const config = parseConfig(
+      {
+        clients: [
+          { issuer: 'https://accounts.google.com', servers: ['https://gmail-mcp.example', 'https://tools.example/drive/mcp'], clientId: 'mine', clientSecret: 's' },
+          { issuer: 'https://unlisted.example', clientId: 'nobody' },
+        ],
+      },
+      'c',
+    );
+    const google = 'https://accounts.google.com';
+    expect(clientId(findConfiguredClient(config, 'https://gmail-mcp.example/mcp', google))).toBe('mine');
+    expect(clientId(findConfiguredClient(config, 'https://GMAIL-MCP.example/other', google))).toBe('mine');
+    expect(clientId(findConfiguredClient(config, 'https://tools.example/drive/mcp', google))).toBe('mine');
+    // A server that merely names Google: not the user's client.
+    expect(clientId(findConfiguredClient(config, 'https://tools.example/weather/mcp', google))).toBe('not-enabled');
+    expect(clientId(findConfiguredClient(config, 'https://gmail-mcp.example.evil.test/mcp', google))).toBe('not-enabled');
+    expect(clientId(findConfiguredClient(config, 'http://gmail-mcp.example/mcp', google))).toBe('not-enabled');
+    // Listing no servers enables none.
+    expect(clientId(findConfiguredClient(config, 'https://any.example/mcp', 'https://unlisted.example'))).toBe('not-enabled');
+  });
+
+  it('refuses servers that are not https URLs or origins, and servers without an issuer', () => {
+    const bad: Array<[unknown, RegExp]> = [
+      [{ issuer: 'https://as.test', servers: ['http://mcp.test'], clientId: 'x' }, /https/],
+      [{ issuer: 'https://as.test', servers: ['https://mcp.test/mcp?x=1'], clientId: 'x' }, /servers\[0\].*without query/],
+      [{ issuer: 'https://as.test', servers: 'https://mcp.test', clientId: 'x' }, /servers/],
+      [{ serverUrl: 'https://mcp.test/mcp', servers: ['https://mcp.test'], clientId: 'x' }, /"servers" goes with "issuer"/],
+    ];
+    for (const [client, message] of bad) expect(() => parseConfig({ clients: [client] }, 'c')).toThrow(message);
   });
 });
 

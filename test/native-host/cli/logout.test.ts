@@ -43,7 +43,7 @@ afterAll(async () => {
 async function logIn(): Promise<void> {
   const config = parseConfig(
     {
-      clients: [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }],
+      clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
       rules: [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }],
     },
     'test',

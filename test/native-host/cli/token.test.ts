@@ -50,7 +50,7 @@ async function loggedIn(rotate: boolean): Promise<{ provider: GoogleLikeProvider
   started.push(mcp);
   const config = parseConfig(
     {
-      clients: [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }],
+      clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
       rules: [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }],
     },
     'test',

@@ -64,7 +64,7 @@ async function setup(name: string) {
     loadConfig: async () => ({
       ...EMPTY_CONFIG,
       rules: [parseRule({ id: 'g', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }, 'config')],
-      clients: [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }],
+      clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
     }),
     store,
     clients,

@@ -56,7 +56,7 @@ function googleLikeConfig(): HostConfig {
   return {
     ...EMPTY_CONFIG,
     rules: [parseRule({ id: 'fixture-google', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }, 'config')],
-    clients: [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }],
+    clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
   };
 }
 
@@ -151,6 +151,27 @@ describe('LoginService with a Google-like provider', () => {
     const denied = new URL(begun.redirectUri);
     denied.search = new URLSearchParams({ error: 'access_denied', error_description: 'user said no', state: begun.state, iss: provider.issuer }).toString();
     await expect(login.complete(denied.href)).rejects.toMatchObject({ code: ErrorCode.AuthorizationDenied, message: expect.stringContaining('access_denied') });
+  });
+
+  it("refuses a server that names the provider but is not among the configured client's servers", async () => {
+    // Another MCP server, on another origin, pointing at the same provider: it would get tokens
+    // made with the user's own client (and its secret) just by naming the issuer.
+    const other = await startMcpServer({ issuer: provider.issuer });
+    try {
+      const { store, login } = service(googleLikeConfig());
+      const refusal = login.begin(other.url);
+      await expect(refusal).rejects.toMatchObject({ code: ErrorCode.ClientNotEnabled });
+      const message = await refusal.catch((e: Error) => e.message);
+      expect(message).toContain(`"servers": [${JSON.stringify(mcp.url)}, ${JSON.stringify(new URL(other.url).origin)}]`);
+      expect(message).not.toContain(provider.clientSecret);
+      expect(provider.stats.authorizeRequests.filter((u) => u.searchParams.get('resource') === other.url)).toEqual([]);
+      expect(await store.list()).toEqual([]);
+      // Listed by its origin, the same server may use the client.
+      const allowed = service({ ...googleLikeConfig(), clients: [{ ...googleLikeConfig().clients[0]!, servers: [new URL(other.url).origin] }] });
+      await expect(allowed.login.begin(other.url)).resolves.toMatchObject({ issuer: provider.issuer });
+    } finally {
+      await other.close();
+    }
   });
 
   it('asks for a configured client when the provider has no registration endpoint', async () => {
