@@ -9,8 +9,8 @@
  * or a PKCE verifier.
  */
 import { ErrorCode } from './errors';
-import { fail, requireObject, requireString, requireUrl } from './message-fields';
-import { LIMITS, type BeginResult, type CompleteResult, type ErrorBody } from './protocol';
+import { fail, optionalNameList, requireObject, requireString, requireUrl } from './message-fields';
+import { CLIENT_NAMES, LIMITS, type BeginResult, type ClientName, type CompleteResult, type ErrorBody } from './protocol';
 
 export const BRIDGE_LIMITS = {
   /** Largest message either side accepts (ws `maxPayload`); a larger one closes the connection. */
@@ -24,6 +24,18 @@ export const BRIDGE_LIMITS = {
 /** The header that carries the secret from the runtime file (browsers cannot set it). */
 export const BRIDGE_SECRET_HEADER = 'x-mcp-login-bridge-secret';
 
+/**
+ * What a host can do beyond protocol version 1, listed in its `hello` answer. Hosts ignore fields
+ * they do not know, so a CLI must not send a field whose meaning matters to a host that does not
+ * list it: a host without `login.clients` would drop `clients` and write to every client.
+ */
+export const BRIDGE_CAPABILITIES = {
+  /** `login` honours `clients`. */
+  loginClients: 'login.clients',
+} as const;
+
+export type BridgeCapability = (typeof BRIDGE_CAPABILITIES)[keyof typeof BRIDGE_CAPABILITIES];
+
 export interface BridgeHelloRequest {
   id: string;
   type: 'hello';
@@ -34,6 +46,17 @@ export interface BridgeLoginRequest {
   type: 'login';
   /** The MCP server to log in to, as the CLI resolved it. */
   serverUrl: string;
+  /**
+   * Write the login only to these local clients (our own keychain entry is always written); an
+   * empty list means none. Absent: every client that has the server configured.
+   *
+   * There is deliberately no field for `login --write-config`: the CLI edits Codex's config.toml
+   * itself after the login (applyCodexClientSettings). That edit changes a file the user wrote and
+   * puts a client secret in it; it belongs to the process the user ran with that flag, in the user's
+   * shell environment, and a socket message to a long-lived browser-started host should not be able
+   * to make it rewrite config files. The host's notices say which lines are missing.
+   */
+  clients?: ClientName[];
 }
 
 export type BridgeRequest = BridgeHelloRequest | BridgeLoginRequest;
@@ -44,6 +67,8 @@ export interface BridgeHelloResult {
   pid: number;
   /** The browser that started this host, as the host recognised it (e.g. "chromium"). */
   browser: string;
+  /** Absent from hosts older than the first capability: treat as none. */
+  capabilities?: BridgeCapability[];
 }
 
 /** Sent once the host has begun the flow and asked the extension to open it. */
@@ -66,8 +91,11 @@ export function parseBridgeRequest(value: unknown): BridgeRequest {
   switch (obj.type) {
     case 'hello':
       return { id, type: 'hello' };
-    case 'login':
-      return { id, type: 'login', serverUrl: requireUrl(obj, 'serverUrl') };
+    case 'login': {
+      const serverUrl = requireUrl(obj, 'serverUrl');
+      const clients = optionalNameList(obj, 'clients', CLIENT_NAMES);
+      return { id, type: 'login', serverUrl, ...(clients ? { clients } : {}) };
+    }
     default:
       fail(
         `unknown bridge message type ${JSON.stringify(String(obj.type)).slice(0, 80)}; expected hello or login`,

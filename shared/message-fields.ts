@@ -36,3 +36,23 @@ export function requireUrl(obj: Record<string, unknown>, field: string): string 
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`"${field}" must be an http(s) URL`);
   return value;
 }
+
+/**
+ * An optional list of distinct names, each one of `allowed`: undefined when the field is absent,
+ * possibly empty when present (an empty list is a choice too, "none of them"). The length is
+ * checked before any entry is looked at, so an oversized list costs nothing.
+ */
+export function optionalNameList<T extends string>(obj: Record<string, unknown>, field: string, allowed: readonly T[]): T[] | undefined {
+  const value = obj[field];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) fail(`"${field}" must be an array of names`);
+  if (value.length > allowed.length) fail(`"${field}" must have at most ${allowed.length} entries`);
+  const names: T[] = [];
+  for (const item of value) {
+    // The message lists what is allowed and never repeats what was sent.
+    if (typeof item !== 'string' || !(allowed as readonly string[]).includes(item)) fail(`"${field}" may contain only ${allowed.join(', ')}`);
+    if (names.includes(item as T)) fail(`"${field}" must not name an entry twice`);
+    names.push(item as T);
+  }
+  return names;
+}

@@ -77,8 +77,13 @@ export interface BeginResult {
   expiresAt: number;
 }
 
+/** The local MCP clients a login can also be written to (our own 'bridge' entry always is). */
+export const CLIENT_NAMES = ['codex', 'claude-code'] as const;
+
+export type ClientName = (typeof CLIENT_NAMES)[number];
+
 /** Where a login can be stored: our own keychain entry, or a local MCP client's own store. */
-export type TargetName = 'bridge' | 'codex' | 'claude-code';
+export type TargetName = 'bridge' | ClientName;
 
 export interface StoredTarget {
   target: TargetName;

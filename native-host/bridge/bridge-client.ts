@@ -6,7 +6,7 @@
 import WebSocket from 'ws';
 import { BRIDGE_LIMITS, BRIDGE_SECRET_HEADER, type BridgeHelloResult, type BridgeOpeningEvent } from '../../shared/bridge-protocol';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import type { CompleteResult } from '../../shared/protocol';
+import type { ClientName, CompleteResult } from '../../shared/protocol';
 import { listBridges, runtimeDir, type FoundBridge } from './runtime-files';
 
 export class BridgeUnavailable extends Error {}
@@ -99,7 +99,8 @@ export class BridgeClient {
     });
   }
 
-  async hello(timeoutMs = 3000): Promise<BridgeHelloResult> {
+  /** The host's hello, with `capabilities` always present (empty for a host older than them). */
+  async hello(timeoutMs = 3000): Promise<Omit<BridgeHelloResult, 'capabilities'> & { capabilities: string[] }> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new BridgeUnavailable(`the host in ${this.info.browser} (pid ${this.info.pid}) did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
@@ -109,15 +110,20 @@ export class BridgeClient {
       if (!isObject(data) || typeof data.hostVersion !== 'string' || typeof data.protocolVersion !== 'number') {
         throw new BridgeUnavailable('the host answered hello with something unexpected');
       }
-      return data as unknown as BridgeHelloResult;
+      // Names this CLI does not know are kept (harmless: it only looks for the ones it knows).
+      const capabilities = Array.isArray(data.capabilities) ? data.capabilities.filter((c): c is string => typeof c === 'string') : [];
+      return { ...(data as unknown as BridgeHelloResult), capabilities };
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** Asks the host to run a login through its extension; resolves with the summary (never a token). */
-  async login(serverUrl: string, onOpening: (event: BridgeOpeningEvent) => void): Promise<CompleteResult> {
-    const data = await this.#request({ type: 'login', serverUrl }, (event) => {
+  /**
+   * Asks the host to run a login through its extension; resolves with the summary (never a token).
+   * Send `clients` only to a host whose hello lists `login.clients`: an older one would ignore it.
+   */
+  async login(serverUrl: string, onOpening: (event: BridgeOpeningEvent) => void, options: { clients?: readonly ClientName[] } = {}): Promise<CompleteResult> {
+    const data = await this.#request({ type: 'login', serverUrl, ...(options.clients ? { clients: options.clients } : {}) }, (event) => {
       if (event.event === 'opening' && isObject(event.flow) && typeof event.flow.authorizeUrl === 'string') {
         onOpening(event as unknown as BridgeOpeningEvent);
       }

@@ -19,7 +19,14 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PROTOCOL_VERSION } from '../../shared/constants';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { BRIDGE_LIMITS, BRIDGE_SECRET_HEADER, parseBridgeRequest, type BridgeHelloResult, type BridgeRequest } from '../../shared/bridge-protocol';
+import {
+  BRIDGE_CAPABILITIES,
+  BRIDGE_LIMITS,
+  BRIDGE_SECRET_HEADER,
+  parseBridgeRequest,
+  type BridgeHelloResult,
+  type BridgeRequest,
+} from '../../shared/bridge-protocol';
 import { requestIdOf, type HostPush } from '../../shared/protocol';
 import type { HostContext } from '../host-context';
 import type { FlowOutcome } from '../oauth/login-service';
@@ -174,13 +181,15 @@ export class BridgeServer {
         protocolVersion: PROTOCOL_VERSION,
         pid: process.pid,
         browser: this.#options.identity.browser,
+        capabilities: [BRIDGE_CAPABILITIES.loginClients],
       };
       return send({ id: request.id, ok: true, data });
     }
     if (logins.size >= BRIDGE_LIMITS.maxLoginsPerConnection) {
       throw new ProtocolError(ErrorCode.InvalidField, `at most ${BRIDGE_LIMITS.maxLoginsPerConnection} logins at a time per connection`);
     }
-    const flow = await ctx.login.begin(request.serverUrl);
+    // The flow keeps the CLI's choice of clients until its callback, whoever delivers that.
+    const flow = await ctx.login.begin(request.serverUrl, request.clients ? { clients: request.clients } : {});
     const outcome = new Promise<FlowOutcome>((resolve) => {
       const dispose = ctx.login.onceSettled(flow.state, resolve);
       logins.set(flow.state, () => {

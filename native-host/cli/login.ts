@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { BRIDGE_CAPABILITIES } from '../../shared/bridge-protocol';
 import { ProtocolError } from '../../shared/errors';
 import { LIMITS, type CompleteResult } from '../../shared/protocol';
 import { BridgeClient, chooseBridge } from '../bridge/bridge-client';
@@ -40,12 +41,15 @@ Options:
   --no-browser        do not open a browser: print the URL, then paste the address the browser
                       was redirected to (http://127.0.0.1:…/callback?…) on stdin
   --timeout <seconds> give up waiting for the browser after this long (default 300, at most 600)
-  --client <target>   also write the login to only these clients (repeatable): codex, claude-code
-                      ("bridge", the keychain entry "token" reads, is always written). Default: every
-                      client with the URL configured. Runs the login in this process.
+  --client <target>   write the login only to these clients (repeatable): codex, claude-code
+                      ("bridge", the keychain entry "token" reads, is always written; --client bridge
+                      alone writes only that). Default: every client with the URL configured.
+                      Runs through the extension like any login, unless the browser's host is too
+                      old to honour it: then in your default browser (with --browser: an error).
   --write-config      when Codex needs the client id and secret in its config.toml to refresh
                       (Google and other confidential clients), add them there; comments and order
-                      are kept. Without it the summary shows the lines to add.
+                      are kept; this process edits the file, also after a login through the
+                      extension. Without it the summary shows the lines to add.
   --json              print the result as JSON (with "via": "extension" or "system-browser")
   -h, --help          show this help
 
@@ -73,22 +77,24 @@ Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the m
       for (const target of values.client ?? []) {
         if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use ${TARGETS.join(', ')}`);
       }
+      // Distinct names: the bridge refuses a list that names a client twice.
+      const clients = values.client ? [...new Set(values.client.filter((c): c is ClientName => c !== 'bridge'))] : undefined;
       const clientOptions = {
-        ...(values.client ? { clients: values.client.filter((c): c is ClientName => c !== 'bridge') } : {}),
+        ...(clients ? { clients } : {}),
         ...(values['write-config'] ? { writeCodexConfig: true } : {}),
       };
-      // A browser's host writes to every configured client; a choice of clients needs this process.
-      const local = Boolean(values['no-browser'] || values['no-extension'] || values.client);
+      const local = Boolean(values['no-browser'] || values['no-extension']);
       if (local && values.browser) throw new UsageError('--browser picks a running browser\'s extension; it cannot be combined with --no-browser or --no-extension');
 
       let done: CompleteResult | undefined;
       let via: 'extension' | 'system-browser' = 'system-browser';
       if (!local) {
-        const bridge = await connectToExtension(values.browser);
+        const bridge = await connectToExtension(values.browser, Boolean(clients));
         if (bridge) {
           via = 'extension';
-          done = await loginThroughExtension(bridge, serverUrl, timeoutSeconds);
-          // The browser's host only said which lines Codex needs; add them here, from the keychain entry.
+          done = await loginThroughExtension(bridge, serverUrl, timeoutSeconds, clients);
+          // --write-config does not travel over the bridge (see BridgeLoginRequest): the browser's host
+          // only said which lines Codex needs; this process adds them, from the keychain entry.
           if (values['write-config']) done = await applyCodexClientSettings(done, () => new BridgeStore().read(serverUrl));
         }
       }
@@ -144,8 +150,11 @@ function bounded<T>(work: (startTimer: () => void) => Promise<T>, timeoutSeconds
   });
 }
 
-/** A running browser host that answers, or undefined (then the login runs in this process). */
-async function connectToExtension(browser: string | undefined): Promise<BridgeClient | undefined> {
+/**
+ * A running browser host that answers (and, when `needsClients`, can limit a login to the chosen
+ * clients), or undefined: then the login runs in this process.
+ */
+async function connectToExtension(browser: string | undefined, needsClients: boolean): Promise<BridgeClient | undefined> {
   const { chosen, running } = await chooseBridge(browser);
   if (!chosen) {
     if (browser === undefined) return undefined;
@@ -154,36 +163,58 @@ async function connectToExtension(browser: string | undefined): Promise<BridgeCl
         (running.length ? `; running: ${[...new Set(running.map((b) => b.browser))].join(', ')}` : '; none is running (open the browser, or leave out --browser)'),
     );
   }
+  let hello: Awaited<ReturnType<BridgeClient['hello']>>;
+  let client: BridgeClient;
   try {
-    const client = await BridgeClient.connect(chosen);
+    client = await BridgeClient.connect(chosen);
     try {
-      await client.hello();
+      hello = await client.hello();
     } catch (err) {
       client.close();
       throw err;
     }
-    return client;
   } catch (err) {
     if (browser !== undefined) throw err;
     process.stderr.write(`The extension in ${chosen.browser} did not answer (${(err as Error).message}); using your default browser instead.\n`);
     return undefined;
   }
+  // A host started before an upgrade keeps running the old version until the browser restarts it;
+  // one that does not list the capability would ignore `clients` and write to every client.
+  if (needsClients && !hello.capabilities.includes(BRIDGE_CAPABILITIES.loginClients)) {
+    client.close();
+    const why = `the host in ${chosen.browser} (mcp-login-bridge ${hello.hostVersion}) cannot limit a login to --client targets`;
+    if (browser !== undefined) {
+      throw new Error(`${why}; restart ${chosen.browser} so it starts the installed host, or leave out --browser to use your default browser`);
+    }
+    process.stderr.write(`The ${why}; using your default browser instead (restart the browser to update its host).\n`);
+    return undefined;
+  }
+  return client;
 }
 
-async function loginThroughExtension(client: BridgeClient, serverUrl: string, timeoutSeconds: number): Promise<CompleteResult> {
+async function loginThroughExtension(
+  client: BridgeClient,
+  serverUrl: string,
+  timeoutSeconds: number,
+  clients: readonly ClientName[] | undefined,
+): Promise<CompleteResult> {
   const where = client.info.browser === 'unknown' ? 'your browser' : client.info.browser;
   const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in (through the extension in ${where})…`);
   let waiting: { stop(final?: string): void } | undefined;
   try {
     return await bounded(
       (startTimer) =>
-        client.login(serverUrl, ({ flow }) => {
-          discovering.stop();
-          if (flow.appliedRules.length) process.stderr.write(`Provider rules applied: ${flow.appliedRules.join(', ')}\n`);
-          process.stderr.write(`The sign-in opened in a tab of ${where}. If no tab appeared, open:\n  ${flow.authorizeUrl}\n`);
-          waiting = startProgress('Waiting for the login to finish in your browser…');
-          startTimer();
-        }),
+        client.login(
+          serverUrl,
+          ({ flow }) => {
+            discovering.stop();
+            if (flow.appliedRules.length) process.stderr.write(`Provider rules applied: ${flow.appliedRules.join(', ')}\n`);
+            process.stderr.write(`The sign-in opened in a tab of ${where}. If no tab appeared, open:\n  ${flow.authorizeUrl}\n`);
+            waiting = startProgress('Waiting for the login to finish in your browser…');
+            startTimer();
+          },
+          clients ? { clients } : {},
+        ),
       timeoutSeconds,
       () => client.close(),
     );

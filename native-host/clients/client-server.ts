@@ -6,7 +6,8 @@
 import type { CodexServerConfig } from './codex-config';
 import type { ClaudeServerConfig } from './claude-code-config';
 
-export type ClientName = 'codex' | 'claude-code';
+// One list of names for the host and every message that names a client (shared/protocol.ts).
+export type { ClientName } from '../../shared/protocol';
 
 export type ClientServer =
   | { client: 'codex'; name: string; url: string; source: string; config: CodexServerConfig }

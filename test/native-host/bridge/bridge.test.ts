@@ -6,9 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { BRIDGE_LIMITS, BRIDGE_SECRET_HEADER } from '../../../shared/bridge-protocol';
@@ -62,11 +62,14 @@ interface Started {
   env: NodeJS.ProcessEnv;
 }
 
-/** A host of its own for one test (closed after it), or with `shared` one host for a whole group. */
-async function startHost(shared = false): Promise<Started> {
+/**
+ * A host of its own for one test (closed after it), or with `shared` one host for a whole group.
+ * `extraEnv` is added to the host's environment (and to `env`, which CLIs of the test use).
+ */
+async function startHost(shared = false, extraEnv: NodeJS.ProcessEnv = {}): Promise<Started> {
   if (shared && sharedHost) return sharedHost;
   const dir = join(await mkdtemp(join(tmpdir(), 'mlb-run-')), 'runtime');
-  const env = { ...baseEnv, MCP_LOGIN_BRIDGE_RUNTIME_DIR: dir };
+  const env = { ...baseEnv, ...extraEnv, MCP_LOGIN_BRIDGE_RUNTIME_DIR: dir };
   const started = spawnNativeHost({ env });
   if (!shared) host = started;
   const file = join(dir, `host-${started.child.pid}.json`);
@@ -118,7 +121,11 @@ describe('bridge: who may connect', () => {
     const { ws, status } = await connect(s.info.port, { headers: { [BRIDGE_SECRET_HEADER]: s.info.secret } });
     expect(status).toBeUndefined();
     ws!.send(JSON.stringify({ id: 'h', type: 'hello' }));
-    expect(await nextMessage(ws!)).toMatchObject({ id: 'h', ok: true, data: { pid: s.host.child.pid, protocolVersion: 1 } });
+    expect(await nextMessage(ws!)).toMatchObject({
+      id: 'h',
+      ok: true,
+      data: { pid: s.host.child.pid, protocolVersion: 1, capabilities: expect.arrayContaining(['login.clients']) },
+    });
     ws!.close();
   });
 
@@ -229,5 +236,129 @@ describe('login through the bridge (the test plays the extension)', () => {
     const { code, stderr } = await runCli(['login', mcp.url, '--browser', 'vivaldi'], s.env).done;
     expect(code).toBe(2);
     expect(stderr).toMatch(/no browser with the extension is running as "vivaldi"/);
+  });
+});
+
+/**
+ * Codex and Claude Code homes in a temp folder, both with a server at the fixture's URL (Codex
+ * under "gm" with its file store, Claude Code under "mail"), so a login without a choice of
+ * clients would land in both.
+ */
+async function clientHomes(): Promise<{ codexFile: string; claudeFile: string; env: NodeJS.ProcessEnv }> {
+  const root = await mkdtemp(join(tmpdir(), 'mlb-targets-'));
+  const codexHome = join(root, 'codex');
+  const claudeDir = join(root, 'claude');
+  const bin = join(root, 'bin');
+  await mkdir(codexHome);
+  await mkdir(claudeDir);
+  await mkdir(bin);
+  // Codex's locks need flock(1) or perl; the PATH still has no browser opener.
+  for (const tool of ['flock', 'perl']) {
+    const found = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, tool)).find((p) => existsSync(p));
+    if (found) await symlink(found, join(bin, tool));
+  }
+  await writeFile(join(codexHome, 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.gm]\nurl = "${mcp.url}"\n`);
+  await writeFile(join(claudeDir, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: mcp.url } } }));
+  return {
+    codexFile: join(codexHome, '.credentials.json'),
+    claudeFile: join(claudeDir, '.credentials.json'),
+    env: { CODEX_HOME: codexHome, CLAUDE_CONFIG_DIR: claudeDir, CLAUDE_SECURESTORAGE_CONFIG_DIR: undefined, PATH: bin },
+  };
+}
+
+async function readJsonIfExists(path: string): Promise<any> {
+  return existsSync(path) ? JSON.parse(await readFile(path, 'utf8')) : undefined;
+}
+
+/**
+ * Sends a bridge request and collects its events until the final answer; with `onEvent` null,
+ * resolves with the first message for it, event or not (a refusal must not be an event).
+ */
+function bridgeRequest(ws: WebSocket, message: Record<string, unknown>, onEvent: ((event: any) => void) | null = () => undefined): Promise<any> {
+  return new Promise((resolve) => {
+    const listener = (d: WebSocket.RawData) => {
+      const m = JSON.parse(d.toString());
+      if (m.id !== message.id) return;
+      if (typeof m.event === 'string' && onEvent) return onEvent(m);
+      ws.off('message', listener);
+      resolve(m);
+    };
+    ws.on('message', listener);
+    ws.send(JSON.stringify(message));
+  });
+}
+
+describe('bridge login: the clients a login is written to', () => {
+  it('clients: ["codex"] writes our entry and Codex\'s store, not Claude Code\'s', async () => {
+    const homes = await clientHomes();
+    const s = await startHost(false, homes.env);
+    const { ws } = await connect(s.info.port, { headers: { [BRIDGE_SECRET_HEADER]: s.info.secret } });
+    let opening: any;
+    const final = bridgeRequest(ws!, { id: 'l', type: 'login', serverUrl: mcp.url, clients: ['codex'] }, (e) => (opening = e));
+    const push = await s.host.next(15_000);
+    expect(push).toMatchObject({ push: 'openLogin', serverUrl: mcp.url });
+    const { callback } = await followToCallback(push.flow.authorizeUrl, push.flow.redirectUri);
+    expect(await s.host.request({ id: 'c', type: 'complete', callbackUrl: callback.href })).toMatchObject({ ok: true });
+    const answer = await final;
+    ws!.close();
+    expect(opening).toMatchObject({ event: 'opening', flow: { state: push.flow.state } });
+    expect(answer).toMatchObject({ id: 'l', ok: true });
+    expect(answer.data.stored.map((t: any) => [t.target, t.server]), JSON.stringify(answer.data.notices)).toEqual([['bridge', undefined], ['codex', 'gm']]);
+    expect(Object.keys((await readJsonIfExists(homes.codexFile)) ?? {})).toEqual([expect.stringMatching(/^gm\|/)]);
+    // Claude Code has the server configured, so only the choice kept the login out of its store.
+    expect(await readJsonIfExists(homes.claudeFile)).toBeUndefined();
+  });
+
+  it('refuses a bad clients field with InvalidField, naming no value, and begins nothing', async () => {
+    const homes = await clientHomes();
+    const s = await startHost(false, homes.env);
+    const { ws } = await connect(s.info.port, { headers: { [BRIDGE_SECRET_HEADER]: s.info.secret } });
+    const bad: unknown[] = [
+      'codex',
+      null,
+      {},
+      [1],
+      ['bridge'],
+      ['nobody-xyz'],
+      ['Codex'],
+      ['codex', 'codex'],
+      ['codex', 'claude-code', 'codex'],
+      Array(1000).fill('codex'),
+    ];
+    for (const [i, clients] of bad.entries()) {
+      const answer = await bridgeRequest(ws!, { id: `b${i}`, type: 'login', serverUrl: mcp.url, clients }, null);
+      expect(answer, JSON.stringify(clients)).toMatchObject({ id: `b${i}`, ok: false, error: { code: ErrorCode.InvalidField, message: expect.stringContaining('"clients"') } });
+      expect(answer.error.message).not.toContain('nobody-xyz');
+    }
+    // No flow was begun: nothing pending, and no openLogin push came before the status answer.
+    expect(await s.host.request({ id: 's1', type: 'status' })).toMatchObject({ id: 's1', ok: true, data: { pendingFlows: 0 } });
+    // The same check sees a flow that was begun (an empty list: only our own entry).
+    let opened = false;
+    void bridgeRequest(ws!, { id: 'ok', type: 'login', serverUrl: mcp.url, clients: [] }, () => (opened = true));
+    expect(await s.host.next(15_000)).toMatchObject({ push: 'openLogin' });
+    expect(await s.host.request({ id: 's2', type: 'status' })).toMatchObject({ id: 's2', ok: true, data: { pendingFlows: 1 } });
+    while (!opened) await new Promise((r) => setTimeout(r, 20));
+    ws!.close();
+  });
+
+  it('login --client claude-code goes through the extension and writes only Claude Code\'s store', async () => {
+    const homes = await clientHomes();
+    const s = await startHost(false, homes.env);
+    const cli = runCli(['login', mcp.url, '--client', 'claude-code', '--client', 'claude-code', '--json'], s.env);
+    try {
+      const push = await s.host.next(15_000);
+      expect(push).toMatchObject({ push: 'openLogin', serverUrl: mcp.url });
+      const { callback } = await followToCallback(push.flow.authorizeUrl, push.flow.redirectUri);
+      expect(await s.host.request({ id: 'c', type: 'complete', callbackUrl: callback.href })).toMatchObject({ ok: true });
+      const { code, stdout, stderr } = await cli.done;
+      expect(code, stderr).toBe(0);
+      const result = JSON.parse(stdout);
+      expect(result).toMatchObject({ ok: true, via: 'extension', refreshCapable: true });
+      expect(result.stored.map((t: any) => [t.target, t.server])).toEqual([['bridge', undefined], ['claude-code', 'mail']]);
+      expect(Object.keys((await readJsonIfExists(homes.claudeFile))?.mcpOAuth ?? {})).toEqual([expect.stringMatching(/^mail\|/)]);
+      expect(await readJsonIfExists(homes.codexFile)).toBeUndefined();
+    } finally {
+      cli.child.kill();
+    }
   });
 });

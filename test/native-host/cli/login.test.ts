@@ -4,10 +4,14 @@
  * then either pastes the callback (--no-browser) or delivers it to the CLI's loopback listener.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { writeBridgeFile } from '../../../native-host/bridge/runtime-files';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
@@ -49,8 +53,8 @@ interface Run {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-function runLogin(args: string[]): Run {
-  const child = spawn(process.execPath, [CLI_BIN, 'login', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+function runLogin(args: string[], runEnv: NodeJS.ProcessEnv = env): Run {
+  const child = spawn(process.execPath, [CLI_BIN, 'login', ...args], { env: runEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let found: (url: string) => void;
@@ -120,5 +124,83 @@ describe('login (CLI, no extension)', () => {
   it('refuses a bad --timeout and a missing URL as usage errors (exit 2)', async () => {
     expect((await runLogin([mcp.url, '--timeout', '9999']).done).code).toBe(2);
     expect((await runLogin([]).done).code).toBe(2);
+  });
+});
+
+/**
+ * A browser host of a release before `login.clients`: it answers hello without capabilities and
+ * would take a login (ignoring `clients`). Announced in a runtime folder of its own, under this
+ * test process's pid (a live one, so the CLI does not treat the file as stale).
+ */
+async function startOldHost(runtime: string) {
+  const received: string[] = [];
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  wss.on('connection', (ws) =>
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      received.push(m.type);
+      if (m.type === 'hello') ws.send(JSON.stringify({ id: m.id, ok: true, data: { hostVersion: '0.0.9', protocolVersion: 1, pid: process.pid, browser: 'chromium' } }));
+      // An old host would run the login for every client; answering with an error ends such a CLI at once.
+      else ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: 599, name: 'Internal', message: 'the old host was sent a login' } }));
+    }),
+  );
+  const port = (wss.address() as { port: number }).port;
+  await writeBridgeFile(runtime, { version: 1, pid: process.pid, port, secret: randomBytes(32).toString('base64url'), browser: 'chromium', startedAt: Date.now() });
+  return {
+    received,
+    close: () => {
+      for (const ws of wss.clients) ws.terminate();
+      return new Promise((r) => wss.close(r));
+    },
+  };
+}
+
+describe('login --client with a browser host too old to honour it', () => {
+  it('falls back to the login in this process, says so, and writes only the chosen client', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'mlb-cli-old-'));
+    const codexHome = join(root, 'codex');
+    const claudeDir = join(root, 'claude');
+    const bin = join(root, 'bin');
+    await Promise.all([mkdir(codexHome), mkdir(claudeDir), mkdir(bin)]);
+    // Codex's locks need flock(1) or perl; the PATH still has no browser opener.
+    for (const tool of ['flock', 'perl']) {
+      const found = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, tool)).find((p) => existsSync(p));
+      if (found) await symlink(found, join(bin, tool));
+    }
+    await writeFile(join(codexHome, 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.gm]\nurl = "${mcp.url}"\n`);
+    await writeFile(join(claudeDir, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: mcp.url } } }));
+    const runtime = join(root, 'runtime');
+    const old = await startOldHost(runtime);
+    const runEnv = { ...env, PATH: bin, CODEX_HOME: codexHome, CLAUDE_CONFIG_DIR: claudeDir, CLAUDE_SECURESTORAGE_CONFIG_DIR: undefined, MCP_LOGIN_BRIDGE_RUNTIME_DIR: runtime };
+    const runs: Run[] = [];
+    try {
+      const run = runLogin([mcp.url, '--client', 'codex', '--json'], runEnv);
+      runs.push(run);
+      const url = await Promise.race([run.authorizeUrl, run.done.then((r) => Promise.reject(new Error(`login ended first: ${r.stderr}`)))]);
+      const { callback } = await followToCallback(url, redirectUriOf(url));
+      expect((await fetch(callback)).status).toBe(200);
+      const { code, stdout, stderr } = await run.done;
+      expect(code, stderr).toBe(0);
+      expect(stderr).toMatch(/the host in chromium \(mcp-login-bridge 0\.0\.9\) cannot limit a login to --client targets; using your default browser instead/);
+      // It asked the old host who it is, and sent it no login.
+      expect(old.received).toEqual(['hello']);
+      const result = JSON.parse(stdout);
+      expect(result).toMatchObject({ ok: true, via: 'system-browser' });
+      expect(result.stored.map((t: any) => [t.target, t.server])).toEqual([['bridge', undefined], ['codex', 'gm']]);
+      expect(existsSync(join(claudeDir, '.credentials.json'))).toBe(false);
+      expect(Object.keys(JSON.parse(await readFile(join(codexHome, '.credentials.json'), 'utf8')))).toEqual([expect.stringMatching(/^gm\|/)]);
+
+      // With --browser naming that host, falling back to another browser is not what was asked: an error.
+      runs.push(runLogin([mcp.url, '--client', 'codex', '--browser', 'chromium'], runEnv));
+      const named = await runs[1]!.done;
+      expect(named.code).toBe(1);
+      expect(named.stderr).toMatch(/cannot limit a login to --client targets; restart chromium/);
+      expect(old.received).toEqual(['hello', 'hello']);
+    } finally {
+      // A CLI that sent the old host a login would wait for it: do not leave it behind.
+      for (const r of runs) r.child.kill();
+      await old.close();
+    }
   });
 });
