@@ -32,7 +32,7 @@ export async function loginToFixture(provider: GoogleLikeProvider, serverUrl: st
   const config: HostConfig = {
     ...EMPTY_CONFIG,
     rules: [parseRule({ id: 'fixture-google', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }, 'config')],
-    clients: options.configuredClient ? [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }] : [],
+    clients: options.configuredClient ? [{ issuer: provider.issuer, servers: [serverUrl], clientId: provider.clientId, clientSecret: provider.clientSecret }] : [],
   };
   const listener = new LoopbackListener();
   try {
