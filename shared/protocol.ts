@@ -190,7 +190,17 @@ export interface OpenLoginPush {
   flow: BeginResult;
 }
 
-export type HostPush = OpenLoginPush;
+/**
+ * A flow this host began was completed (or failed) by its own loopback listener rather than by
+ * the extension's `complete`: the capture missed the callback (another browser, say). Carries the
+ * flow's `state`, so the extension can match it to its login, and either the `complete` result or
+ * the `complete` error; never a token or the callback's code.
+ */
+export type FlowSettledPush =
+  | { push: 'flowSettled'; state: string; result: CompleteResult; error?: undefined }
+  | { push: 'flowSettled'; state: string; error: ErrorBody; result?: undefined };
+
+export type HostPush = OpenLoginPush | FlowSettledPush;
 
 /** Whether a host message is a push (a `push` field, no `id`) rather than a response. */
 export function isHostPush(value: unknown): value is { push: unknown } {

@@ -29,13 +29,15 @@ export default defineBackground(() => {
     extensionVersion: browser.runtime.getManifest().version,
     log,
   });
-  const capture = new CallbackCapture(browser.declarativeNetRequest, browser.runtime.getURL('/callback.html'));
+  const callbackPageUrl = browser.runtime.getURL('/callback.html');
+  const capture = new CallbackCapture(browser.declarativeNetRequest, callbackPageUrl);
   const results = new ResultHistory(browser.storage.session);
   const flows = new LoginFlows({
     host,
     tabs: loginTabs,
     capture,
     results,
+    callbackPageUrl,
     now: Date.now,
     newFlowId: () => crypto.randomUUID(),
     setTimer: (callback, ms) => setTimeout(callback, ms),
@@ -79,7 +81,8 @@ export default defineBackground(() => {
 
   // Listeners first, synchronously: a worker woken by one of these events must find them.
   browser.runtime.onMessage.addListener((message, sender) => route(message, sender));
-  // A CLI's `mcp-login-bridge login`, relayed by the host: opened and captured like a popup's.
+  // A CLI's `mcp-login-bridge login`, relayed by the host: opened and captured like a popup's;
+  // and logins the host's loopback listener finished when the capture missed them.
   host.onPush = (message) => void handleHostPush(message, { flows, now: Date.now, log });
   // The host and its bridge run while the port is open: connect at every worker start, and at
   // browser startup (this listener is what wakes the worker then).
@@ -89,8 +92,21 @@ export default defineBackground(() => {
     chains.handleTabRemoved(tabId);
   });
   browser.webNavigation.onBeforeNavigate.addListener((details) => chains.handleBeforeNavigate(details));
-  browser.webNavigation.onCommitted.addListener((details) => chains.handleCommitted(details));
-  browser.webRequest.onBeforeRequest.addListener((details) => void chains.handleBeforeRequest(details), { urls: ['<all_urls>'], types: ['main_frame'] });
+  // A captured callback starts the host's `complete` as the flow's tab begins loading the callback
+  // page, not once the page has loaded and asked. Chromium shows the extension its own page's
+  // request here; onCommitted (later) covers browsers that do not, and the page itself stays the
+  // last fallback. All three deliver one state once.
+  browser.webRequest.onBeforeRequest.addListener(
+    (details) => {
+      if (!flows.handleCapturedNavigation(details.tabId, details.url)) void chains.handleBeforeRequest(details);
+      return undefined;
+    },
+    { urls: ['<all_urls>'], types: ['main_frame'] },
+  );
+  browser.webNavigation.onCommitted.addListener((details) => {
+    if (details.frameId === 0) flows.handleCapturedNavigation(details.tabId, details.url);
+    chains.handleCommitted(details);
+  });
   browser.webRequest.onSendHeaders.addListener((details) => chains.handleSendHeaders(details), { urls: ['<all_urls>'], types: ['main_frame'] });
   browser.storage.onChanged.addListener((changes, area) => {
     if (area === 'local' && (SETTINGS_KEY in changes || CONFIG_RULES_KEY in changes)) {

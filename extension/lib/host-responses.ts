@@ -61,13 +61,14 @@ export function parseHostResponse(value: unknown): Response | null {
     if (!('data' in value)) invalid('a successful response has no "data"');
     return { id, ok: true, data: value.data };
   }
-  if (value.ok === false) {
-    const e = value.error;
-    if (!isObject(e)) invalid('an error response has no "error" object');
-    const error: ErrorBody = { code: num(e, 'code'), name: str(e, 'name', 100), message: str(e, 'message') };
-    return { id, ok: false, error };
-  }
+  if (value.ok === false) return { id, ok: false, error: parseErrorBody(value.error) };
   invalid('"ok" must be true or false');
+}
+
+/** A host error `{ code, name, message }` (in an error response, or a `flowSettled` push). */
+export function parseErrorBody(e: unknown): ErrorBody {
+  if (!isObject(e)) invalid('an error has no "error" object');
+  return { code: num(e, 'code'), name: str(e, 'name', 100), message: str(e, 'message') };
 }
 
 export function parseHelloResult(data: unknown): HelloResult {

@@ -6,7 +6,7 @@
  */
 import { LIMITS } from '../../shared/protocol';
 import type { BeginResult, CompleteResult } from '../../shared/protocol';
-import { ExtensionError, toDisplayError } from './extension-errors';
+import { ExtensionError, type HostError, toDisplayError } from './extension-errors';
 import { PendingFlows, type PendingFlow } from './pending-flows';
 import {
   completedSummary,
@@ -35,6 +35,8 @@ export interface LoginFlowDeps {
     disarm(ruleId: number): Promise<void>;
   };
   results: { save(summary: ResultSummary): Promise<void> };
+  /** `browser.runtime.getURL('/callback.html')`: where the capture rule sends the callback. */
+  callbackPageUrl: string;
   now(): number;
   newFlowId(): string;
   setTimer(callback: () => void, ms: number): unknown;
@@ -125,9 +127,62 @@ export class LoginFlows {
     return delivery.outcome;
   }
 
+  /**
+   * The background's own sight of a capture: a main-frame load of the callback page, query and all,
+   * in a tab where one of our flows waits (Chromium reports it in `webRequest.onBeforeRequest`
+   * as the redirected request starts, about 150 ms before the page could message us; Firefox
+   * at the latest in `webNavigation.onCommitted`). The host's `complete` starts now; the page's
+   * own delivery of the same state then just gets this outcome. Only the callback page's URL
+   * counts, not the loopback request before the redirect: it proves the capture happened, so
+   * the host's loopback listener cannot receive the same callback. Returns whether it was sent.
+   */
+  handleCapturedNavigation(tabId: number, url: string): boolean {
+    // Cheap test first: this sees every main-frame request of the browser.
+    if (!url.startsWith(`${this.deps.callbackPageUrl}?`)) return false;
+    const waiting = this.flows.waitingInTab(tabId);
+    if (waiting.length === 0) return false;
+    // What the page reads as `location.search`: after the `?`, up to a fragment.
+    const rest = url.slice(this.deps.callbackPageUrl.length + 1);
+    const hash = rest.indexOf('#');
+    const query = hash === -1 ? rest : rest.slice(0, hash);
+    if (query.length === 0 || query.length > LIMITS.maxUrlLength) return false;
+    const state = new URLSearchParams(query).get('state');
+    // The state must be the one a flow of this very tab waits for: a page in the tab cannot
+    // finish another tab's login, and nothing is sent for a state we did not begin.
+    if (!state || !waiting.some((f) => f.state === state)) return false;
+    const delivery = this.flows.deliver(state, (flow) => this.complete(flow, query));
+    if (delivery.kind !== 'first') return false;
+    this.deps.log?.(`flow ${delivery.flow.flowId}: callback captured in its tab; sent to the host while the callback page loads`);
+    void delivery.outcome;
+    return true;
+  }
+
   /** Whether a login this extension started is waiting in the tab (automatic capture leaves it alone). */
   ownsTab(tabId: number): boolean {
     return this.flows.waitingInTab(tabId).length > 0;
+  }
+
+  /**
+   * The host completed one of our flows itself (`flowSettled` push): its loopback listener got
+   * the callback because the capture missed it, e.g. the user finished the sign-in in another
+   * browser. The flow ends with the host's outcome instead of expiring later; the login tab is
+   * left as it is (the user may still be reading it). `outcome` is already validated. Returns
+   * whether a waiting flow ended.
+   */
+  async handleSettledByHost(state: string, outcome: { result: CompleteResult } | { error: HostError }): Promise<boolean> {
+    const flow = this.flows.get(state);
+    if (!flow) return false;
+    const b: SummaryBase = { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now: this.deps.now() };
+    const summary =
+      'result' in outcome ? completedSummary(b, outcome.result, this.formatTime) : errorSummary(b, toDisplayError(outcome.error));
+    // A flow that already has an outcome (its callback was captured, it expired, its tab closed) keeps it.
+    if (!this.flows.end(state, summary)) return false;
+    this.deps.log?.(`flow ${flow.flowId}: completed by the host's loopback listener (${summary.state})`);
+    this.clearExpiry(flow);
+    await this.disarm(flow);
+    await this.save(summary);
+    this.forgetLater(flow);
+    return true;
   }
 
   /** A closed login tab ends its flow; the host's state then simply expires. */

@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BridgeStore } from '../../native-host/stores/bridge-store';
+import { followToCallback } from '../helpers/redirect-follower';
 import type { StoredCredential } from '../../native-host/stores/credential';
 import { authorizeInPopup, startLoginWorld, type LoginWorld } from './login-world';
 
@@ -125,5 +126,60 @@ describe('login end to end in Chromium', () => {
     expect(token.code).toBe(4);
     expect(token.stdout).toBe('');
     expect(token.stderr).toMatch(/login/);
+  });
+
+  it("a login finished outside this browser (the host's loopback listener completed it) shows its real result, not 'expired'", async () => {
+    world = await startLoginWorld({ googleRule: true });
+    const w = world;
+    // The extension's login tab never reaches the provider: as if the user copied the sign-in to
+    // another browser. A session rule of the test's own blocks the tab's authorize request.
+    const authPattern = `^${w.provider.issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/auth\\?`;
+    await w.browser.serviceWorker.evaluate(
+      (regexFilter) =>
+        (globalThis as any).chrome.declarativeNetRequest.updateSessionRules({
+          addRules: [{ id: 990, priority: 1000, action: { type: 'block' }, condition: { regexFilter, resourceTypes: ['main_frame'] } }],
+        }),
+      authPattern,
+    );
+    const popup = await w.browser.openPopup();
+    await popup.locator('#server-url').fill(w.mcp.url);
+    await popup.locator('#authorize').click();
+    await popup.locator('#result[data-state="pending"]', { hasText: 'Waiting for you to sign in' }).waitFor({ timeout: 30_000 });
+    // The authorize URL, from the blocked tab.
+    let authorizeUrl: string | undefined;
+    for (let i = 0; i < 100 && !authorizeUrl; i++) {
+      const urls: string[] = await w.browser.serviceWorker.evaluate(async () =>
+        ((await (globalThis as any).chrome.tabs.query({})) as Array<{ url?: string; pendingUrl?: string }>).map((t) => t.url || t.pendingUrl || ''),
+      );
+      authorizeUrl = urls.find((u) => u.startsWith(`${w.provider.issuer}/auth?`));
+      if (!authorizeUrl) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(authorizeUrl, 'the login tab went to the provider').toBeDefined();
+    expect(w.provider.stats.authorizeRequests).toHaveLength(0);
+
+    // "The other browser": signs in and delivers the callback to the host's loopback listener.
+    const redirectUri = new URL(authorizeUrl!).searchParams.get('redirect_uri')!;
+    const { callback } = await followToCallback(authorizeUrl!, redirectUri);
+    const page = await fetch(callback);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Logged in');
+
+    // The extension learns it from the host and the popup shows the real result.
+    const result = popup.locator('#result:is([data-state="success"], [data-state="warning"], [data-state="error"])');
+    await result.waitFor({ timeout: 15_000 });
+    const text = (await result.innerText()).trim();
+    expect(await result.getAttribute('data-state'), text).toBe('success');
+    expect(text).toContain(`Logged in to ${w.mcp.url}`);
+    expect(text).not.toMatch(/expired/i);
+
+    const stored = await bridgeStore(w).read(w.mcp.url);
+    expect(stored?.refreshToken).toBeTruthy();
+    const storage = await extensionStorageDump(w);
+    assertNoSecrets(storage, stored!, 'extension storage');
+    for (const secret of [callback.searchParams.get('code')!, callback.searchParams.get('state')!]) {
+      expect(storage.includes(secret), 'the code or state appeared in extension storage').toBe(false);
+      expect(w.browser.consoleMessages.join('\n').includes(secret), 'the code or state appeared in the console').toBe(false);
+    }
+    expect(w.browser.consoleMessages.join('\n')).toContain("completed by the host's loopback listener (success)");
   });
 });

@@ -188,8 +188,11 @@ describe('click-to-authorize capture with a stub native host', () => {
         return;
       }
       const state = url.searchParams.get('state') ?? '';
-      res.writeHead(302, { location: `${url.searchParams.get('redirect_uri')}?code=${CODE}&state=${encodeURIComponent(state)}` });
-      res.end();
+      // Waits for the gate too (already open unless a test closes it), see authorizeGate.
+      void authorizeGate.then(() => {
+        res.writeHead(302, { location: `${url.searchParams.get('redirect_uri')}?code=${CODE}&state=${encodeURIComponent(state)}` });
+        res.end();
+      });
     };
     provider = await listen(authorizeHandler);
     await promisify(execFile)('openssl', [
@@ -360,11 +363,59 @@ process.stdin.on('end', () => process.exit(0));
     expect(storage).not.toContain(String(expectedState));
     const consoleText = harness.consoleMessages.join('\n');
     expect(consoleText).toContain('duplicate callback, not sent again'); // the worker's output is collected
+    // The background sent it on seeing the capture; the page's own delivery was the duplicate.
+    expect(consoleText).toContain('callback captured in its tab; sent to the host while the callback page loads');
     expect(harness.consoleMessages.filter((m) => /\] (error|warning|uncaught): /.test(m))).toEqual([]);
     expect(consoleText).not.toContain(`code=${CODE}`);
     expect(consoleText).not.toContain(String(expectedState));
 
     console.info(`click-to-authorize with the stub host: ${elapsedMs} ms from click to success; loopback TCP connections: ${loopbackConnections}`);
+  });
+
+  it('sends the captured callback to the host without the callback page: the popup shows the result, and the page the same', async () => {
+    const completes = async () => (await hostLog()).filter((e) => e.event === 'request' && e.message?.type === 'complete').map((e) => e.message!);
+    const completesBefore = (await completes()).length;
+    const popup = await harness.openPopup();
+    await popup.waitForSelector('#host-status[data-state="connected"]');
+    const serverUrl = `http://127.0.0.1:${provider.port}/mcp`;
+    await popup.fill('#server-url', serverUrl);
+    // The login tab runs no script of its own: the callback page can never message the background,
+    // so only the background's own sight of the capture can reach the host. The provider answers
+    // once that is set up.
+    let loginTab: import('playwright-core').Page | undefined;
+    let cdp: import('playwright-core').CDPSession | undefined;
+    authorizeGate = harness.context.waitForEvent('page', { timeout: 10_000 }).then(
+      async (page) => {
+        loginTab = page;
+        cdp = await harness.context.newCDPSession(page);
+        await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
+      },
+      () => undefined, // no new tab: the result below times out and says so
+    );
+    try {
+      await popup.click('#authorize');
+      const result = await popup.waitForSelector('#result:is([data-state="success"], [data-state="warning"], [data-state="error"])', { timeout: 20_000 });
+      expect(await result.getAttribute('data-state'), (await result.textContent()) ?? '').toBe('success');
+      expect(await result.textContent()).toContain(`Logged in to ${serverUrl}`);
+      const sent = await completes();
+      expect(sent).toHaveLength(completesBefore + 1);
+      expect(sent.at(-1)!.callbackUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${loopback.port}/callback\\?code=${CODE}&state=st\\d+$`));
+      // Its script never ran: the address still has the query the page would have removed.
+      expect(loginTab?.url()).toMatch(/\/callback\.html\?code=/);
+      expect(await loginTab!.locator('#result').getAttribute('data-state')).not.toBe('success');
+
+      // With scripts back, the page delivers the same callback: the same result, no second complete.
+      await cdp!.send('Emulation.setScriptExecutionDisabled', { value: false });
+      await loginTab!.reload();
+      await loginTab!.waitForSelector('#result[data-state="success"]', { timeout: 10_000 });
+      expect(await loginTab!.textContent('#result')).toContain(`Logged in to ${serverUrl}`);
+      expect(await completes()).toHaveLength(completesBefore + 1);
+      expect(loopbackRequests).toEqual([]);
+    } finally {
+      authorizeGate = Promise.resolve();
+      await loginTab?.close();
+      await popup.close();
+    }
   });
 
   it("lists the host config's valid rules on the options page (and drops an invalid one)", async () => {

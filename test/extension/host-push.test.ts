@@ -4,6 +4,7 @@
  * the flow then runs exactly like a popup-started one.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { HostError } from '../../extension/lib/extension-errors';
 import { handleHostPush } from '../../extension/lib/host-push';
 import { LoginFlows, type LoginFlowDeps } from '../../extension/lib/login-flows';
 import { NativeHostClient, type NativePortLike } from '../../extension/lib/native-host-client';
@@ -65,7 +66,11 @@ describe('NativeHostClient pushes', () => {
 });
 
 describe('handleHostPush', () => {
-  const deps = () => ({ flows: { openHostFlow: vi.fn(async () => undefined) }, now: () => 1_000, log: vi.fn() });
+  const deps = () => ({
+    flows: { openHostFlow: vi.fn(async () => undefined), handleSettledByHost: vi.fn(async () => true) },
+    now: () => 1_000,
+    log: vi.fn(),
+  });
 
   it('opens a valid openLogin flow', async () => {
     const d = deps();
@@ -88,6 +93,46 @@ describe('handleHostPush', () => {
   });
 });
 
+describe('handleHostPush flowSettled', () => {
+  const deps = () => ({
+    flows: { openHostFlow: vi.fn(async () => undefined), handleSettledByHost: vi.fn(async () => true) },
+    now: () => 1_000,
+    log: vi.fn(),
+  });
+  const result = { serverUrl: SERVER, issuer: 'https://idp.example', stored: [{ target: 'bridge', location: 'k' }], refreshCapable: true, expiresAt: null, scope: '', timings: { totalMs: 1, tokenEndpointMs: 1, storeMs: 0 } };
+
+  it('hands a validated result to the flows, copying only the known fields', async () => {
+    const d = deps();
+    await handleHostPush({ push: 'flowSettled', state: 'st1', result: { ...result, accessToken: 'secret-at' } }, d);
+    expect(d.flows.handleSettledByHost).toHaveBeenCalledWith('st1', { result: expect.objectContaining({ serverUrl: SERVER, refreshCapable: true }) });
+    expect(JSON.stringify(d.flows.handleSettledByHost.mock.calls)).not.toContain('secret-at');
+  });
+
+  it('hands a host error over as a HostError', async () => {
+    const d = deps();
+    await handleHostPush({ push: 'flowSettled', state: 'st1', error: { code: 304, name: 'AuthorizationDenied', message: 'denied' } }, d);
+    const outcome = (d.flows.handleSettledByHost.mock.calls[0] as unknown[])[1] as { error: HostError };
+    expect(outcome.error).toBeInstanceOf(HostError);
+    expect(outcome.error).toMatchObject({ code: 304, errorName: 'AuthorizationDenied', message: 'denied' });
+  });
+
+  it.each([
+    ['no state', { push: 'flowSettled', result }],
+    ['an empty state', { push: 'flowSettled', state: '', result }],
+    ['an overlong state', { push: 'flowSettled', state: 's'.repeat(513), result }],
+    ['neither result nor error', { push: 'flowSettled', state: 'st1' }],
+    ['both result and error', { push: 'flowSettled', state: 'st1', result, error: { code: 1, name: 'x', message: 'y' } }],
+    ['an invalid result', { push: 'flowSettled', state: 'st1', result: { ...result, refreshCapable: 'yes' } }],
+    ['an invalid error', { push: 'flowSettled', state: 'st1', error: { code: '304', name: 'x', message: 'y' } }],
+  ])('ignores a push with %s, logging no state', async (_name, message) => {
+    const d = deps();
+    await handleHostPush(message, d);
+    expect(d.flows.handleSettledByHost).not.toHaveBeenCalled();
+    expect(d.log).toHaveBeenCalled();
+    expect(JSON.stringify(d.log.mock.calls)).not.toContain('st1');
+  });
+});
+
 describe('LoginFlows.openHostFlow', () => {
   it('arms the capture for the new tab before navigating, and sends the callback to the host once', async () => {
     const steps: string[] = [];
@@ -107,6 +152,7 @@ describe('LoginFlows.openHostFlow', () => {
         disarm: vi.fn(async (id: number) => void steps.push(`disarm ${id}`)),
       },
       results: { save: vi.fn(async () => undefined) },
+      callbackPageUrl: 'chrome-extension://abc/callback.html',
       now: () => 1_000,
       newFlowId: () => 'f1',
       setTimer: () => 0,

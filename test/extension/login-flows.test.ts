@@ -6,6 +6,7 @@ import type { ResultSummary } from '../../extension/lib/result-summary';
 
 const SERVER = 'https://mcp.example/mcp';
 const REDIRECT = 'http://127.0.0.1:53682/callback';
+const CALLBACK_PAGE = 'chrome-extension://abc/callback.html';
 
 function beginResult(state = 'st1', expiresAt = 600_000): BeginResult {
   return {
@@ -63,6 +64,7 @@ function setup(overrides: Partial<LoginFlowDeps> = {}) {
       disarm: vi.fn(async (ruleId: number) => void steps.push(`disarm ${ruleId}`)),
     },
     results: { save: vi.fn(async (s: ResultSummary) => void saved.push(s)) },
+    callbackPageUrl: CALLBACK_PAGE,
     now: () => now,
     newFlowId: () => `flow${++nextFlow}`,
     setTimer: (callback, ms) => {
@@ -192,6 +194,84 @@ describe('LoginFlows.handleCallback', () => {
     expect(summary.message).toContain('without a refresh token');
     expect(summary.details).toContain(warning.message);
     expect(summary.details).toContain('Host warning 401 NoRefreshToken');
+  });
+});
+
+describe('LoginFlows.handleCapturedNavigation (the background sees the capture)', () => {
+  it("sends the callback to the host as the flow's tab starts loading the callback page; the page then gets that outcome", async () => {
+    const { flows, deps, finishComplete, steps, saved } = setup();
+    await flows.authorize(SERVER);
+    expect(flows.handleCapturedNavigation(42, `${CALLBACK_PAGE}?code=abc&state=st1`)).toBe(true);
+    expect(deps.host.complete).toHaveBeenCalledWith(`${REDIRECT}?code=abc&state=st1`);
+    // Later sightings of the same load (onCommitted) send nothing.
+    expect(flows.handleCapturedNavigation(42, `${CALLBACK_PAGE}?code=abc&state=st1`)).toBe(false);
+    const fromPage = flows.handleCallback('code=abc&state=st1');
+    finishComplete();
+    const summary = await fromPage;
+    expect(summary.state).toBe('success');
+    expect(deps.host.complete).toHaveBeenCalledTimes(1);
+    expect(steps.at(-1)).toBe('disarm 7');
+    expect(saved.at(-1)).toEqual(summary);
+    expect(JSON.stringify(saved)).not.toContain('abc');
+  });
+
+  it.each([
+    ['another tab', 43, `${CALLBACK_PAGE}?code=abc&state=st1`],
+    ['a state of no flow of ours', 42, `${CALLBACK_PAGE}?code=abc&state=forged`],
+    ['no state', 42, `${CALLBACK_PAGE}?code=abc`],
+    ['no query', 42, CALLBACK_PAGE],
+    ['another extension page', 42, 'chrome-extension://abc/popup.html?code=abc&state=st1'],
+    ['a longer path', 42, 'chrome-extension://abc/callback.htmlx?code=abc&state=st1'],
+    ['another extension', 42, 'chrome-extension://zzz/callback.html?code=abc&state=st1'],
+    // Not the redirected request: only the callback page's load proves the capture ran.
+    ['the loopback request itself', 42, `${REDIRECT}?code=abc&state=st1`],
+  ])('sends nothing for %s', async (_name, tabId, url) => {
+    const { flows, deps } = setup();
+    await flows.authorize(SERVER);
+    expect(flows.handleCapturedNavigation(tabId, url)).toBe(false);
+    expect(deps.host.complete).not.toHaveBeenCalled();
+  });
+
+  it('sends nothing for a flow that already ended (its tab was closed)', async () => {
+    const { flows, deps } = setup();
+    await flows.authorize(SERVER);
+    await flows.handleTabClosed(42);
+    expect(flows.handleCapturedNavigation(42, `${CALLBACK_PAGE}?code=abc&state=st1`)).toBe(false);
+    expect(deps.host.complete).not.toHaveBeenCalled();
+  });
+});
+
+describe('LoginFlows.handleSettledByHost (the host loopback listener finished the flow)', () => {
+  it('ends a waiting flow with the host result instead of letting it expire', async () => {
+    const { flows, deps, steps, saved, timers } = setup();
+    await flows.authorize(SERVER);
+    expect(await flows.handleSettledByHost('st1', { result: completeResult })).toBe(true);
+    expect(saved.at(-1)).toMatchObject({ flowId: 'flow1', state: 'success' });
+    expect(saved.at(-1)!.message).toContain(`Logged in to ${SERVER}`);
+    expect(steps.at(-1)).toBe('disarm 7');
+    expect(timers[0]!.cleared).toBe(true);
+    // A late capture of the same state is not sent to the host: it has consumed the state.
+    expect((await flows.handleCallback('code=abc&state=st1')).state).toBe('success');
+    expect(deps.host.complete).not.toHaveBeenCalled();
+  });
+
+  it("records the host's error", async () => {
+    const { flows, saved } = setup();
+    await flows.authorize(SERVER);
+    await flows.handleSettledByHost('st1', { error: new HostError(304, 'AuthorizationDenied', 'You denied access at the provider.') });
+    expect(saved.at(-1)).toMatchObject({ state: 'error', message: 'You denied access at the provider.' });
+    expect(saved.at(-1)!.details).toContain('Host error 304 AuthorizationDenied');
+  });
+
+  it('leaves a flow that already has an outcome, and unknown states, alone', async () => {
+    const { flows, saved, finishComplete } = setup();
+    await flows.authorize(SERVER);
+    const captured = flows.handleCallback('code=abc&state=st1');
+    expect(await flows.handleSettledByHost('st1', { error: new HostError(301, 'StateAlreadyUsed', 'used') })).toBe(false);
+    expect(await flows.handleSettledByHost('other', { result: completeResult })).toBe(false);
+    finishComplete();
+    expect((await captured).state).toBe('success');
+    expect(saved.at(-1)!.state).toBe('success');
   });
 });
 

@@ -25,7 +25,7 @@ async function finish(): Promise<void> {
   }
   const { summary } = await askBackground({ kind: 'callback', query });
   renderResult(result, summary);
-  // Capture (this page's navigation start) to stored credential, for bench/extension-capture.
+  // Capture (this page's navigation start) to the result shown here, for bench/extension-capture.
   performance.mark('mlb-result-shown');
   document.title = `MCP Login Bridge: ${summary.state === 'error' ? 'login failed' : 'logged in'}`;
   closeHint.hidden = summary.state === 'pending';
