@@ -8,12 +8,13 @@
  *   macOS    ~/Library/Application Support/mcp-login-bridge/config.json
  *   Windows  %APPDATA%\mcp-login-bridge\config.json
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ErrorCode, ProtocolError } from '../shared/errors';
 import { parseRule, type ProviderRule } from '../shared/providers';
 import { assertSecureUrl } from './oauth/http-options';
+import { readTextIfExists, writeFileAtomic } from './stores/atomic-file';
 
 export interface ConfiguredClient {
   /**
@@ -142,16 +143,19 @@ export async function loadConfig(path: string = configPath()): Promise<HostConfi
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_CONFIG;
     invalid(path, `cannot be read: ${(err as Error).message}`);
   }
-  let json: unknown;
+  return parseConfig(parseConfigJson(text, path), path);
+}
+
+/** JSON.parse for the config file, whose error names the position only. */
+function parseConfigJson(text: string, path: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     // V8's message quotes the text around the error, which may be a client secret: give the
     // position only.
     const position = /position (\d+)/.exec((err as Error).message)?.[1];
     invalid(path, `is not valid JSON${position ? ` (near character ${position})` : ''}`);
   }
-  return parseConfig(json, path);
 }
 
 export type ConfiguredClientMatch =
@@ -189,19 +193,21 @@ export function serverMatches(entry: string, serverUrl: string): boolean {
  * --extension-id` calls it so the host's own check agrees with the manifest it just wrote.
  */
 export async function allowExtensionId(id: string, path: string = configPath()): Promise<boolean> {
-  const config = await loadConfig(path);
-  if (config.allowedExtensionIds.includes(id)) return false;
-  let doc: Record<string, unknown> = {};
+  // One read, validated and edited: a second read could see another version of the file than the
+  // one checked (and its JSON error would quote it).
+  let text: string | undefined;
   try {
-    doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    text = await readTextIfExists(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    invalid(path, `cannot be read: ${(err as Error).message}`);
   }
-  doc.allowedExtensionIds = [...config.allowedExtensionIds, id];
+  const doc = text === undefined ? {} : parseConfigJson(text, path);
+  const config = parseConfig(doc, path); // also ensures doc is a JSON object
+  if (config.allowedExtensionIds.includes(id)) return false;
+  const edited = { ...(doc as Record<string, unknown>), allowedExtensionIds: [...config.allowedExtensionIds, id] };
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  // The file may hold client secrets: private, and replaced atomically.
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
-  await rename(temp, path);
+  // The file may hold client secrets: a fresh exclusive temp file (no planted symlink or leftover
+  // followed, no old mode kept), 0600, renamed over the config.
+  await writeFileAtomic(path, `${JSON.stringify(edited, null, 2)}\n`, 0o600);
   return true;
 }

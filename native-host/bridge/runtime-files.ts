@@ -8,9 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, unlink, utimes } from 'node:fs/promises';
+import { homedir, hostname, tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 
 export const RUNTIME_FILE_VERSION = 1;
 
@@ -33,18 +33,33 @@ export interface FoundBridge extends BridgeInfo {
 }
 
 /**
- * `$MCP_LOGIN_BRIDGE_RUNTIME_DIR` (tests) or the OS's per-user runtime place: Linux and other
- * Unixes `$XDG_RUNTIME_DIR/mcp-login-bridge` (else `<tmp>/mcp-login-bridge-<uid>`), macOS
- * `$TMPDIR/mcp-login-bridge` (a per-user folder there), Windows `%LOCALAPPDATA%\mcp-login-bridge\run`.
+ * `$MCP_LOGIN_BRIDGE_RUNTIME_DIR` (tests) or a per-user place that no other user can create first:
+ * - Linux and other Unixes: `$XDG_RUNTIME_DIR/mcp-login-bridge` (the login manager makes it 0700
+ *   for the user); without it `$XDG_CACHE_HOME/mcp-login-bridge/run-<host>` (default `~/.cache`).
+ *   Not `/tmp/mcp-login-bridge-<uid>`: any local user can create that name first, and the host
+ *   (rightly) refuses a folder it does not own, so it could never start. `<host>` because a home
+ *   may be shared between machines (NFS) and a pid or a loopback port means nothing on another one.
+ * - macOS: `$TMPDIR/mcp-login-bridge` (the OS sets TMPDIR to a per-user 0700 folder); without it
+ *   `~/Library/Caches/mcp-login-bridge/run` (not the hostname: a Mac's changes with the network).
+ * - Windows: `%LOCALAPPDATA%\mcp-login-bridge\run` (per-user, protected by its ACL).
+ * The browser-launched host and the CLI each compute it from their own environment.
  */
-export function runtimeDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function runtimeDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, host: string = hostname()): string {
   if (env.MCP_LOGIN_BRIDGE_RUNTIME_DIR) return env.MCP_LOGIN_BRIDGE_RUNTIME_DIR;
   if (platform === 'win32') {
     return join(env.LOCALAPPDATA || join(env.USERPROFILE || tmpdir(), 'AppData', 'Local'), 'mcp-login-bridge', 'run');
   }
-  if (platform === 'darwin') return join(env.TMPDIR || tmpdir(), 'mcp-login-bridge');
+  const home = env.HOME || homedir();
+  if (platform === 'darwin') return env.TMPDIR ? join(env.TMPDIR, 'mcp-login-bridge') : join(home, 'Library', 'Caches', 'mcp-login-bridge', 'run');
   if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'mcp-login-bridge');
-  return join(tmpdir(), `mcp-login-bridge-${process.getuid?.() ?? 'user'}`);
+  // The XDG spec says to ignore a relative XDG_CACHE_HOME.
+  const cache = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(home, '.cache');
+  return join(cache, 'mcp-login-bridge', `run-${hostTag(host)}`);
+}
+
+/** The hostname as a safe path segment. */
+function hostTag(host: string): string {
+  return host.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'localhost';
 }
 
 /**
@@ -130,25 +145,66 @@ function parseBridgeInfo(text: string): BridgeInfo | undefined {
   };
 }
 
+export interface BridgeScan {
+  /** The running hosts' bridges, most recently active first. */
+  bridges: FoundBridge[];
+  /** Why the runtime directory was not read at all, for `doctor`; never a secret. */
+  refused?: string;
+}
+
+export interface ScanOptions {
+  /** The uid that must own the directory and files (tests inject another). Default: ours. */
+  uid?: number;
+}
+
 /**
- * The running hosts' bridges, most recently active first. Files of dead processes are removed;
- * unreadable or foreign files are skipped. Files that are not private (0600) are ignored: someone
- * else could have written them.
+ * Why `dir` may not be trusted, or undefined when it may (or does not exist). It must be a real
+ * directory (not a symlink to one someone else controls), ours, and closed to others: its files
+ * carry the secret that lets a process drive the user's browser host, so a folder anyone else
+ * could write in could hold planted bridges.
  */
-export async function listBridges(dir: string = runtimeDir()): Promise<FoundBridge[]> {
+export async function runtimeDirProblem(dir: string, uid: number | undefined = process.getuid?.()): Promise<string | undefined> {
+  let info;
+  try {
+    info = await lstat(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? undefined : `the runtime folder ${dir} cannot be read (${code ?? 'error'})`;
+  }
+  if (info.isSymbolicLink()) return `the runtime folder ${dir} is a symbolic link, not a folder: ignored; remove it (the host recreates the folder when it starts)`;
+  if (!info.isDirectory()) return `the runtime folder ${dir} is not a folder: ignored; remove it (the host recreates the folder when it starts)`;
+  if (process.platform === 'win32') return undefined;
+  if (uid !== undefined && info.uid !== uid) return `the runtime folder ${dir} belongs to another user (uid ${info.uid}): ignored; remove it`;
+  if ((info.mode & 0o077) !== 0) {
+    return `the runtime folder ${dir} is open to other users (mode 0${(info.mode & 0o777).toString(8)}): ignored; run "chmod 700 ${dir}" or remove it`;
+  }
+  return undefined;
+}
+
+/**
+ * The running hosts' bridges, most recently active first, from a trusted runtime directory only
+ * (`refused` says why not). Files of dead processes are removed; unreadable or foreign files are
+ * skipped. Files that are not regular, ours and private (0600) are ignored: someone else could
+ * have written them.
+ */
+export async function scanBridges(dir: string = runtimeDir(), options: ScanOptions = {}): Promise<BridgeScan> {
+  const uid = 'uid' in options ? options.uid : process.getuid?.();
+  const refused = await runtimeDirProblem(dir, uid);
+  if (refused) return { bridges: [], refused };
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return [];
+    return { bridges: [] };
   }
   const found: FoundBridge[] = [];
   for (const name of names) {
     if (!/^host-\d+\.json$/.test(name)) continue;
     const path = join(dir, name);
     try {
-      const info = await stat(path);
-      if (process.platform !== 'win32' && ((info.mode & 0o077) !== 0 || (process.getuid && info.uid !== process.getuid()))) continue;
+      const info = await lstat(path);
+      if (!info.isFile()) continue;
+      if (process.platform !== 'win32' && ((info.mode & 0o077) !== 0 || (uid !== undefined && info.uid !== uid))) continue;
       const parsed = parseBridgeInfo(await readFile(path, 'utf8'));
       if (!parsed || name !== `host-${parsed.pid}.json`) continue;
       if (!isAlive(parsed.pid)) {
@@ -160,6 +216,10 @@ export async function listBridges(dir: string = runtimeDir()): Promise<FoundBrid
       // Vanished while we looked: the host just exited.
     }
   }
-  return found.sort((a, b) => b.activeAt - a.activeAt);
+  return { bridges: found.sort((a, b) => b.activeAt - a.activeAt) };
 }
 
+/** The running hosts' bridges (see scanBridges); none when the directory is not trusted. */
+export async function listBridges(dir: string = runtimeDir(), options: ScanOptions = {}): Promise<FoundBridge[]> {
+  return (await scanBridges(dir, options)).bridges;
+}

@@ -89,6 +89,7 @@ export class ClientLogins {
     }
     const written = await this.#codex.write(server, credential, config);
     result.stored.push({ target: 'codex', location: written.location, server: server.name });
+    if (written.warning) result.notices.push({ target: 'codex', server: server.name, message: written.warning });
     const text = describeCodexAdvice(advice, server.name, config.path, configPath());
     if (text) result.notices.push({ target: 'codex', server: server.name, message: text });
   }

@@ -10,7 +10,7 @@ import { isAbsolute } from 'node:path';
 import { DEV_EXTENSION_ID, FIREFOX_ADDON_ID, NATIVE_HOST_NAME } from '../../shared/constants';
 import { ProtocolError } from '../../shared/errors';
 import { BridgeClient } from '../bridge/bridge-client';
-import { listBridges, runtimeDir } from '../bridge/runtime-files';
+import { runtimeDir, scanBridges } from '../bridge/runtime-files';
 import { loadConfig, type HostConfig } from '../config';
 import { BROWSERS, type BrowserName } from '../install/manifest-locations';
 import { manifestFor } from '../install/uninstall-host';
@@ -133,14 +133,24 @@ export async function checkKeychain(): Promise<Check> {
   }
 }
 
-export async function checkRunningHosts(): Promise<Check[]> {
-  const bridges = await listBridges();
+export async function checkRunningHosts(dir: string = runtimeDir()): Promise<Check[]> {
+  const { bridges, refused } = await scanBridges(dir);
+  if (refused) {
+    return [
+      {
+        id: 'bridge',
+        status: 'warn',
+        message: `${refused}; "login" will not find a browser host and will use your default browser`,
+        fix: 'then restart the browser (or reload the extension) so its host announces itself in a private folder',
+      },
+    ];
+  }
   if (!bridges.length) {
     return [
       {
         id: 'bridge',
         status: 'info',
-        message: `no browser host running (none announced in ${runtimeDir()}); "login" will use your default browser`,
+        message: `no browser host running (none announced in ${dir}); "login" will use your default browser`,
         fix: 'start a browser with the extension; it starts the host when it loads',
       },
     ];

@@ -1,8 +1,19 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { configPath, findConfiguredClient, loadConfig, parseConfig } from '../../native-host/config';
+import { describe, expect, it, vi } from 'vitest';
+import { allowExtensionId, configPath, findConfiguredClient, loadConfig, parseConfig } from '../../native-host/config';
+
+/** Lets a test serve its own text for one path's reads (everything else reads the disk). */
+const reads = vi.hoisted(() => ({ path: '', serve: undefined as undefined | ((count: number) => string), count: 0 }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const readFile = (async (path: unknown, ...rest: unknown[]) => {
+    if (reads.serve && String(path) === reads.path) return reads.serve(++reads.count);
+    return (real.readFile as (...a: unknown[]) => Promise<unknown>)(path, ...rest);
+  }) as typeof real.readFile;
+  return { ...real, default: { ...real, readFile }, readFile };
+});
 
 describe('configPath', () => {
   it('follows each platform\'s convention and the override', () => {
@@ -115,8 +126,6 @@ describe('findConfiguredClient', () => {
 
 describe('allowExtensionId', () => {
   it('adds an id once and keeps the rest of the file, private', async () => {
-    const { allowExtensionId } = await import('../../native-host/config');
-    const { readFile, stat } = await import('node:fs/promises');
     const dir = await mkdtemp(join(tmpdir(), 'mlb-config-'));
     const path = join(dir, 'config.json');
     await writeFile(path, JSON.stringify({ clients: [{ issuer: 'https://a.test', clientId: 'x', clientSecret: 's' }] }));
@@ -126,5 +135,61 @@ describe('allowExtensionId', () => {
     expect(doc.allowedExtensionIds).toEqual(['a'.repeat(32)]);
     expect(doc.clients[0].clientSecret).toBe('s');
     expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('never writes through a symlink or a leftover at a predictable temp name, and ends 0600', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlb-config-'));
+    const path = join(dir, 'config.json');
+    const secretDoc = JSON.stringify({ clients: [{ issuer: 'https://a.test', clientId: 'x', clientSecret: 'TOPSECRET' }] });
+    // A planted link where a `${path}.${pid}.tmp` writer would write the secrets.
+    await writeFile(path, secretDoc);
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'untouched');
+    await symlink(victim, `${path}.${process.pid}.tmp`);
+    expect(await allowExtensionId('b'.repeat(32), path)).toBe(true);
+    expect(await readFile(victim, 'utf8')).toBe('untouched');
+    const info = await lstat(path);
+    expect(info.isFile()).toBe(true);
+    expect(info.mode & 0o777).toBe(0o600);
+
+    // A world-readable leftover at that name would have kept its mode.
+    const other = join(dir, 'other.json');
+    await writeFile(other, secretDoc);
+    await writeFile(`${other}.${process.pid}.tmp`, '', { mode: 0o644 });
+    await chmod(`${other}.${process.pid}.tmp`, 0o644);
+    await chmod(other, 0o644);
+    expect(await allowExtensionId('b'.repeat(32), other)).toBe(true);
+    expect((await stat(other)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(other, 'utf8')).clients[0].clientSecret).toBe('TOPSECRET');
+  });
+
+  it('names only the position of a JSON error, never the text (it may be a client secret)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlb-config-'));
+    const path = join(dir, 'config.json');
+    await writeFile(path, '{"clients":[{"issuer":"https://a.test","clientId":"x","clientSecret":"TOPSECRETVALUE"},]}');
+    const err = await allowExtensionId('c'.repeat(32), path).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/config\.json: is not valid JSON/);
+    expect((err as Error).message).not.toMatch(/TOPSECRET/);
+  });
+
+  it('reads the file once, so an edit between two reads cannot surface V8\'s quoting JSON error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlb-config-'));
+    const path = join(dir, 'config.json');
+    const good = JSON.stringify({ clients: [{ issuer: 'https://a.test', clientId: 'x', clientSecret: 'TOPSECRETVALUE' }] });
+    const broken = good.replace(/}]}$/, '},]}');
+    Object.assign(reads, { path, count: 0, serve: (n: number) => (n === 1 ? good : broken) });
+    try {
+      const outcome = await allowExtensionId('d'.repeat(32), path).then(
+        (added) => `added ${added}`,
+        (e: Error) => e.message,
+      );
+      expect(outcome).not.toMatch(/VALUE/); // V8 quotes the end of the secret here
+      expect(outcome).toBe('added true');
+      expect(reads.count).toBe(1);
+    } finally {
+      reads.serve = undefined;
+    }
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ allowedExtensionIds: ['d'.repeat(32)] });
   });
 });

@@ -7,7 +7,8 @@
  * - "file": `$CODEX_HOME/.credentials.json`, one JSON object keyed by store key.
  * - "auto" (default): the keychain when it can be reached, else the file. Codex reads the keychain
  *   first and any keychain entry hides the file entry, and after a keychain save it deletes the file
- *   entry; so do we.
+ *   entry; so do we (when that fails, the keychain write still stands and the result carries a
+ *   warning).
  * - The encrypted secrets store (`[features] secret_auth_storage`, default on Windows) is not
  *   written: we refuse and say what to set.
  *
@@ -50,6 +51,11 @@ export interface CodexWriteResult {
   store: CodexStoreKind;
   /** Where it went, for messages; never a secret. */
   location: string;
+  /**
+   * The login was written, but something around it failed and the user should know: in "auto" mode,
+   * an old file entry that could not be removed after the keychain write. Never a secret.
+   */
+  warning?: string;
 }
 
 export interface CodexStoreOptions {
@@ -120,19 +126,46 @@ export class CodexStore {
     const codex = codexCredentialFrom(server, credential);
     const locks = this.lockPaths(key);
     if (mode !== 'file') {
+      let written = false;
       try {
         await withFileLocks([locks.server], () => keyringSet(this.#keyringId(key), toKeyringSecret(codex, this.#now())), this.#lock);
-        // Codex deletes the file entry after a keychain save; a leftover would come back into
-        // force as soon as the keychain entry is removed.
-        if (mode === 'auto') await this.#deleteFileEntry(server, key);
-        return { store: 'keyring', location: `${describeKeychain()}, service "${CODEX_KEYRING_SERVICE}", account "${key}"` };
+        written = true;
       } catch (error) {
         if (mode === 'keyring' || !isUnavailable(error)) throw error;
         // auto without a reachable keychain: Codex falls back to the file, and so do we.
       }
+      if (written) {
+        const result: CodexWriteResult = { store: 'keyring', location: `${describeKeychain()}, service "${CODEX_KEYRING_SERVICE}", account "${key}"` };
+        // Codex deletes the file entry after a keychain save; a leftover would come back into
+        // force as soon as the keychain entry is removed. The login is in Codex's keychain entry
+        // whatever happens here, so a failure is a warning, not a failed write.
+        if (mode === 'auto') {
+          const warning = await this.#deleteFileEntry(server, key).then(
+            () => undefined,
+            (error: unknown) => this.#staleFileWarning(server, error),
+          );
+          if (warning) result.warning = warning;
+        }
+        return result;
+      }
     }
     await this.#writeFileEntry(server, key, toFileEntry(codex));
     return { store: 'file', location: `${this.credentialsPath}, key "${key}"` };
+  }
+
+  /**
+   * In "auto" mode Codex reads the keychain first and any keychain entry hides the file entry
+   * (INTEROP.md), so the new login is in force; an old file entry matters only once the keychain
+   * entry is gone or the keychain cannot be reached, when Codex falls back to the file.
+   */
+  #staleFileWarning(server: CodexServerRef, error: unknown): string {
+    // Our own errors name files and fields only; anything else is reduced to its class.
+    const why = error instanceof ProtocolError ? error.message : `${(error as Error)?.name ?? 'error'}`;
+    return (
+      `Codex (${server.name}): written to the keychain, which Codex reads first and which it uses now; but an old entry for ${server.name} ` +
+      `in ${this.credentialsPath} could not be checked or removed (${why}). Codex would fall back to that file entry, possibly a stale login, ` +
+      `if its keychain entry were removed or the keychain could not be reached: fix or remove the ${server.name} entry there.`
+    );
   }
 
   /** Removes the login from both stores (whatever the mode, so nothing stale is left behind). */

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { browserNameFromExecutable, identityFromArgv } from '../../../native-host/bridge/browser-identity';
-import { ensurePrivateDir, listBridges, runtimeDir, writeBridgeFile, type BridgeInfo } from '../../../native-host/bridge/runtime-files';
+import { ensurePrivateDir, listBridges, runtimeDir, scanBridges, writeBridgeFile, type BridgeInfo } from '../../../native-host/bridge/runtime-files';
+import { checkRunningHosts } from '../../../native-host/doctor/checks';
 
 const SECRET = 'a'.repeat(43);
 
@@ -23,7 +24,22 @@ describe('runtime directory', () => {
     expect(runtimeDir({ TMPDIR: '/var/folders/x/T' }, 'darwin')).toBe('/var/folders/x/T/mcp-login-bridge');
     expect(runtimeDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32')).toBe(join('C:\\Users\\u\\AppData\\Local', 'mcp-login-bridge', 'run'));
     expect(runtimeDir({ MCP_LOGIN_BRIDGE_RUNTIME_DIR: '/x', XDG_RUNTIME_DIR: '/run/user/1' }, 'linux')).toBe('/x');
-    expect(runtimeDir({}, 'linux')).toMatch(/mcp-login-bridge-/);
+  });
+
+  it('without XDG_RUNTIME_DIR uses a folder under the home, never a shared /tmp name another user could create first', async () => {
+    expect(runtimeDir({ HOME: '/h' }, 'linux', 'box')).toBe('/h/.cache/mcp-login-bridge/run-box');
+    expect(runtimeDir({ HOME: '/h', XDG_CACHE_HOME: '/c' }, 'linux', 'box')).toBe('/c/mcp-login-bridge/run-box');
+    expect(runtimeDir({ HOME: '/h', XDG_CACHE_HOME: 'relative' }, 'linux', 'box')).toBe('/h/.cache/mcp-login-bridge/run-box');
+    expect(runtimeDir({ HOME: '/h' }, 'linux', 'a/b c')).toBe('/h/.cache/mcp-login-bridge/run-a_b_c');
+    expect(runtimeDir({ HOME: '/h' }, 'darwin')).toBe('/h/Library/Caches/mcp-login-bridge/run');
+    expect(runtimeDir({ HOME: '/h' }, 'linux').startsWith(tmpdir())).toBe(false);
+    // The host creates the whole path private and can announce itself there.
+    const home = await mkdtemp(join(tmpdir(), 'mlb-home-'));
+    const dir = runtimeDir({ HOME: home }, 'linux', 'box');
+    await writeBridgeFile(dir, info(process.pid));
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(home, '.cache'))).mode & 0o777).toBe(0o700);
+    expect((await listBridges(dir)).map((b) => b.pid)).toEqual([process.pid]);
   });
 
   it('tightens an existing directory that others could read to 0700', async () => {
@@ -58,6 +74,59 @@ describe('listBridges', () => {
     await writeFile(join(dir, 'host-1.json'), JSON.stringify(info(process.pid)), { mode: 0o600 });
     expect(await listBridges(dir)).toEqual([]);
     expect(await listBridges(join(dir, 'missing'))).toEqual([]);
+  });
+});
+
+describe('listBridges refuses a runtime folder it cannot trust', () => {
+  /** A folder holding a valid bridge of a live process (this one), as a planted folder would. */
+  async function plantedFolder(): Promise<string> {
+    const dir = join(await mkdtemp(join(tmpdir(), 'mlb-rt-')), 'rt');
+    await writeBridgeFile(dir, info(process.pid));
+    return dir;
+  }
+
+  it('a symbolic link to a folder', async () => {
+    const target = await plantedFolder();
+    const link = join(await mkdtemp(join(tmpdir(), 'mlb-rt-')), 'rt');
+    await symlink(target, link);
+    const scan = await scanBridges(link);
+    expect(scan.bridges).toEqual([]);
+    expect(scan.refused).toMatch(/symbolic link/);
+    expect(await listBridges(link)).toEqual([]);
+    expect(await listBridges(target)).toHaveLength(1);
+  });
+
+  it('a folder others can read or write', async () => {
+    const dir = await plantedFolder();
+    await chmod(dir, 0o755);
+    expect(await scanBridges(dir)).toEqual({ bridges: [], refused: expect.stringMatching(/open to other users \(mode 0755\)/) });
+    await chmod(dir, 0o770);
+    expect(await listBridges(dir)).toEqual([]);
+  });
+
+  it('a folder owned by another user (the uid check injected)', async () => {
+    const dir = await plantedFolder();
+    const other = (process.getuid?.() ?? 0) + 1;
+    expect(await scanBridges(dir, { uid: other })).toEqual({ bridges: [], refused: expect.stringMatching(/belongs to another user/) });
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a folder really owned by another user (as root)', async () => {
+    const dir = await plantedFolder();
+    await chown(dir, 65534, 65534);
+    expect(await scanBridges(dir)).toEqual({ bridges: [], refused: expect.stringMatching(/belongs to another user \(uid 65534\)/) });
+  });
+
+  it('a missing folder is simply empty, not refused', async () => {
+    expect(await scanBridges(join(tmpdir(), 'mlb-rt-missing', 'rt'))).toEqual({ bridges: [] });
+  });
+
+  it('doctor says why it ignored the folder', async () => {
+    const link = join(await mkdtemp(join(tmpdir(), 'mlb-rt-')), 'rt');
+    await symlink(await plantedFolder(), link);
+    const [check, ...rest] = await checkRunningHosts(link);
+    expect(rest).toEqual([]);
+    expect(check).toMatchObject({ id: 'bridge', status: 'warn', message: expect.stringContaining(`${link} is a symbolic link`) });
+    expect(JSON.stringify(check)).not.toContain(SECRET);
   });
 });
 
