@@ -4,11 +4,12 @@
  * host manifest naming the launcher and the only extensions allowed to start it.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DEV_EXTENSION_ID, FIREFOX_ADDON_ID, NATIVE_HOST_NAME } from '../../shared/constants';
 import { dataDir } from '../paths';
+import { writeFileAtomic } from '../stores/atomic-file';
 import { manifestLocation, type BrowserName } from './manifest-locations';
 
 export interface InstallOptions {
@@ -44,12 +45,13 @@ export function hostManifest(browser: BrowserName, launcherPath: string, extensi
   return { ...base, allowed_origins: [`chrome-extension://${extensionId ?? DEV_EXTENSION_ID}/`] };
 }
 
+/**
+ * The launcher is code the browser runs: written like credentials are (an exclusive temp file with
+ * its mode from the start, then a rename), so a planted file or symlink cannot stand in for it.
+ */
 async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, content, { mode });
-  await chmod(temp, mode);
-  await rename(temp, path);
+  await writeFileAtomic(path, content, mode);
 }
 
 export async function installHost(options: InstallOptions): Promise<InstallResult> {
