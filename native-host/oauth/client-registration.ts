@@ -7,7 +7,7 @@ import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { configPath, findConfiguredClient, type HostConfig } from '../config';
 import type { TokenEndpointAuthMethod } from './client-auth';
-import { httpOptions } from './http-options';
+import { httpOptions, policyFor, type NetworkPolicy } from './http-options';
 
 export interface FlowClient {
   clientId: string;
@@ -23,6 +23,7 @@ export async function obtainClient(
   redirectUri: string,
   scopes: string[],
   config: HostConfig,
+  policy: NetworkPolicy = policyFor(serverUrl),
 ): Promise<FlowClient> {
   const match = findConfiguredClient(config, serverUrl, as.issuer);
   if (match.kind === 'not-enabled') {
@@ -62,7 +63,7 @@ export async function obtainClient(
     ...(scopes.length ? { scope: scopes.join(' ') } : {}),
   };
   try {
-    const response = await oauth.dynamicClientRegistrationRequest(as, metadata, httpOptions(as.registration_endpoint));
+    const response = await oauth.dynamicClientRegistrationRequest(as, metadata, httpOptions(as.registration_endpoint, policy));
     const registered = await oauth.processDynamicClientRegistrationResponse(response);
     const method = registered.token_endpoint_auth_method ?? 'none';
     if (method !== 'none' && method !== 'client_secret_post' && method !== 'client_secret_basic') {
@@ -74,6 +75,7 @@ export async function obtainClient(
       tokenEndpointAuthMethod: method,
     };
   } catch (err) {
+    if (err instanceof ProtocolError) throw err;
     throw new ProtocolError(ErrorCode.RegistrationFailed, `dynamic client registration at ${as.issuer} failed: ${(err as Error).message}`, {
       cause: err,
     });

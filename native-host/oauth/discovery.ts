@@ -7,6 +7,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { guardedFetch } from './guarded-fetch';
 import { assertSecureEndpoints, assertSecureUrl, httpOptions, policyFor, type NetworkPolicy } from './http-options';
 
 export interface DiscoveredServer {
@@ -20,10 +21,12 @@ export interface DiscoveredServer {
 }
 
 /** The challenge an unauthenticated request draws, if the server sends one. */
-async function probeChallenge(serverUrl: URL): Promise<oauth.WWWAuthenticateChallenge | undefined> {
+async function probeChallenge(serverUrl: URL, policy: NetworkPolicy): Promise<oauth.WWWAuthenticateChallenge | undefined> {
   // An MCP `initialize` without credentials: the server answers 401 with its challenge. The
   // customFetch drops the placeholder bearer token oauth4webapi insists on, so no credential is
-  // sent; oauth4webapi then parses the WWW-Authenticate header for us.
+  // sent; oauth4webapi then parses the WWW-Authenticate header for us. Only the status and headers
+  // matter: the body is dropped unread (a server that needs no login may answer with an endless
+  // event stream).
   const body = JSON.stringify({
     jsonrpc: '2.0',
     id: 0,
@@ -33,10 +36,10 @@ async function probeChallenge(serverUrl: URL): Promise<oauth.WWWAuthenticateChal
   const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' });
   try {
     const response = await oauth.protectedResourceRequest('probe', 'POST', serverUrl, headers, body, {
-      ...httpOptions(serverUrl),
+      ...httpOptions(serverUrl, policy),
       [oauth.customFetch]: (url, init) => {
         const { authorization: _dropped, ...rest } = init.headers;
-        return fetch(url, { ...init, body: body as string, headers: rest });
+        return guardedFetch(policy, { readBody: false })(url, { ...init, body: body as string, headers: rest });
       },
     });
     await response.body?.cancel();
@@ -45,6 +48,7 @@ async function probeChallenge(serverUrl: URL): Promise<oauth.WWWAuthenticateChal
     if (err instanceof oauth.WWWAuthenticateChallengeError) {
       return err.cause.find((c) => c.scheme === 'bearer') ?? err.cause[0];
     }
+    if (err instanceof ProtocolError) throw err;
     throw new ProtocolError(
       ErrorCode.DiscoveryFailed,
       `could not reach the MCP server at ${serverUrl.href}: ${(err as Error).message}`,
@@ -70,11 +74,14 @@ async function readResourceMetadata(
     if (path) attempts.push(new URL('/.well-known/oauth-protected-resource', serverUrl.origin));
   }
   for (const url of attempts) {
-    const response = await fetch(url, { redirect: 'manual', signal: httpOptions(url).signal, headers: { accept: 'application/json' } }).catch(
-      (err: Error) => {
-        throw new ProtocolError(ErrorCode.DiscoveryFailed, `protected resource metadata at ${url.href}: ${err.message}`);
-      },
-    );
+    const response = await guardedFetch(policy)(url.href, {
+      redirect: 'manual',
+      signal: httpOptions(url, policy).signal,
+      headers: { accept: 'application/json' },
+    }).catch((err: Error) => {
+      if (err instanceof ProtocolError) throw err;
+      throw new ProtocolError(ErrorCode.DiscoveryFailed, `protected resource metadata at ${url.href}: ${err.message}`);
+    });
     if (response.status === 404 && !metadataUrl) {
       await response.body?.cancel();
       continue;
@@ -107,8 +114,9 @@ export async function discoverAuthorizationServer(issuer: string, policy: Networ
   for (const algorithm of ['oauth2', 'oidc'] as const) {
     let response: Response;
     try {
-      response = await oauth.discoveryRequest(issuerUrl, { algorithm, ...httpOptions(issuerUrl) });
+      response = await oauth.discoveryRequest(issuerUrl, { algorithm, ...httpOptions(issuerUrl, policy) });
     } catch (err) {
+      if (err instanceof ProtocolError) throw err;
       throw new ProtocolError(ErrorCode.DiscoveryFailed, `could not reach the authorization server ${issuer}: ${(err as Error).message}`, {
         cause: err,
       });
@@ -144,7 +152,7 @@ export async function discoverAuthorizationServer(issuer: string, policy: Networ
 export async function discoverServer(serverUrlText: string): Promise<DiscoveredServer> {
   const serverUrl = assertSecureUrl(serverUrlText, 'the MCP server URL');
   const policy = policyFor(serverUrl);
-  const challenge = await probeChallenge(serverUrl);
+  const challenge = await probeChallenge(serverUrl, policy);
   const metadataUrl = challenge?.parameters.resource_metadata;
   const prm = await readResourceMetadata(serverUrl, metadataUrl, policy);
   // Servers from before RFC 9728 (MCP 2025-03-26) are their own authorization server.

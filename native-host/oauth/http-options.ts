@@ -1,11 +1,17 @@
 /**
  * Per-request options for oauth4webapi. It refuses plain http unless told otherwise; we allow it
  * for loopback hosts only (local and test servers), and check every endpoint a metadata document
- * names, so a loopback issuer cannot point the token request at a plain-http remote host.
+ * names, so a loopback issuer cannot point the token request at a plain-http remote host. Every
+ * request goes through guardedFetch (where it may connect, how much it may read).
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { isLocalHost } from '../../shared/local-host';
 import { isLoopbackHost, isSecureOrLoopback } from '../../shared/loopback';
+import { hasOnlyUriChars } from '../../shared/url-chars';
+import { guardedFetch, type NetworkPolicy } from './guarded-fetch';
+
+export type { NetworkPolicy } from './guarded-fetch';
 
 /** Bounds every request the host makes: a hung server must not hang a login. */
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -19,28 +25,36 @@ export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(value) && value >= 1000 && value <= 300_000 ? value : REQUEST_TIMEOUT_MS;
 }
 
-export function httpOptions(url: URL | string): { [oauth.allowInsecureRequests]?: true; signal: AbortSignal } {
+export interface HttpOptions {
+  [oauth.allowInsecureRequests]?: true;
+  [oauth.customFetch]: typeof fetch;
+  signal: AbortSignal;
+}
+
+/**
+ * Options for one request to `url` on behalf of a login whose MCP server has `policy`. Without a
+ * policy, the URL's own: safe only for URLs that discovery already checked under the server's.
+ */
+export function httpOptions(url: URL | string, policy: NetworkPolicy = policyFor(url)): HttpOptions {
   const u = typeof url === 'string' ? new URL(url) : url;
   const signal = AbortSignal.timeout(requestTimeoutMs());
-  return isLoopbackHost(u.hostname) && u.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true, signal } : { signal };
+  const base = { signal, [oauth.customFetch]: guardedFetch(policy) as typeof fetch };
+  return isLoopbackHost(u.hostname) && u.protocol === 'http:' ? { ...base, [oauth.allowInsecureRequests]: true } : base;
 }
 
 /**
- * Whether a login may touch this machine's loopback interface. Only a server that is itself on
- * loopback may name loopback URLs: otherwise a remote server could make the host send requests
- * to local services (its metadata names the URLs the host fetches).
+ * The policy for a login to this MCP server: local URLs are allowed only when the server itself
+ * is local (by any name, see isLocalHost; the user chose it). A server on a DNS name that resolves
+ * to this machine counts as remote, and its requests are refused at connect time.
  */
-export interface NetworkPolicy {
-  allowLoopback: boolean;
-}
-
 export function policyFor(url: URL | string): NetworkPolicy {
-  return { allowLoopback: isLoopbackHost(new URL(url).hostname) };
+  return { allowLoopback: isLocalHost(new URL(url).hostname) };
 }
 
 /**
- * Throws InsecureEndpoint naming the field when a URL is neither https nor loopback http, or is
- * loopback under a policy that forbids it.
+ * Throws InsecureEndpoint naming the field when a URL is neither https nor loopback http, is local
+ * under a policy that forbids it, or holds characters outside RFC 3986's set (these reach other
+ * programs: the authorize URL is handed to the system browser opener).
  */
 export function assertSecureUrl(value: string, what: string, policy?: NetworkPolicy): URL {
   let url: URL;
@@ -49,7 +63,15 @@ export function assertSecureUrl(value: string, what: string, policy?: NetworkPol
   } catch {
     throw new ProtocolError(ErrorCode.DiscoveryFailed, `${what} is not a valid URL: ${JSON.stringify(value).slice(0, 200)}`);
   }
-  if (policy && !policy.allowLoopback && isLoopbackHost(url.hostname)) {
+  if (!hasOnlyUriChars(url.href)) {
+    throw new ProtocolError(
+      ErrorCode.InsecureEndpoint,
+      `${what} holds characters a URL may not contain (RFC 3986: only unreserved and reserved characters and %XX escapes); refusing ${JSON.stringify(
+        url.href,
+      ).slice(0, 200)}`,
+    );
+  }
+  if (policy && !policy.allowLoopback && isLocalHost(url.hostname)) {
     throw new ProtocolError(ErrorCode.InsecureEndpoint, `${what} points at this machine (${url.origin}) but the server is not local; refusing it`);
   }
   if (!isSecureOrLoopback(url)) {

@@ -17,7 +17,7 @@ import { clientAuthFor } from './client-auth';
 import { obtainClient } from './client-registration';
 import { credentialFromTokens } from './credential-from-tokens';
 import { discoverServer } from './discovery';
-import { httpOptions } from './http-options';
+import { httpOptions, policyFor } from './http-options';
 import { PendingFlows, type PendingFlow } from './pending-flows';
 
 export interface LoginServiceDeps {
@@ -220,10 +220,11 @@ export class LoginService {
     try {
       const response = await oauth.authorizationCodeGrantRequest(flow.as, client, auth, params, flow.redirectUri, flow.codeVerifier, {
         additionalParameters: { resource: flow.resource },
-        ...httpOptions(flow.as.token_endpoint!),
+        ...httpOptions(flow.as.token_endpoint!, policyFor(flow.serverUrl)),
       });
       return await oauth.processAuthorizationCodeResponse(flow.as, client, response);
     } catch (err) {
+      if (err instanceof ProtocolError) throw err;
       const detail =
         err instanceof oauth.ResponseBodyError
           ? `${clean(err.error)}${err.error_description ? ` (${clean(err.error_description)})` : ''}`

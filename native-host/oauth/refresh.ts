@@ -9,7 +9,7 @@ import type { StoredCredential } from '../stores/credential';
 import { clientAuthFor } from './client-auth';
 import { credentialFromTokens } from './credential-from-tokens';
 import { discoverAuthorizationServer } from './discovery';
-import { httpOptions } from './http-options';
+import { httpOptions, policyFor } from './http-options';
 
 export { REFRESH_MARGIN_MS, needsRefresh } from './refresh-margin';
 
@@ -20,17 +20,20 @@ export async function refreshCredential(credential: StoredCredential, now: () =>
       `the access token for ${credential.serverUrl} has expired and there is no refresh token; run: mcp-login-bridge login ${credential.serverUrl}`,
     );
   }
-  const as = await discoverAuthorizationServer(credential.issuer);
+  // The policy of the login's MCP server, as at login: a remote server's issuer stays remote.
+  const policy = policyFor(credential.serverUrl);
+  const as = await discoverAuthorizationServer(credential.issuer, policy);
   const client = { client_id: credential.clientId };
   const auth = clientAuthFor(credential.tokenEndpointAuthMethod, credential.clientSecret);
   let tokens: oauth.TokenEndpointResponse;
   try {
     const response = await oauth.refreshTokenGrantRequest(as, client, auth, credential.refreshToken, {
       additionalParameters: { resource: credential.resource, ...(credential.scope ? { scope: credential.scope } : {}) },
-      ...httpOptions(as.token_endpoint!),
+      ...httpOptions(as.token_endpoint!, policy),
     });
     tokens = await oauth.processRefreshTokenResponse(as, client, response);
   } catch (err) {
+    if (err instanceof ProtocolError) throw err;
     if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant') {
       throw new ProtocolError(
         ErrorCode.LoginNeeded,

@@ -7,7 +7,7 @@ import * as oauth from 'oauth4webapi';
 import type { StoredCredential } from '../stores/credential';
 import { clientAuthFor } from './client-auth';
 import { discoverAuthorizationServer } from './discovery';
-import { httpOptions } from './http-options';
+import { httpOptions, policyFor } from './http-options';
 
 export type RevocationOutcome =
   | {
@@ -20,9 +20,10 @@ export type RevocationOutcome =
   | { status: 'failed'; reason: string };
 
 export async function revokeCredential(credential: StoredCredential): Promise<RevocationOutcome> {
+  const policy = policyFor(credential.serverUrl);
   let as: oauth.AuthorizationServer;
   try {
-    as = await discoverAuthorizationServer(credential.issuer);
+    as = await discoverAuthorizationServer(credential.issuer, policy);
   } catch (err) {
     return { status: 'failed', reason: (err as Error).message };
   }
@@ -40,7 +41,7 @@ export async function revokeCredential(credential: StoredCredential): Promise<Re
     try {
       const response = await oauth.revocationRequest(as, client, auth, token, {
         additionalParameters: { token_type_hint: hint },
-        ...httpOptions(as.revocation_endpoint),
+        ...httpOptions(as.revocation_endpoint, policy),
       });
       await oauth.processRevocationResponse(response);
       revoked.push(hint);
