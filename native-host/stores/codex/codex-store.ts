@@ -52,6 +52,13 @@ export interface CodexWriteResult {
   location: string;
 }
 
+/** Reads and writes of one server's login while its Codex lock is held (`CodexStore.locked`). */
+export interface CodexSession {
+  read(): Promise<CodexReadResult | undefined>;
+  /** Writes Codex's form as is (the caller decides every field), where Codex reads it first. */
+  write(credential: CodexCredential): Promise<CodexWriteResult>;
+}
+
 export interface CodexStoreOptions {
   /** Default: `$CODEX_HOME`, else `~/.codex`. */
   home?: string;
@@ -101,8 +108,30 @@ export class CodexStore {
   }
 
   async read(server: CodexServerRef, config?: CodexConfig): Promise<CodexReadResult | undefined> {
+    return this.#readHeld(server, codexStoreKey(server.name, server.url), await this.storeMode(config));
+  }
+
+  async write(server: CodexServerRef, credential: StoredCredential, config?: CodexConfig): Promise<CodexWriteResult> {
+    return this.locked(server, (session) => session.write(codexCredentialFrom(server, credential)), config);
+  }
+
+  /**
+   * Runs `fn` holding Codex's per-server lock, the one Codex holds across a whole refresh of this
+   * server's login (re-read, token request, write). Whatever `fn` reads through the session cannot
+   * change under it, and a Codex refresh waits until `fn` is done and then starts from what `fn`
+   * wrote: this is what lets `token` read Codex's copy, refresh, and write it back without Codex
+   * refreshing the same refresh token in between.
+   */
+  async locked<T>(server: CodexServerRef, fn: (session: CodexSession) => Promise<T>, config?: CodexConfig): Promise<T> {
     const mode = await this.storeMode(config);
     const key = codexStoreKey(server.name, server.url);
+    return withFileLocks([this.lockPaths(key).server], () => fn({
+      read: () => this.#readHeld(server, key, mode),
+      write: (codex) => this.#writeHeld(server, key, mode, codex),
+    }), this.#lock);
+  }
+
+  async #readHeld(server: CodexServerRef, key: string, mode: CodexCredentialsStore): Promise<CodexReadResult | undefined> {
     if (mode !== 'file') {
       try {
         const fromKeyring = await this.#readKeyring(server, key);
@@ -114,24 +143,21 @@ export class CodexStore {
     return this.#readFile(server, key);
   }
 
-  async write(server: CodexServerRef, credential: StoredCredential, config?: CodexConfig): Promise<CodexWriteResult> {
-    const mode = await this.storeMode(config);
-    const key = codexStoreKey(server.name, server.url);
-    const codex = codexCredentialFrom(server, credential);
-    const locks = this.lockPaths(key);
+  /** Caller holds the server lock. */
+  async #writeHeld(server: CodexServerRef, key: string, mode: CodexCredentialsStore, codex: CodexCredential): Promise<CodexWriteResult> {
     if (mode !== 'file') {
       try {
-        await withFileLocks([locks.server], () => keyringSet(this.#keyringId(key), toKeyringSecret(codex, this.#now())), this.#lock);
+        await keyringSet(this.#keyringId(key), toKeyringSecret(codex, this.#now()));
         // Codex deletes the file entry after a keychain save; a leftover would come back into
         // force as soon as the keychain entry is removed.
-        if (mode === 'auto') await this.#deleteFileEntry(server, key);
+        if (mode === 'auto') await this.#deleteFileEntryHeld(server, key);
         return { store: 'keyring', location: `${describeKeychain()}, service "${CODEX_KEYRING_SERVICE}", account "${key}"` };
       } catch (error) {
         if (mode === 'keyring' || !isUnavailable(error)) throw error;
         // auto without a reachable keychain: Codex falls back to the file, and so do we.
       }
     }
-    await this.#writeFileEntry(server, key, toFileEntry(codex));
+    await this.#writeFileEntryHeld(server, key, toFileEntry(codex));
     return { store: 'file', location: `${this.credentialsPath}, key "${key}"` };
   }
 
@@ -147,7 +173,8 @@ export class CodexStore {
         if (mode === 'keyring' || !isUnavailable(error)) throw error;
       }
     }
-    return (await this.#deleteFileEntry(server, key)) || removed;
+    const locks = this.lockPaths(key);
+    return (await withFileLocks([locks.server], () => this.#deleteFileEntryHeld(server, key), this.#lock)) || removed;
   }
 
   #keyringId(key: string): KeyringItemId {
@@ -185,9 +212,9 @@ export class CodexStore {
     return { credential: parseFileEntry(doc[found], where), store: 'file', key };
   }
 
-  async #writeFileEntry(server: CodexServerRef, key: string, entry: Fields): Promise<void> {
-    const locks = this.lockPaths(key);
-    await withFileLocks([locks.server, locks.fileStore], async () => {
+  /** Caller holds the server lock; the file-store lock is taken here, after it, as Codex does. */
+  async #writeFileEntryHeld(server: CodexServerRef, key: string, entry: Fields): Promise<void> {
+    await withFileLocks([this.lockPaths(key).fileStore], async () => {
       const doc = await this.#readDocument();
       // Entries for the same server under another key would be found first by Codex; drop them.
       for (let other = this.#findEntryKey(doc, server); other !== undefined && other !== key; other = this.#findEntryKey(doc, server)) {
@@ -198,9 +225,9 @@ export class CodexStore {
     }, this.#lock);
   }
 
-  async #deleteFileEntry(server: CodexServerRef, key: string): Promise<boolean> {
-    const locks = this.lockPaths(key);
-    return withFileLocks([locks.server, locks.fileStore], async () => {
+  /** Caller holds the server lock. */
+  async #deleteFileEntryHeld(server: CodexServerRef, key: string): Promise<boolean> {
+    return withFileLocks([this.lockPaths(key).fileStore], async () => {
       const doc = await this.#readDocument();
       let removed = false;
       for (let found = this.#findEntryKey(doc, server); found !== undefined; found = this.#findEntryKey(doc, server)) {
