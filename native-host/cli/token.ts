@@ -13,6 +13,12 @@ Prints a valid access token for the MCP server on stdout and nothing else, refre
 when it expires within 60 seconds (the refreshed credential is stored before it is printed).
 Fits token helpers such as Codex's bearer_token_env_var wrappers.
 
+Before refreshing it looks at the copies Codex and Claude Code keep for the same server URL (under
+their own locks): if one of them refreshed by itself since (a later expiry and another refresh
+token), that token is used, so a provider that rotates refresh tokens never sees a spent one. When
+the provider rotates, the new tokens are also written to the copies that held a spent one.
+Problems with a client's copy are warnings on stderr; the token is still printed.
+
 Options:
   --headers  print the HTTP headers as a JSON object, {"Authorization": "Bearer …"}, as Claude
              Code's headersHelper expects
@@ -28,7 +34,10 @@ Exit codes: 0 ok, 1 failed (network, keychain), 2 usage, 4 log in again
     try {
       const serverUrl = serverUrlArg(positionals, 'token');
       if (values.headers && json) throw new UsageError('--headers and --json are two output formats; pick one');
-      const { credential, refreshed } = await validAccessToken(new BridgeStore(), serverUrl);
+      const { credential, refreshed, warnings } = await validAccessToken(new BridgeStore(), serverUrl);
+      // stdout is the token (or the headers) and nothing else; a client that could not be kept in
+      // step is worth a line on stderr, not a failure: this token is good either way.
+      for (const warning of warnings) process.stderr.write(`mcp-login-bridge: warning: ${warning}\n`);
       if (values.headers) {
         // Bearer whatever case the provider spelled token_type in (RFC 6750 §2.1).
         process.stdout.write(`${JSON.stringify({ Authorization: `Bearer ${credential.accessToken}` })}\n`);

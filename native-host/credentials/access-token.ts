@@ -3,14 +3,23 @@
  * the refresh margin. The refresh runs under a cross-process lock and starts from the store as it
  * is once the lock is held, so concurrent callers refresh once and share the result. The new
  * credential (with a rotated refresh token, if any) is written before the token is handed out.
+ *
+ * Before refreshing, the local clients' copies of the login are read under their own locks: a copy
+ * a client refreshed by itself (newer, another refresh token) is adopted instead of our entry,
+ * whose refresh token a rotating provider has then spent; after a rotation the copies still holding
+ * a spent token get the new tokens (rotation-sync.ts decides which).
  */
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { needsRefresh } from '../oauth/refresh-margin';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
+import type { HeldCopies, WithClientCopies } from './client-copies';
+import type * as RotationSync from './rotation-sync';
 
 export interface AccessTokenResult {
   credential: StoredCredential;
   refreshed: boolean;
+  /** Clients whose copy could not be checked or updated; for stderr, never a token. */
+  warnings: string[];
 }
 
 async function readUsable(store: CredentialTarget, serverUrl: string): Promise<StoredCredential> {
@@ -24,37 +33,87 @@ async function readUsable(store: CredentialTarget, serverUrl: string): Promise<S
   return credential;
 }
 
-export async function validAccessToken(store: CredentialTarget, serverUrl: string, now: () => number = Date.now): Promise<AccessTokenResult> {
+export interface AccessTokenOptions {
+  now?: () => number;
+  /** The clients' copies of the login; default: Codex's and Claude Code's stores. */
+  clientCopies?: WithClientCopies;
+}
+
+export async function validAccessToken(store: CredentialTarget, serverUrl: string, options: AccessTokenOptions = {}): Promise<AccessTokenResult> {
+  const now = options.now ?? Date.now;
   const first = await readUsable(store, serverUrl);
-  if (!needsRefresh(first, now())) return { credential: first, refreshed: false };
+  if (!needsRefresh(first, now())) return { credential: first, refreshed: false, warnings: [] };
 
   // Loaded only now: a valid token (the common case, on every MCP request) needs neither the
-  // lock library nor the OAuth library.
-  const [{ withRefreshLock }, { refreshCredential }] = await Promise.all([import('./refresh-lock'), import('../oauth/refresh')]);
+  // lock library, nor the OAuth library, nor the clients' stores.
+  const [{ withRefreshLock }, { refreshCredential }, { clientCopies }, sync] = await Promise.all([
+    import('./refresh-lock'),
+    import('../oauth/refresh'),
+    import('./client-copies'),
+    import('./rotation-sync'),
+  ]);
   // While another process refreshes, its result may already be stored: take it, no lock needed.
   const freshInStore = async () => {
     const latest = await readUsable(store, serverUrl);
-    return needsRefresh(latest, now()) ? undefined : { credential: latest, refreshed: false };
+    return needsRefresh(latest, now()) ? undefined : { credential: latest, refreshed: false, warnings: [] };
   };
   return withRefreshLock(serverUrl, async () => {
     // Another process may have refreshed while we waited for the lock.
     const current = await readUsable(store, serverUrl);
-    if (!needsRefresh(current, now())) return { credential: current, refreshed: false };
+    if (!needsRefresh(current, now())) return { credential: current, refreshed: false, warnings: [] };
+    // A client (Codex, Claude Code) may have refreshed its copy by itself: with a rotating provider
+    // our refresh token is then spent. Look at the copies under the clients' own locks, held until
+    // the new tokens are written back, so no client refreshes in between.
+    const withCopies = options.clientCopies ?? clientCopies();
+    return withCopies(serverUrl, (held) => refreshFromNewest(store, current, held, now, refreshCredential, sync));
+  }, { whileWaiting: freshInStore });
+}
+
+async function refreshFromNewest(
+  store: CredentialTarget,
+  current: StoredCredential,
+  held: HeldCopies,
+  now: () => number,
+  refreshCredential: (credential: StoredCredential, now: () => number) => Promise<StoredCredential>,
+  { adoptCopy, pickAdoptable, shouldUpdate }: typeof RotationSync,
+): Promise<AccessTokenResult> {
+  const warnings = [...held.warnings];
+  const adopted = pickAdoptable(current, held.copies.map((h) => h.copy));
+  const used = adopted ? adoptCopy(current, adopted, now()) : current;
+  let final: StoredCredential;
+  let refreshed = false;
+  if (adopted && !needsRefresh(used, now())) {
+    // The client's refresh is as good as ours would be, and costs the provider nothing.
+    final = used;
+  } else {
     try {
-      const refreshed = await refreshCredential(current, now);
-      await store.write(refreshed);
-      return { credential: refreshed, refreshed: true };
+      final = await refreshCredential(used, now);
+      refreshed = true;
     } catch (err) {
-      if (err instanceof ProtocolError && err.code === ErrorCode.LoginNeeded && current.refreshToken) {
-        // A writer outside our lock (a client refreshing its own copy) may have rotated the token
-        // under us: never mark a login dead on the strength of a token that is no longer stored.
-        const latest = await store.read(serverUrl);
+      if (err instanceof ProtocolError && err.code === ErrorCode.LoginNeeded && used.refreshToken) {
+        // A writer outside our lock (an older host, or a client without its lock) may have rotated
+        // the token under us: never mark a login dead on the strength of a token that is no longer stored.
+        const latest = await store.read(current.serverUrl);
         if (latest && latest.refreshToken !== current.refreshToken && !needsRefresh(latest, now())) {
-          return { credential: latest, refreshed: false };
+          return { credential: latest, refreshed: false, warnings };
         }
-        if (latest?.refreshToken === current.refreshToken) await store.write({ ...current, loginNeeded: true, updatedAt: now() });
+        if (latest?.refreshToken === current.refreshToken) await store.write({ ...used, loginNeeded: true, updatedAt: now() });
       }
       throw err;
     }
-  }, { whileWaiting: freshInStore });
+  }
+  // Ours first: it is what every waiting `token` process reads, and what is handed out.
+  await store.write(final);
+  const outcome = { current, used, final };
+  for (const target of held.copies) {
+    if (!shouldUpdate(target.copy, outcome)) continue;
+    try {
+      await target.write(final);
+    } catch (error) {
+      const label = target.copy.client === 'codex' ? 'Codex' : 'Claude Code';
+      const why = error instanceof ProtocolError ? error.message : ((error as Error)?.name ?? 'error');
+      warnings.push(`${label} (server "${target.copy.server}") still holds the previous refresh token, which the provider may now refuse: updating it failed (${why}).`);
+    }
+  }
+  return { credential: final, refreshed, warnings };
 }

@@ -318,6 +318,8 @@ describe('rotating provider (Okta/Auth0-like)', () => {
 
     expect(provider.stats.refreshRequests).toBe(3);
     expect(provider.stats.refreshTokensIssued).toBe(2);
+    expect(provider.stats.refreshTokenReuses).toBe(1);
+    expect(provider.stats.grantsRevoked).toBe(1);
   });
 });
 

@@ -38,6 +38,23 @@ export interface ClaudeReadResult {
   key: string;
 }
 
+/** The token fields a refresh changes; every other field of the entry stays as Claude wrote it. */
+export interface ClaudeTokenUpdate {
+  accessToken: string;
+  refreshToken?: string;
+  expiresAt: number | null;
+}
+
+/** Reads and writes of one server's entry while Claude's refresh lock for it is held (`ClaudeCodeStore.locked`). */
+export interface ClaudeSession {
+  read(): Promise<ClaudeReadResult | undefined>;
+  /**
+   * Replaces the tokens of the existing entry, as Claude's own refresh does. False (and nothing
+   * written) when the entry is gone: a removed login is not brought back by a refresh.
+   */
+  updateTokens(tokens: ClaudeTokenUpdate): Promise<boolean>;
+}
+
 export class ClaudeCodeStore {
   readonly name = 'claude-code' as const;
   readonly #env: NodeJS.ProcessEnv;
@@ -65,7 +82,37 @@ export class ClaudeCodeStore {
   }
 
   async read(server: ClaudeServerRef): Promise<ClaudeReadResult | undefined> {
+    return this.#readEntry(claudeStoreKey(server.name, server));
+  }
+
+  /**
+   * Runs `fn` holding Claude's refresh lock for this server, the one Claude holds across its own
+   * refresh: what `fn` reads cannot change under it, and a Claude refresh waits for `fn` and then
+   * starts from what `fn` wrote.
+   */
+  async locked<T>(server: ClaudeServerRef, fn: (session: ClaudeSession) => Promise<T>): Promise<T> {
     const key = claudeStoreKey(server.name, server);
+    return this.#withRefreshLock(key, () => fn({
+      read: () => this.#readEntry(key),
+      updateTokens: async (tokens) => {
+        let updated = false;
+        await this.#mutateHeld((doc) => {
+          const entries = doc.mcpOAuth;
+          if (!isObject(entries) || !isObject(entries[key])) return false;
+          const entry: Fields = { ...entries[key], accessToken: tokens.accessToken };
+          if (tokens.refreshToken) entry.refreshToken = tokens.refreshToken;
+          if (tokens.expiresAt !== null) entry.expiresAt = tokens.expiresAt;
+          else delete entry.expiresAt;
+          entries[key] = entry;
+          updated = true;
+          return true;
+        });
+        return updated;
+      },
+    }));
+  }
+
+  async #readEntry(key: string): Promise<ClaudeReadResult | undefined> {
     const doc = await this.#readDocument();
     const entries = doc.mcpOAuth;
     if (entries === undefined) return undefined;
@@ -146,20 +193,28 @@ export class ClaudeCodeStore {
 
   /** Read-modify-write under Claude's refresh lock for `key`, then its storage write lock. */
   async #mutate(key: string, change: (doc: Fields) => void): Promise<void> {
+    await this.#withRefreshLock(key, () => this.#mutateHeld((doc) => (change(doc), true)));
+  }
+
+  async #withRefreshLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const dir = this.dir;
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const releaseRefresh = await this.#lock(join(dir, claudeRefreshLockName(key)), 10_000);
     try {
-      const releaseWrite = await this.#lock(join(dir, '.storage-write'), 15_000);
-      try {
-        const doc = await this.#readDocument();
-        change(doc);
-        await this.#writeDocument(doc);
-      } finally {
-        await releaseWrite().catch(() => {});
-      }
+      return await fn();
     } finally {
       await releaseRefresh().catch(() => {});
+    }
+  }
+
+  /** Caller holds the refresh lock; `change` returns false when there is nothing to write. */
+  async #mutateHeld(change: (doc: Fields) => boolean): Promise<void> {
+    const releaseWrite = await this.#lock(join(this.dir, '.storage-write'), 15_000);
+    try {
+      const doc = await this.#readDocument();
+      if (change(doc)) await this.#writeDocument(doc);
+    } finally {
+      await releaseWrite().catch(() => {});
     }
   }
 

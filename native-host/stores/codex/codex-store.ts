@@ -58,6 +58,13 @@ export interface CodexWriteResult {
   warning?: string;
 }
 
+/** Reads and writes of one server's login while its Codex lock is held (`CodexStore.locked`). */
+export interface CodexSession {
+  read(): Promise<CodexReadResult | undefined>;
+  /** Writes Codex's form as is (the caller decides every field), where Codex reads it first. */
+  write(credential: CodexCredential): Promise<CodexWriteResult>;
+}
+
 export interface CodexStoreOptions {
   /** Default: `$CODEX_HOME`, else `~/.codex`. */
   home?: string;
@@ -107,8 +114,30 @@ export class CodexStore {
   }
 
   async read(server: CodexServerRef, config?: CodexConfig): Promise<CodexReadResult | undefined> {
+    return this.#readHeld(server, codexStoreKey(server.name, server.url), await this.storeMode(config));
+  }
+
+  async write(server: CodexServerRef, credential: StoredCredential, config?: CodexConfig): Promise<CodexWriteResult> {
+    return this.locked(server, (session) => session.write(codexCredentialFrom(server, credential)), config);
+  }
+
+  /**
+   * Runs `fn` holding Codex's per-server lock, the one Codex holds across a whole refresh of this
+   * server's login (re-read, token request, write). Whatever `fn` reads through the session cannot
+   * change under it, and a Codex refresh waits until `fn` is done and then starts from what `fn`
+   * wrote: this is what lets `token` read Codex's copy, refresh, and write it back without Codex
+   * refreshing the same refresh token in between.
+   */
+  async locked<T>(server: CodexServerRef, fn: (session: CodexSession) => Promise<T>, config?: CodexConfig): Promise<T> {
     const mode = await this.storeMode(config);
     const key = codexStoreKey(server.name, server.url);
+    return withFileLocks([this.lockPaths(key).server], () => fn({
+      read: () => this.#readHeld(server, key, mode),
+      write: (codex) => this.#writeHeld(server, key, mode, codex),
+    }), this.#lock);
+  }
+
+  async #readHeld(server: CodexServerRef, key: string, mode: CodexCredentialsStore): Promise<CodexReadResult | undefined> {
     if (mode !== 'file') {
       try {
         const fromKeyring = await this.#readKeyring(server, key);
@@ -120,15 +149,12 @@ export class CodexStore {
     return this.#readFile(server, key);
   }
 
-  async write(server: CodexServerRef, credential: StoredCredential, config?: CodexConfig): Promise<CodexWriteResult> {
-    const mode = await this.storeMode(config);
-    const key = codexStoreKey(server.name, server.url);
-    const codex = codexCredentialFrom(server, credential);
-    const locks = this.lockPaths(key);
+  /** Caller holds the server lock. */
+  async #writeHeld(server: CodexServerRef, key: string, mode: CodexCredentialsStore, codex: CodexCredential): Promise<CodexWriteResult> {
     if (mode !== 'file') {
       let written = false;
       try {
-        await withFileLocks([locks.server], () => keyringSet(this.#keyringId(key), toKeyringSecret(codex, this.#now())), this.#lock);
+        await keyringSet(this.#keyringId(key), toKeyringSecret(codex, this.#now()));
         written = true;
       } catch (error) {
         if (mode === 'keyring' || !isUnavailable(error)) throw error;
@@ -140,7 +166,7 @@ export class CodexStore {
         // force as soon as the keychain entry is removed. The login is in Codex's keychain entry
         // whatever happens here, so a failure is a warning, not a failed write.
         if (mode === 'auto') {
-          const warning = await this.#deleteFileEntry(server, key).then(
+          const warning = await this.#deleteFileEntryHeld(server, key).then(
             () => undefined,
             (error: unknown) => this.#staleFileWarning(server, error),
           );
@@ -149,7 +175,7 @@ export class CodexStore {
         return result;
       }
     }
-    await this.#writeFileEntry(server, key, toFileEntry(codex));
+    await this.#writeFileEntryHeld(server, key, toFileEntry(codex));
     return { store: 'file', location: `${this.credentialsPath}, key "${key}"` };
   }
 
@@ -180,7 +206,8 @@ export class CodexStore {
         if (mode === 'keyring' || !isUnavailable(error)) throw error;
       }
     }
-    return (await this.#deleteFileEntry(server, key)) || removed;
+    const locks = this.lockPaths(key);
+    return (await withFileLocks([locks.server], () => this.#deleteFileEntryHeld(server, key), this.#lock)) || removed;
   }
 
   #keyringId(key: string): KeyringItemId {
@@ -218,9 +245,9 @@ export class CodexStore {
     return { credential: parseFileEntry(doc[found], where), store: 'file', key };
   }
 
-  async #writeFileEntry(server: CodexServerRef, key: string, entry: Fields): Promise<void> {
-    const locks = this.lockPaths(key);
-    await withFileLocks([locks.server, locks.fileStore], async () => {
+  /** Caller holds the server lock; the file-store lock is taken here, after it, as Codex does. */
+  async #writeFileEntryHeld(server: CodexServerRef, key: string, entry: Fields): Promise<void> {
+    await withFileLocks([this.lockPaths(key).fileStore], async () => {
       const doc = await this.#readDocument();
       // Entries for the same server under another key would be found first by Codex; drop them.
       for (let other = this.#findEntryKey(doc, server); other !== undefined && other !== key; other = this.#findEntryKey(doc, server)) {
@@ -231,9 +258,9 @@ export class CodexStore {
     }, this.#lock);
   }
 
-  async #deleteFileEntry(server: CodexServerRef, key: string): Promise<boolean> {
-    const locks = this.lockPaths(key);
-    return withFileLocks([locks.server, locks.fileStore], async () => {
+  /** Caller holds the server lock. */
+  async #deleteFileEntryHeld(server: CodexServerRef, key: string): Promise<boolean> {
+    return withFileLocks([this.lockPaths(key).fileStore], async () => {
       const doc = await this.#readDocument();
       let removed = false;
       for (let found = this.#findEntryKey(doc, server); found !== undefined; found = this.#findEntryKey(doc, server)) {

@@ -132,6 +132,22 @@ describe('Codex file store', () => {
     expect((await store.read(SERVER))?.credential.refreshToken).toBe('NEW');
   });
 
+  it('locked holds Codex\'s per-server lock until its function returns, and writes inside it without deadlocking', async () => {
+    const store = await withConfig('mcp_oauth_credentials_store = "file"\n');
+    await store.write(SERVER, credential());
+    const serverLock = store.lockPaths(KEY).server;
+    // flock(1) without waiting: exit 1 while someone (we) holds the lock, as a Codex refresh would find it.
+    const tryLock = () => new Promise<number | null>((resolve) => spawn('flock', ['--exclusive', '--nonblock', serverLock, 'true'], { stdio: 'ignore' }).once('close', resolve));
+    const inside = await store.locked(SERVER, async (session) => {
+      const found = await session.read();
+      await session.write({ ...found!.credential, refreshToken: 'ROTATED' });
+      return tryLock();
+    });
+    expect(inside).toBe(1);
+    expect(await tryLock()).toBe(0);
+    expect((await store.read(SERVER))?.credential.refreshToken).toBe('ROTATED');
+  });
+
   it('refuses Codex\'s encrypted secrets store and names what to set', async () => {
     const flagged = await withConfig('[features]\nsecret_auth_storage = true\n');
     const error = await flagged.write(SERVER, credential()).catch((e: Error) => e);
