@@ -93,7 +93,7 @@ beforeAll(async () => {
     mcp = await startMcpServer({ issuer: provider.issuer });
     const config = {
       // Google has no dynamic registration; like a Google user, configure the desktop client.
-      clients: [{ issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret }],
+      clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
       rules: [{ id: 'fixture-google', name: 'Fixture provider (Google-like)', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }],
     };
     // Replaced whole: a host reading it meanwhile sees the old or the new file, never half of one.
