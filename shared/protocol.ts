@@ -21,6 +21,8 @@ export const LIMITS = {
   maxUrlLength: MAX_URL_LENGTH,
   /** Longest request id. */
   maxIdLength: 64,
+  /** Longest OAuth `state` the extension accepts from the host (in `begin` and in pushes). */
+  maxStateLength: 512,
   /** How long a begun flow waits for its callback. */
   flowTtlMs: 10 * 60 * 1000,
 } as const;

@@ -12,7 +12,6 @@ import { HostError, toDisplayError } from './extension-errors';
 import { parseBeginResult, parseCompleteResult, parseErrorBody } from './host-responses';
 
 /** The longest `state` accepted, as for `begin` results. */
-const MAX_STATE = 512;
 
 export interface HostPushDeps {
   flows: {
@@ -49,7 +48,7 @@ export async function handleHostPush(message: unknown, deps: HostPushDeps): Prom
 
 async function handleFlowSettled(m: Record<string, unknown>, deps: HostPushDeps): Promise<void> {
   const state = m.state;
-  if (typeof state !== 'string' || state.length === 0 || state.length > MAX_STATE) {
+  if (typeof state !== 'string' || state.length === 0 || state.length > LIMITS.maxStateLength) {
     deps.log?.('native host: ignored a flowSettled push without a valid "state"');
     return;
   }

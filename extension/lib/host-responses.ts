@@ -115,7 +115,7 @@ function sameUrl(a: string, b: string): boolean {
  */
 export function parseBeginResult(data: unknown, now: number): BeginResult {
   if (!isObject(data)) invalid('the "begin" result must be an object');
-  const state = str(data, 'state', 512);
+  const state = str(data, 'state', LIMITS.maxStateLength);
   const authorizeUrl = str(data, 'authorizeUrl', LIMITS.maxUrlLength);
   const redirectUri = normalizeLoopbackRedirectUri(str(data, 'redirectUri', LIMITS.maxUrlLength));
   const issuer = str(data, 'issuer', LIMITS.maxUrlLength);

@@ -55,6 +55,8 @@ export class LoginFlows {
   private readonly deps: LoginFlowDeps;
   private readonly flows = new PendingFlows<ResultSummary>();
   private readonly expiryTimers = new Map<string, unknown>();
+  /** States the background sent to the host before their callback page asked (one entry each, until the page does). */
+  private readonly sentWhileLoading = new Set<string>();
   private readonly formatTime: FormatTime;
 
   constructor(deps: LoginFlowDeps) {
@@ -123,7 +125,11 @@ export class LoginFlows {
       // Not saved: any local page can open the callback page, and must not overwrite real results.
       return orphan('This login callback does not belong to a login this extension started, so it was not sent to the host. Start the login again from the extension popup.');
     }
-    if (delivery.kind === 'repeat') this.deps.log?.(`flow ${delivery.flow.flowId}: duplicate callback, not sent again`);
+    // The callback page's own copy after the background already sent it is how every capture
+    // ends, not a duplicate worth a line; any further copy is.
+    if (delivery.kind === 'repeat' && !this.sentWhileLoading.delete(state)) {
+      this.deps.log?.(`flow ${delivery.flow.flowId}: duplicate callback, not sent again`);
+    }
     return delivery.outcome;
   }
 
@@ -152,6 +158,7 @@ export class LoginFlows {
     if (!state || !waiting.some((f) => f.state === state)) return false;
     const delivery = this.flows.deliver(state, (flow) => this.complete(flow, query));
     if (delivery.kind !== 'first') return false;
+    this.sentWhileLoading.add(state);
     this.deps.log?.(`flow ${delivery.flow.flowId}: callback captured in its tab; sent to the host while the callback page loads`);
     void delivery.outcome;
     return true;
@@ -298,7 +305,10 @@ export class LoginFlows {
   }
 
   private forgetLater(flow: PendingFlow): void {
-    this.deps.setTimer(() => this.flows.forget(flow.state), this.deps.rememberMs ?? LIMITS.flowTtlMs);
+    this.deps.setTimer(() => {
+      this.flows.forget(flow.state);
+      this.sentWhileLoading.delete(flow.state); // a page that never asked (closed, scripts off)
+    }, this.deps.rememberMs ?? LIMITS.flowTtlMs);
   }
 
   private async save(summary: ResultSummary): Promise<void> {

@@ -13,6 +13,7 @@ import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { needsRefresh } from '../oauth/refresh-margin';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import type { HeldCopies, WithClientCopies } from './client-copies';
+import { clientLabel, describeError } from './copy-labels';
 import type * as RotationSync from './rotation-sync';
 
 export interface AccessTokenResult {
@@ -108,11 +109,11 @@ async function refreshFromNewest(
   for (const target of held.copies) {
     if (!shouldUpdate(target.copy, outcome)) continue;
     try {
-      await target.write(final);
+      const warning = await target.write(final);
+      if (warning) warnings.push(warning);
     } catch (error) {
-      const label = target.copy.client === 'codex' ? 'Codex' : 'Claude Code';
-      const why = error instanceof ProtocolError ? error.message : ((error as Error)?.name ?? 'error');
-      warnings.push(`${label} (server "${target.copy.server}") still holds the previous refresh token, which the provider may now refuse: updating it failed (${why}).`);
+      const label = clientLabel({ client: target.copy.client, name: target.copy.server });
+      warnings.push(`${label} still holds the previous refresh token, which the provider may now refuse: updating it failed (${describeError(error)}).`);
     }
   }
   return { credential: final, refreshed, warnings };

@@ -18,14 +18,18 @@ import type { ClientServer } from '../clients/client-server';
 import { readCodexConfig, type CodexConfig } from '../clients/codex-config';
 import { discoverClientServers, serversForUrl } from '../clients/configured-servers';
 import { ClaudeCodeStore } from '../stores/claude-code/claude-code-store';
+import { claudeStoreKey } from '../stores/claude-code/store-key';
 import { CodexStore } from '../stores/codex/codex-store';
+import { codexStoreKey } from '../stores/codex/store-key';
 import type { StoredCredential } from '../stores/credential';
+import { clientLabel, describeError } from './copy-labels';
 import type { ClientCopy } from './rotation-sync';
 
 /** A copy found under its client's lock, and how to give it new tokens while that lock is held. */
 export interface HeldCopy {
   copy: ClientCopy;
-  write(credential: StoredCredential): Promise<void>;
+  /** Resolves to a warning when the copy was written but something around it was not (Codex's stale file entry). */
+  write(credential: StoredCredential): Promise<string | undefined>;
 }
 
 export interface HeldCopies {
@@ -39,6 +43,7 @@ export type WithClientCopies = <T>(serverUrl: string, fn: (held: HeldCopies) => 
 export interface ClientCopiesDeps {
   codex?: CodexStore;
   claude?: ClaudeCodeStore;
+  platform?: NodeJS.Platform;
 }
 
 /**
@@ -47,22 +52,35 @@ export interface ClientCopiesDeps {
  */
 const LOCK_WAIT_MS = 8_000;
 
-function describeError(error: unknown): string {
-  // Our errors name files and fields only; anything else is reduced to its class.
-  return error instanceof ProtocolError ? error.message : ((error as Error)?.name ?? 'error');
+function claudeRef(server: Extract<ClientServer, { client: 'claude-code' }>) {
+  return { name: server.name, url: server.url, ...(server.config.type !== undefined ? { type: server.config.type } : {}), ...(server.config.headers ? { headers: server.config.headers } : {}) };
 }
 
-function clientLabel(server: ClientServer): string {
-  return `${server.client === 'codex' ? 'Codex' : 'Claude Code'} (server "${server.name}")`;
+/**
+ * One server per store entry: the same server in two Claude scopes (user and a project's local
+ * scope, as `claude mcp add` makes) is one entry under one lock, and taking that lock twice in
+ * one process would wait for ourselves until the timeout.
+ */
+function onePerEntry(servers: ClientServer[]): ClientServer[] {
+  const seen = new Set<string>();
+  return servers.filter((server) => {
+    const key = server.client === 'codex' ? `codex:${codexStoreKey(server.name, server.url)}` : `claude:${claudeStoreKey(server.name, claudeRef(server))}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function clientCopies(deps: ClientCopiesDeps = {}): WithClientCopies {
   const codex = deps.codex ?? new CodexStore({ lock: { timeoutMs: LOCK_WAIT_MS } });
   const claude = deps.claude ?? new ClaudeCodeStore({ lockWaitMs: LOCK_WAIT_MS });
+  const platform = deps.platform ?? process.platform;
 
   return async <T>(serverUrl: string, fn: (held: HeldCopies) => Promise<T>): Promise<T> => {
     const discovery = await discoverClientServers({ codexHome: codex.home });
-    const servers = serversForUrl(discovery, serverUrl);
+    // Codex's locks are flock(1) locks, which this host cannot take on Windows, and there Codex
+    // keeps its logins in its own encrypted store, where we write none: no copy of ours to keep in step.
+    const servers = onePerEntry(serversForUrl(discovery, serverUrl)).filter((s) => s.client !== 'codex' || platform !== 'win32');
     // Config problems may hide a client's copy: say so, since that copy then keeps a spent token.
     const held: HeldCopies = { copies: [], warnings: [...discovery.problems] };
     let codexConfig: CodexConfig | undefined;
@@ -86,7 +104,7 @@ export function clientCopies(deps: ClientCopiesDeps = {}): WithClientCopies {
                 copy: { client: 'codex', server: server.name, ...(c.issuer ? { issuer: c.issuer } : {}), clientId: c.clientId, accessToken: c.accessToken, ...(c.refreshToken ? { refreshToken: c.refreshToken } : {}), expiresAt: c.expiresAt },
                 async write(credential) {
                   // Codex's entry with new tokens; its names, client id and scopes stay as Codex has them.
-                  await session.write({
+                  const written = await session.write({
                     ...c,
                     issuer: c.issuer ?? credential.issuer,
                     accessToken: credential.accessToken,
@@ -94,14 +112,14 @@ export function clientCopies(deps: ClientCopiesDeps = {}): WithClientCopies {
                     ...(credential.refreshToken ? { refreshToken: credential.refreshToken } : {}),
                     expiresAt: credential.expiresAt,
                   });
+                  return written.warning;
                 },
               };
             });
             return next();
           }, config);
         }
-        const ref = { name: server.name, url: server.url, ...(server.config.type !== undefined ? { type: server.config.type } : {}), ...(server.config.headers ? { headers: server.config.headers } : {}) };
-        return await claude.locked(ref, async (session) => {
+        return await claude.locked(claudeRef(server), async (session) => {
           await readInto(server, held, async () => {
             const found = await session.read();
             if (!found) return undefined;
@@ -115,6 +133,7 @@ export function clientCopies(deps: ClientCopiesDeps = {}): WithClientCopies {
                   expiresAt: credential.expiresAt,
                 });
                 if (!written) throw new ProtocolError(ErrorCode.StoreFailed, 'its entry was removed meanwhile');
+                return undefined;
               },
             };
           });

@@ -199,7 +199,8 @@ describe('LoginFlows.handleCallback', () => {
 
 describe('LoginFlows.handleCapturedNavigation (the background sees the capture)', () => {
   it("sends the callback to the host as the flow's tab starts loading the callback page; the page then gets that outcome", async () => {
-    const { flows, deps, finishComplete, steps, saved } = setup();
+    const logged: string[] = [];
+    const { flows, deps, finishComplete, steps, saved } = setup({ log: (m) => void logged.push(m) });
     await flows.authorize(SERVER);
     expect(flows.handleCapturedNavigation(42, `${CALLBACK_PAGE}?code=abc&state=st1`)).toBe(true);
     expect(deps.host.complete).toHaveBeenCalledWith(`${REDIRECT}?code=abc&state=st1`);
@@ -213,6 +214,11 @@ describe('LoginFlows.handleCapturedNavigation (the background sees the capture)'
     expect(steps.at(-1)).toBe('disarm 7');
     expect(saved.at(-1)).toEqual(summary);
     expect(JSON.stringify(saved)).not.toContain('abc');
+    // The page's own copy is how every capture ends: not reported as a duplicate; a further one is.
+    expect(logged.filter((m) => m.includes('duplicate'))).toEqual([]);
+    await flows.handleCallback('code=abc&state=st1');
+    expect(logged.filter((m) => m.includes('duplicate'))).toHaveLength(1);
+    expect(logged.join('\n')).not.toMatch(/abc|st1/);
   });
 
   it.each([

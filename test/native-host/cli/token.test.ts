@@ -249,10 +249,17 @@ describe('token and the clients\' copies (rotating provider with reuse detection
     const claudeDoc = JSON.parse(await readFile(claudeFile, 'utf8'));
     claudeDoc.claudeAiOauth = { keep: 'me' };
     await writeFile(claudeFile, JSON.stringify(claudeDoc), { mode: 0o600 });
+    // The same server in Claude's user scope and in this project's local scope (what `claude mcp
+    // add` makes by default): one entry, one lock — taken once, not waited on by ourselves.
+    const claudeConfig = join(homes.claudeDir, '.claude.json');
+    const config = JSON.parse(await readFile(claudeConfig, 'utf8'));
+    config.projects = { [homes.claudeDir]: { mcpServers: { mock: config.mcpServers.mock } } };
+    await writeFile(claudeConfig, JSON.stringify(config));
     const original = await setExpiry(store, mcp.url, Date.now() - 60_000);
 
     const r = await tokenWith(homes.run, mcp.url);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
     const ours = (await store.read(mcp.url))!;
     expect(ours.refreshToken).not.toBe(original.refreshToken);
     const codexCopy = await homes.codexCopy();
