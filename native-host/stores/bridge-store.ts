@@ -4,11 +4,15 @@
  *
  * Layout: service `mcp-login-bridge`, account = the server URL exactly as given (no normalization,
  * like Codex: a trailing slash is another server), secret = compact JSON
- * `{"version":1, ...StoredCredential}`.
+ * `{"version":1, ...StoredCredential}`. On Windows, where one item holds at most 1280 characters,
+ * a longer secret is split over extra items `<server URL>#part-<a|b>-<n>` behind a header in the
+ * server's own item (split-secret.ts); elsewhere it is always the one item.
  */
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import type { CredentialTarget, StoredCredential } from './credential';
-import { keyringDelete, keyringGet, keyringList, keyringSet, type KeyringItemId } from './keyring-entry';
+import { maxSecretLength } from './keyring-entry';
+import { SplitKeychain, osKeychain, type Keychain } from './split-keychain';
+import { SplitSecretError, isPartAccount } from './split-secret';
 
 export const BRIDGE_KEYCHAIN_SERVICE = 'mcp-login-bridge';
 /** Bumped only for changes an older host cannot read; new optional fields do not need it. */
@@ -181,11 +185,23 @@ export function serializeStoredCredential(credential: StoredCredential): string 
   return JSON.stringify(toEntry(credential));
 }
 
-function itemId(serverUrl: string): KeyringItemId {
+/** The keychain account of a server, after checking it can be one. */
+function accountFor(serverUrl: string): string {
   if (typeof serverUrl !== 'string' || serverUrl.length === 0) {
     throw new ProtocolError(ErrorCode.InvalidField, 'A server URL is required to find its bridge keychain entry.');
   }
-  return { service: BRIDGE_KEYCHAIN_SERVICE, account: serverUrl };
+  // Such an account is taken for a part of a split entry and left out of listings.
+  if (isPartAccount(serverUrl)) {
+    throw new ProtocolError(ErrorCode.InvalidField, `A server URL ending in "#part-a-<n>" or "#part-b-<n>" cannot be stored: ${serverUrl}`);
+  }
+  return serverUrl;
+}
+
+export interface BridgeStoreOptions {
+  /** The keychain to use; the OS keychain by default (tests pass a fake). */
+  keychain?: Keychain;
+  /** Whose item-size limit applies (see maxSecretLength); this machine's by default. */
+  platform?: NodeJS.Platform;
 }
 
 /**
@@ -194,18 +210,30 @@ function itemId(serverUrl: string): KeyringItemId {
  */
 export class BridgeStore implements CredentialTarget {
   readonly name = 'bridge' as const;
+  private readonly items: SplitKeychain;
+
+  constructor(options: BridgeStoreOptions = {}) {
+    this.items = new SplitKeychain(BRIDGE_KEYCHAIN_SERVICE, options.keychain ?? osKeychain, maxSecretLength(options.platform));
+  }
 
   describe(): string {
     return `keychain service "${BRIDGE_KEYCHAIN_SERVICE}"`;
   }
 
   async read(serverUrl: string): Promise<StoredCredential | undefined> {
-    const secret = await keyringGet(itemId(serverUrl));
+    const account = accountFor(serverUrl);
+    let secret: string | undefined;
+    try {
+      secret = await this.items.read(account);
+    } catch (error) {
+      if (!(error instanceof SplitSecretError)) throw error;
+      throw this.damaged(serverUrl, error.message);
+    }
     return secret === undefined ? undefined : this.parseEntry(serverUrl, secret);
   }
 
   async write(credential: StoredCredential): Promise<void> {
-    const id = itemId(credential.serverUrl);
+    const account = accountFor(credential.serverUrl);
     // Validated before JSON.stringify, which would quietly turn a NaN expiry into null ("never
     // expires"); a bad value is refused here rather than found unreadable at the next refresh.
     try {
@@ -217,11 +245,19 @@ export class BridgeStore implements CredentialTarget {
         `Refusing to write the credential for "${credential.serverUrl}" to ${this.describe()}: ${error.message}.`,
       );
     }
-    await keyringSet(id, serializeStoredCredential(credential));
+    try {
+      await this.items.write(account, serializeStoredCredential(credential));
+    } catch (error) {
+      if (!(error instanceof SplitSecretError)) throw error;
+      throw new ProtocolError(
+        ErrorCode.StoreFailed,
+        `Refusing to write the credential for "${credential.serverUrl}" to ${this.describe()}: ${error.message}.`,
+      );
+    }
   }
 
   async delete(serverUrl: string): Promise<boolean> {
-    return keyringDelete(itemId(serverUrl));
+    return this.items.delete(accountFor(serverUrl));
   }
 
   async list(): Promise<StoredCredential[]> {
@@ -231,9 +267,14 @@ export class BridgeStore implements CredentialTarget {
   /** Every item under our service, split into usable credentials and damaged entries. */
   async scan(): Promise<BridgeStoreScan> {
     const result: BridgeStoreScan = { credentials: [], invalid: [] };
-    for (const { account, secret } of await keyringList(BRIDGE_KEYCHAIN_SERVICE)) {
+    for (const listed of await this.items.list()) {
+      const { account } = listed;
+      if ('damaged' in listed) {
+        result.invalid.push({ serverUrl: account, error: this.damaged(account, listed.damaged.message) });
+        continue;
+      }
       try {
-        result.credentials.push(this.parseEntry(account, secret));
+        result.credentials.push(this.parseEntry(account, listed.secret));
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         result.invalid.push({ serverUrl: account, error });

@@ -63,6 +63,24 @@ function removalHint(id: KeyringItemId): string {
   return `secret-tool clear service '${id.service}' username '${id.account}'`;
 }
 
+/**
+ * Windows Credential Manager holds at most CRED_MAX_CREDENTIAL_BLOB_SIZE = 2560 bytes per item, and
+ * @napi-rs/keyring 2.x (keyring-core with windows-native-keyring-store) stores a password as UTF-16LE
+ * so other Windows programs can read it: 1280 UTF-16 code units, which is a JavaScript string's
+ * `length`. A longer password is refused before anything is written ("Attribute 'password encoded
+ * as UTF-16' is longer than platform limit of 2560 chars"). Read from the crate sources, not
+ * measured: there is no Windows here.
+ */
+export const WINDOWS_MAX_SECRET_LENGTH = 1280;
+
+/**
+ * The longest secret one keychain item takes on `platform`, in UTF-16 code units (string length),
+ * or undefined where there is no limit a credential could reach (macOS Keychain, Secret Service).
+ */
+export function maxSecretLength(platform: NodeJS.Platform = process.platform): number | undefined {
+  return platform === 'win32' ? WINDOWS_MAX_SECRET_LENGTH : undefined;
+}
+
 /** Where secrets go on this machine, for messages. */
 export function describeKeychain(): string {
   if (process.platform === 'darwin') return 'the macOS Keychain';

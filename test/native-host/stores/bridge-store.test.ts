@@ -164,6 +164,28 @@ describe('BridgeStore on a real Secret Service', () => {
     expect(secret!.startsWith('{"version":1,')).toBe(true);
   });
 
+  it("with Windows' item limit applied, a long entry is split over real items and delete removes them all", async () => {
+    const windowsLayout = new BridgeStore({ platform: 'win32' });
+    const c = credential({ accessToken: `at-SECRET-${'J'.repeat(2000)}` });
+    await windowsLayout.write(c);
+    const accounts = [c.serverUrl, `${c.serverUrl}#part-a-1`, `${c.serverUrl}#part-a-2`];
+    const secrets = accounts.map((account) => {
+      const found = secretTool(harness.env, ['search', '--all', 'service', BRIDGE_KEYCHAIN_SERVICE, 'username', account]);
+      return /^secret = (.*)$/m.exec(found.stdout)?.[1];
+    });
+    for (const secret of secrets) expect(secret?.length).toBeLessThanOrEqual(1280);
+    expect(JSON.parse(secrets[0]!)).toMatchObject({ version: 2, layout: 'split', set: 'a', parts: 2 });
+    expect(await windowsLayout.read(c.serverUrl)).toEqual(c);
+    const scan = await windowsLayout.scan();
+    expect(scan.credentials.filter((x) => x.serverUrl === c.serverUrl)).toEqual([c]);
+    expect(scan.invalid.map((i) => i.serverUrl).filter((u) => u.startsWith(c.serverUrl))).toEqual([]);
+    expect(await windowsLayout.delete(c.serverUrl)).toBe(true);
+    for (const account of accounts) {
+      const found = secretTool(harness.env, ['search', '--all', 'service', BRIDGE_KEYCHAIN_SERVICE, 'username', account]);
+      expect(found.stdout).not.toMatch(/^secret = /m);
+    }
+  });
+
   it('rejects a corrupt entry with StoreFailed naming the problem, never the secret', async () => {
     const url = 'https://corrupt.example.com/mcp';
     expect(secretTool(harness.env, ['store', '--label=corrupt', 'service', BRIDGE_KEYCHAIN_SERVICE, 'username', url], 'not json at-SECRET-corrupt').status).toBe(0);
