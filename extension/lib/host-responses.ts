@@ -4,7 +4,18 @@
  * with an error that names the field, instead of being half-used.
  */
 import { LIMITS } from '../../shared/protocol';
-import type { BeginResult, CompleteResult, ErrorBody, HelloResult, Response, StoredTarget, Warning } from '../../shared/protocol';
+import type {
+  BeginResult,
+  ClientLoginSummary,
+  CompleteResult,
+  CredentialSummary,
+  ErrorBody,
+  HelloResult,
+  Response,
+  StatusResult,
+  StoredTarget,
+  Warning,
+} from '../../shared/protocol';
 import { ExtensionError } from './extension-errors';
 
 /** Hosts the manifest grants access to; a capture rule for any other host would be skipped silently. */
@@ -176,4 +187,91 @@ export function parseCompleteResult(data: unknown): CompleteResult {
     ...(warning ? { warning } : {}),
     timings: { totalMs: ms(t.totalMs), tokenEndpointMs: ms(t.tokenEndpointMs), storeMs: ms(t.storeMs) },
   };
+}
+
+/** More logins than anyone configures: a longer list is a broken host, not something to render. */
+const MAX_STATUS_ENTRIES = 500;
+const KNOWN_CLIENTS = new Set<string>(['codex', 'claude-code']);
+
+function bool(obj: Record<string, unknown>, field: string): boolean {
+  const v = obj[field];
+  if (typeof v !== 'boolean') invalid(`"${field}" must be true or false`);
+  return v;
+}
+
+function expiry(obj: Record<string, unknown>): number | null {
+  return obj.expiresAt === null ? null : num(obj, 'expiresAt');
+}
+
+/** An optional text: absent (or null) is fine, anything present must be a non-empty string. */
+function optionalStr(obj: Record<string, unknown>, field: string, max = MAX_TEXT): string | undefined {
+  return obj[field] === undefined || obj[field] === null ? undefined : str(obj, field, max);
+}
+
+function list(value: unknown, field: string): unknown[] {
+  if (!Array.isArray(value)) invalid(`"${field}" must be an array`);
+  if (value.length > MAX_STATUS_ENTRIES) invalid(`"${field}" has more than ${MAX_STATUS_ENTRIES} entries`);
+  return value;
+}
+
+function parseCredentialSummary(value: unknown): CredentialSummary {
+  if (!isObject(value)) invalid('every "credentials" entry must be an object');
+  // The scope may legitimately be empty (the server granted none it would name).
+  if (typeof value.scope !== 'string' || value.scope.length > MAX_TEXT) invalid('"scope" must be a string');
+  if (value.store !== 'bridge') invalid('"store" of a credential must be "bridge"');
+  return {
+    serverUrl: str(value, 'serverUrl', LIMITS.maxUrlLength),
+    issuer: str(value, 'issuer', LIMITS.maxUrlLength),
+    clientId: str(value, 'clientId', 500),
+    scope: value.scope,
+    expiresAt: expiry(value),
+    refreshCapable: bool(value, 'refreshCapable'),
+    store: 'bridge',
+  };
+}
+
+function parseClientLogin(value: unknown): ClientLoginSummary | null {
+  if (!isObject(value)) invalid('every "clients" entry must be an object');
+  const client = str(value, 'client', 64);
+  const parsed = {
+    server: str(value, 'server', 500),
+    serverUrl: str(value, 'serverUrl', LIMITS.maxUrlLength),
+    loggedIn: bool(value, 'loggedIn'),
+    refreshCapable: bool(value, 'refreshCapable'),
+    expiresAt: expiry(value),
+  };
+  const issuer = optionalStr(value, 'issuer', LIMITS.maxUrlLength);
+  const store = optionalStr(value, 'store', 64);
+  // Codex's reason can carry the config lines to add, so it gets more room than a headline.
+  const reason = optionalStr(value, 'reason', 2 * MAX_TEXT);
+  // A later host may report clients this extension does not know yet: skipped, not fatal, so
+  // the logins it does know still show.
+  if (!KNOWN_CLIENTS.has(client)) return null;
+  return {
+    client: client as ClientLoginSummary['client'],
+    ...parsed,
+    ...(issuer ? { issuer } : {}),
+    ...(store ? { store } : {}),
+    ...(reason ? { reason } : {}),
+  };
+}
+
+/**
+ * Checks a `status` result. It is only displayed, never acted on, but it is displayed: every
+ * field is checked and only the listed ones are copied out, so nothing else a host might add
+ * (let alone a token) reaches the popup.
+ */
+export function parseStatusResult(data: unknown): StatusResult {
+  if (!isObject(data)) invalid('the "status" result must be an object');
+  const credentials = list(data.credentials, 'credentials').map(parseCredentialSummary);
+  const pendingFlows = num(data, 'pendingFlows');
+  if (!Number.isInteger(pendingFlows) || pendingFlows < 0) invalid('"pendingFlows" must be a whole number');
+  // `clients` is left out when the host could not read the clients' stores.
+  const clients =
+    data.clients === undefined || data.clients === null
+      ? undefined
+      : list(data.clients, 'clients')
+          .map(parseClientLogin)
+          .filter((c): c is ClientLoginSummary => c !== null);
+  return { credentials, ...(clients ? { clients } : {}), pendingFlows };
 }

@@ -4,12 +4,17 @@
  */
 import { toDisplayError } from './extension-errors';
 import type { LoginFlows } from './login-flows';
-import { isFromOwnPage, parseInternalMessage, type HostStatus, type Replies, type SenderLike } from './messages';
+import type { StatusResult } from '../../shared/protocol';
+import { isFromOwnPage, parseInternalMessage, type HostStatus, type LoginStatusReply, type Replies, type SenderLike } from './messages';
 import type { ResultSummary } from './result-summary';
 
 export interface MessageRouterDeps {
   flows: Pick<LoginFlows, 'authorize' | 'handleCallback'>;
-  host: { hello(): Promise<{ hostVersion: string; protocolVersion: number; configRules?: unknown }> };
+  host: {
+    hello(): Promise<{ hostVersion: string; protocolVersion: number; configRules?: unknown }>;
+    /** The validated `status` result (NativeHostClient.status). */
+    status(): Promise<StatusResult>;
+  };
   /** The provider rules of the host's config file, as `hello` sent them (validated by the receiver). */
   onConfigRules?: (rules: unknown) => void;
   results: { list(): Promise<ResultSummary[]> };
@@ -30,6 +35,15 @@ export function createMessageRouter(deps: MessageRouterDeps) {
     }
   }
 
+  // Like checkHost: a missing or failing host is something to show, not a failed message.
+  async function getStatus(): Promise<LoginStatusReply> {
+    try {
+      return { ok: true, status: await deps.host.status() };
+    } catch (error) {
+      return { ok: false, error: toDisplayError(error) };
+    }
+  }
+
   /** Returns the reply, or undefined for a message that is not ours to answer. */
   return function route(message: unknown, sender: SenderLike): Promise<Replies[keyof Replies]> | undefined {
     if (!isFromOwnPage(sender, deps.runtimeId, deps.extensionOrigin)) return undefined;
@@ -43,6 +57,8 @@ export function createMessageRouter(deps: MessageRouterDeps) {
         return deps.results.list().then((results) => ({ results }));
       case 'checkHost':
         return checkHost().then((host) => ({ host }));
+      case 'getStatus':
+        return getStatus().then((logins) => ({ logins }));
       case 'authorize':
         // A popup opened as a tab names its window; a real popup has no tab: the current window.
         return deps.flows.authorize(m.serverUrl, sender.tab?.windowId).then((summary) => ({ summary }));

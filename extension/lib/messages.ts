@@ -3,7 +3,7 @@
  * replies. Every incoming message is validated here before the background acts on it, and only
  * the extension's own pages are listened to.
  */
-import { LIMITS } from '../../shared/protocol';
+import { LIMITS, type StatusResult } from '../../shared/protocol';
 import type { DisplayError } from './extension-errors';
 import type { ResultSummary } from './result-summary';
 
@@ -12,6 +12,8 @@ export type InternalMessage =
   | { kind: 'getResults' }
   /** Popup: is the native host reachable? Connects and sends `hello` if not done on this port. */
   | { kind: 'checkHost' }
+  /** Popup: the logins the host knows of (its `status`), asked afresh each time, never stored. */
+  | { kind: 'getStatus' }
   /** Popup: start a login for this MCP server. */
   | { kind: 'authorize'; serverUrl: string }
   /** Callback page: the query string of the captured callback (`code=…&state=…`). */
@@ -21,9 +23,13 @@ export type HostStatus =
   | { connected: true; hostVersion: string; protocolVersion: number }
   | { connected: false; error: DisplayError };
 
+/** The host's `status`, or why it could not be had (plain data: it crosses the message channel). */
+export type LoginStatusReply = { ok: true; status: StatusResult } | { ok: false; error: DisplayError };
+
 export interface Replies {
   getResults: { results: ResultSummary[] };
   checkHost: { host: HostStatus };
+  getStatus: { logins: LoginStatusReply };
   authorize: { summary: ResultSummary };
   callback: { summary: ResultSummary };
 }
@@ -38,6 +44,7 @@ export function parseInternalMessage(value: unknown): InternalMessage | null {
   switch (v.kind) {
     case 'getResults':
     case 'checkHost':
+    case 'getStatus':
       return { kind: v.kind };
     case 'authorize':
       // The URL itself is checked by the login flow, which explains a bad one to the user.

@@ -7,10 +7,10 @@
  * a disconnect, reopened by the next request; `hello` is sent once per port.
  */
 import { LIMITS, isHostPush } from '../../shared/protocol';
-import type { BeginResult, CompleteResult, HelloResult, RequestType } from '../../shared/protocol';
+import type { BeginResult, CompleteResult, HelloResult, RequestType, StatusResult } from '../../shared/protocol';
 import { PROTOCOL_VERSION } from '../../shared/constants';
 import { ExtensionError, HostError, explainDisconnect } from './extension-errors';
-import { parseBeginResult, parseCompleteResult, parseHelloResult, parseHostResponse } from './host-responses';
+import { parseBeginResult, parseCompleteResult, parseHelloResult, parseHostResponse, parseStatusResult } from './host-responses';
 
 /** The part of `runtime.Port` this module uses, so tests can hand it a fake. */
 export interface NativePortLike {
@@ -95,6 +95,13 @@ export class NativeHostClient {
     const connection = this.connect();
     await this.helloOn(connection);
     return parseCompleteResult(await this.send(connection, 'complete', { callbackUrl }));
+  }
+
+  /** The logins the host knows of (ours and the clients'), for the popup; never a secret. */
+  async status(): Promise<StatusResult> {
+    const connection = this.connect();
+    await this.helloOn(connection);
+    return parseStatusResult(await this.send(connection, 'status', {}));
   }
 
   /** Closes the port; pending requests fail with a "closed" error. */

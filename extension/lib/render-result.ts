@@ -4,7 +4,7 @@
  */
 import type { HostStatus } from './messages';
 import type { ResultSummary } from './result-summary';
-import { describeErrorCode } from './extension-errors';
+import { describeErrorCode, type DisplayError } from './extension-errors';
 
 export type ResultView = ResultSummary['state'] | 'idle';
 
@@ -40,6 +40,11 @@ export function renderHostStatus(element: HTMLElement, status: HostStatus | 'che
     element.textContent = `Native host: connected (mcp-login-bridge ${status.hostVersion}, protocol ${status.protocolVersion})`;
   } else {
     element.dataset.state = 'disconnected';
-    element.textContent = `Native host: not available. ${status.error.message} (${describeErrorCode(status.error)})`;
+    element.textContent = describeHostUnavailable(status.error);
   }
+}
+
+/** The one wording for a host that cannot be reached, wherever the popup says so. */
+export function describeHostUnavailable(error: DisplayError): string {
+  return `Native host: not available. ${error.message} (${describeErrorCode(error)})`;
 }

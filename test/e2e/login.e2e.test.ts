@@ -46,6 +46,19 @@ async function callWhoami(url: string, accessToken: string): Promise<string> {
   }
 }
 
+/** Reopens the popup and returns our store's row for a server in "Your logins". */
+async function bridgeLoginRow(w: LoginWorld, serverUrl: string) {
+  const popup = await w.browser.openPopup();
+  const row = popup.locator(`#login-status .login-server[data-server-url="${serverUrl}"] li[data-who="bridge"]`);
+  await row.waitFor({ timeout: 15_000 });
+  return {
+    popup,
+    loggedIn: await row.getAttribute('data-logged-in'),
+    refreshCapable: await row.getAttribute('data-refresh-capable'),
+    text: (await row.innerText()).trim(),
+  };
+}
+
 function assertNoSecrets(haystack: string, credential: StoredCredential, where: string): void {
   for (const secret of [credential.accessToken, credential.refreshToken, credential.clientSecret]) {
     if (secret) expect(haystack.includes(secret), `a secret appeared in ${where}`).toBe(false);
@@ -72,6 +85,14 @@ describe('login end to end in Chromium', () => {
     const stored = await store.read(w.mcp.url);
     expect(stored?.refreshToken, 'the keychain entry has a refresh token').toBeTruthy();
     expect(stored!.issuer).toBe(w.provider.issuer);
+
+    // The reopened popup lists the login from the host's status: logged in, refreshes, its issuer.
+    const row = await bridgeLoginRow(w, w.mcp.url);
+    expect(row.loggedIn, row.text).toBe('true');
+    expect(row.refreshCapable, row.text).toBe('true');
+    expect(row.text).toContain('Logged in, refreshes by itself');
+    expect(row.text).toContain(`issuer ${w.provider.issuer}`);
+    assertNoSecrets(await row.popup.content(), stored!, 'the popup');
 
     // No secret reached extension storage, any page's console, or the service worker's console.
     assertNoSecrets(await extensionStorageDump(w), stored!, 'extension storage');
@@ -119,6 +140,14 @@ describe('login end to end in Chromium', () => {
     const stored = await bridgeStore(w).read(w.mcp.url);
     expect(stored).toBeDefined();
     expect(stored!.refreshToken).toBeUndefined();
+
+    // The reopened popup says the login will not last, and why.
+    const row = await bridgeLoginRow(w, w.mcp.url);
+    expect(row.loggedIn, row.text).toBe('true');
+    expect(row.refreshCapable, row.text).toBe('false');
+    expect(row.text).toContain('Logged in, does NOT refresh');
+    expect(row.text).toMatch(/Why: no usable refresh token/);
+    expect(row.text).toContain(`issuer ${w.provider.issuer}`);
 
     // Once the access token is gone, the CLI says to log in again (exit 4), without a token.
     await bridgeStore(w).write({ ...stored!, expiresAt: Date.now() - 1000 });

@@ -82,6 +82,11 @@ describe('extension in Chromium without a native host', () => {
     await popup.getByLabel('MCP server URL').fill('https://mcp.example.test/mcp');
     await popup.waitForSelector('#host-status[data-state="disconnected"]');
     expect(await popup.textContent('#host-status')).toContain('mcp-login-bridge install');
+    // "Your logins" says the same, in the same words, and the rest of the popup still works.
+    await popup.waitForSelector('#login-status[data-state="error"]');
+    const logins = (await popup.textContent('#login-status')) ?? '';
+    expect(logins).toContain('Native host: not available.');
+    expect(logins).toContain('mcp-login-bridge install');
 
     await popup.click('#authorize');
     const result = await popup.waitForSelector('#result[data-state="error"]');
@@ -217,7 +222,7 @@ describe('click-to-authorize capture with a stub native host', () => {
     await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
     remoteProvider = { server: tls as unknown as Server, port: (tls.address() as AddressInfo).port };
 
-    // The stub host: hello/begin/complete over native messaging, logging what it received.
+    // The stub host: hello/begin/complete/status over native messaging, logging what it received.
     const config = {
       logFile,
       redirectUri,
@@ -231,6 +236,8 @@ const config = JSON.parse(readFileSync(new URL('./config.json', import.meta.url)
 const log = (entry) => appendFileSync(config.logFile, JSON.stringify(entry) + '\\n');
 log({ event: 'start', argv: process.argv.slice(2) });
 let counter = 0;
+/** Server URLs this host process completed a login for: its \`status\` lists them. */
+const completed = new Set();
 function send(message) {
   log({ event: 'response', message });
   const body = Buffer.from(JSON.stringify(message), 'utf8');
@@ -256,9 +263,19 @@ function handle(message) {
       appliedRules: [], expiresAt: Date.now() + 600000 } });
   }
   if (type === 'complete') {
+    completed.add(config.issuer + '/mcp');
     return send({ id, ok: true, data: { serverUrl: config.issuer + '/mcp', issuer: config.issuer,
       stored: [{ target: 'bridge', location: 'stub keychain' }], refreshCapable: true, expiresAt: Date.now() + 3600000,
       scope: 'openid', timings: { totalMs: 1, tokenEndpointMs: 1, storeMs: 0 } } });
+  }
+  if (type === 'status') {
+    // What this host process completed, plus a Codex server it is not logged in to. The extra
+    // field and the markup in the reason must never reach the popup as such.
+    return send({ id, ok: true, data: { pendingFlows: 0, accessToken: 'STUB-STATUS-SECRET',
+      credentials: [...completed].map((serverUrl) => ({ serverUrl, issuer: config.issuer, clientId: 'stub-client', scope: 'openid',
+        expiresAt: Date.now() + 3600000, refreshCapable: true, store: 'bridge', refreshToken: 'STUB-STATUS-SECRET' })),
+      clients: [{ client: 'codex', server: 'stubbed', serverUrl: 'https://other.example/mcp', loggedIn: false, refreshCapable: false,
+        expiresAt: null, reason: '<b id="injected">no refresh token</b>' }] } });
   }
   send({ id, ok: false, error: { code: 102, name: 'UnknownType', message: 'stub: unknown type' } });
 }
@@ -310,8 +327,15 @@ process.stdin.on('end', () => process.exit(0));
     const popup = await harness.openPopup();
     await popup.waitForSelector('#host-status[data-state="connected"]');
     expect(await popup.textContent('#host-status')).toContain('0.0.0-stub');
-
+    // Before the login: "Your logins" lists only the client's server, with its reason as text.
     const serverUrl = `http://127.0.0.1:${provider.port}/mcp`;
+    const codexRow = popup.locator('#login-status .login-server[data-server-url="https://other.example/mcp"] li[data-who="codex"]');
+    await codexRow.waitFor({ timeout: 10_000 });
+    expect(await codexRow.getAttribute('data-logged-in')).toBe('false');
+    expect(await codexRow.textContent()).toContain('Why: <b id="injected">no refresh token</b>');
+    expect(await popup.locator('#injected').count()).toBe(0);
+    expect(await popup.locator(`#login-status .login-server[data-server-url="${serverUrl}"]`).count()).toBe(0);
+
     await popup.fill('#server-url', serverUrl);
     const started = Date.now();
     await popup.click('#authorize');
@@ -328,9 +352,19 @@ process.stdin.on('end', () => process.exit(0));
     expect(text).toContain(`Logged in to ${serverUrl}; refresh token stored`);
     expect(text).toContain('stub keychain');
 
+    // The finished login refreshed "Your logins" in the open popup: asked again, now listed.
+    const bridgeRow = popup.locator(`#login-status .login-server[data-server-url="${serverUrl}"] li[data-who="bridge"]`);
+    await bridgeRow.waitFor({ timeout: 10_000 });
+    expect(await bridgeRow.getAttribute('data-logged-in')).toBe('true');
+    expect(await bridgeRow.getAttribute('data-refresh-capable')).toBe('true');
+    expect(await bridgeRow.textContent()).toContain(`issuer http://127.0.0.1:${provider.port}`);
+    expect(await popup.content()).not.toContain('STUB-STATUS-SECRET');
+
     const log = await hostLog();
     expect(log[0]?.argv?.[0]).toBe(`chrome-extension://${DEV_EXTENSION_ID}/`);
-    const requests = log.filter((e) => e.event === 'request').map((e) => e.message!);
+    const statusRequests = log.filter((e) => e.event === 'request' && e.message?.type === 'status');
+    expect(statusRequests, 'one status on opening, one after the login').toHaveLength(2);
+    const requests = log.filter((e) => e.event === 'request' && e.message?.type !== 'status').map((e) => e.message!);
     expect(requests.map((r) => r.type)).toEqual(['hello', 'begin', 'complete']);
     expect(requests[1]!.serverUrl).toBe(serverUrl);
     const beginResponse = log.find((e) => e.event === 'response' && e.message?.id === requests[1]!.id)!.message!;
@@ -360,6 +394,9 @@ process.stdin.on('end', () => process.exit(0));
     const storage = await storageDump(harness);
     expect(storage).toContain('Logged in to'); // reading the right thing
     expect(storage).not.toContain(CODE);
+    // The status result is shown, never stored.
+    expect(storage).not.toContain('STUB-STATUS-SECRET');
+    expect(storage).not.toContain('other.example');
     expect(storage).not.toContain(String(expectedState));
     const consoleText = harness.consoleMessages.join('\n');
     expect(consoleText).toContain('duplicate callback, not sent again'); // the worker's output is collected

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { isFromOwnPage, parseInternalMessage } from '../../extension/lib/messages';
 import { createMessageRouter } from '../../extension/lib/message-router';
-import { ExtensionError } from '../../extension/lib/extension-errors';
+import { ExtensionError, HostError } from '../../extension/lib/extension-errors';
+import type { StatusResult } from '../../shared/protocol';
 import type { ResultSummary } from '../../extension/lib/result-summary';
 
 const ID = 'cknjhbicbpaggfnhoaonbipdmdhholpc';
@@ -9,9 +10,10 @@ const ORIGIN = `chrome-extension://${ID}/`;
 const popup = { id: ID, url: `${ORIGIN}popup.html` };
 
 describe('parseInternalMessage', () => {
-  it('accepts the four messages', () => {
+  it('accepts the five messages', () => {
     expect(parseInternalMessage({ kind: 'getResults' })).toEqual({ kind: 'getResults' });
     expect(parseInternalMessage({ kind: 'checkHost', extra: 1 })).toEqual({ kind: 'checkHost' });
+    expect(parseInternalMessage({ kind: 'getStatus' })).toEqual({ kind: 'getStatus' });
     expect(parseInternalMessage({ kind: 'authorize', serverUrl: ' https://a/mcp ' })).toEqual({ kind: 'authorize', serverUrl: 'https://a/mcp' });
     expect(parseInternalMessage({ kind: 'callback', query: 'code=x&state=y' })).toEqual({ kind: 'callback', query: 'code=x&state=y' });
   });
@@ -45,10 +47,18 @@ describe('isFromOwnPage', () => {
 
 describe('message router', () => {
   const summary = { flowId: 'f', state: 'pending' } as ResultSummary;
-  function router(hello = vi.fn(async () => ({ hostVersion: '0.1.0', protocolVersion: 1 }))) {
+  const status: StatusResult = { credentials: [], clients: [], pendingFlows: 0 };
+  function router(
+    hello = vi.fn(async () => ({ hostVersion: '0.1.0', protocolVersion: 1 })),
+    hostStatus = vi.fn(async (): Promise<StatusResult> => status),
+  ) {
     const flows = { authorize: vi.fn(async () => summary), handleCallback: vi.fn(async () => summary) };
     const results = { list: vi.fn(async () => [summary]) };
-    return { route: createMessageRouter({ flows, host: { hello }, results, runtimeId: ID, extensionOrigin: ORIGIN }), flows, results };
+    return {
+      route: createMessageRouter({ flows, host: { hello, status: hostStatus }, results, runtimeId: ID, extensionOrigin: ORIGIN }),
+      flows,
+      results,
+    };
   }
 
   it('routes each message to its handler', async () => {
@@ -59,6 +69,14 @@ describe('message router', () => {
     expect(flows.authorize).toHaveBeenCalledWith('https://a/mcp', 9);
     await expect(route({ kind: 'callback', query: 'state=s' }, popup)).resolves.toEqual({ summary });
     expect(flows.handleCallback).toHaveBeenCalledWith('state=s');
+    await expect(route({ kind: 'getStatus' }, popup)).resolves.toEqual({ logins: { ok: true, status } });
+  });
+
+  it("reports a failing status as the popup's error to show, not a failure", async () => {
+    const { route } = router(undefined, vi.fn(async () => Promise.reject(new HostError(102, 'UnknownType', 'unknown message type'))));
+    await expect(route({ kind: 'getStatus' }, popup)).resolves.toEqual({
+      logins: { ok: false, error: { source: 'host', code: 102, name: 'UnknownType', message: 'unknown message type' } },
+    });
   });
 
   it('reports an unreachable host as a status, not a failure', async () => {

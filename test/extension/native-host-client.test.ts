@@ -93,6 +93,17 @@ describe('NativeHostClient', () => {
     expect(new Set(port.sent.map((m) => m.id)).size).toBe(3);
   });
 
+  it('asks status after hello, and hands on only a validated result', async () => {
+    const status = { credentials: [], clients: [], pendingFlows: 0 };
+    const port = new FakePort((m) => (m.type === 'status' ? { id: m.id, ok: true, data: { ...status, token: 'SECRET' } } : helloOnly(m)));
+    const { c } = client([port]);
+    await expect(c.status()).resolves.toEqual(status);
+    expect(port.sent.map((m) => m.type)).toEqual(['hello', 'status']);
+    const bad = new FakePort((m) => (m.type === 'status' ? { id: m.id, ok: true, data: { credentials: 'none', pendingFlows: 0 } } : helloOnly(m)));
+    const error = await rejection(client([bad]).c.status());
+    expect(error).toMatchObject({ errorName: 'InvalidHostResponse' });
+  });
+
   it('matches responses to requests by id, in any order', async () => {
     const port = new FakePort(helloOnly);
     const { c } = client([port]);

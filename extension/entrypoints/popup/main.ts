@@ -1,15 +1,17 @@
 /**
- * Popup (also usable as a tab at popup.html): a server URL, an Authorize button, the latest result
- * and whether the native host answers. It follows the background's result history in
+ * Popup (also usable as a tab at popup.html): a server URL, an Authorize button, the latest result,
+ * whether the native host answers, and "Your logins" (the host's `status`, asked on every open and
+ * after each finished login; never stored, so it is never stale and never in extension storage). It follows the background's result history in
  * storage.session, so a login finishing in another tab shows up here, and reopening shows it too.
  */
 import '../../assets/pages.css';
 import { browser } from 'wxt/browser';
 import { IdbActivityStore, describeChain } from '../../lib/activity-log';
 import { askBackground } from '../../lib/background-client';
+import { buildLoginStatusView, renderLoginStatus } from '../../lib/login-status-view';
 import { renderError, renderHostStatus, renderResult } from '../../lib/render-result';
 import { RESULTS_STORAGE_KEY, parseStoredResults } from '../../lib/result-history';
-import type { ResultSummary } from '../../lib/result-summary';
+import { formatLocalTime, type ResultSummary } from '../../lib/result-summary';
 
 const LAST_SERVER_KEY = 'lastServerUrl';
 
@@ -18,6 +20,7 @@ const serverUrl = document.querySelector<HTMLInputElement>('#server-url')!;
 const authorize = document.querySelector<HTMLButtonElement>('#authorize')!;
 const result = document.querySelector<HTMLElement>('#result')!;
 const hostStatus = document.querySelector<HTMLElement>('#host-status')!;
+const loginStatus = document.querySelector<HTMLElement>('#login-status')!;
 
 /** While Authorize waits for the host, history updates of older flows must not replace its progress. */
 let requestInFlight = false;
@@ -26,6 +29,38 @@ function showLatest(results: ResultSummary[]): void {
   const latest = results[0];
   if (latest) renderResult(result, latest);
   else renderResult(result, { state: 'idle', message: 'No login yet. Enter an MCP server URL and click Authorize.' });
+  if (latest) refreshLoginsAfter(latest);
+}
+
+/** Bumped per request: only the newest answer is rendered when refreshes overlap. */
+let loginsRequest = 0;
+
+async function showLogins(): Promise<void> {
+  const request = ++loginsRequest;
+  let view;
+  try {
+    const { logins } = await askBackground({ kind: 'getStatus' });
+    view = buildLoginStatusView(logins, Date.now(), formatLocalTime);
+  } catch (error) {
+    // The background itself failed: say so here too, the rest of the popup stays usable.
+    view = { state: 'error' as const, message: error instanceof Error ? error.message : String(error), details: [] };
+  }
+  if (request === loginsRequest) renderLoginStatus(loginStatus, view);
+}
+
+/** The last finished login the list was refreshed for (flow id and update time). */
+let refreshedFor = '';
+
+function finishedKey(summary: ResultSummary | undefined): string {
+  return summary && summary.state !== 'pending' ? `${summary.flowId}@${summary.updatedAt}` : '';
+}
+
+/** A login that just finished (here or in another tab) changed what the host knows: ask again. */
+function refreshLoginsAfter(summary: ResultSummary): void {
+  const key = finishedKey(summary);
+  if (!key || key === refreshedFor) return;
+  refreshedFor = key;
+  void showLogins();
 }
 
 const chainList = document.querySelector<HTMLUListElement>('#chain-list')!;
@@ -60,6 +95,7 @@ async function onAuthorize(event: SubmitEvent): Promise<void> {
     if (url) await browser.storage.local.set({ [LAST_SERVER_KEY]: url });
     const { summary } = await askBackground({ kind: 'authorize', serverUrl: url });
     renderResult(result, summary);
+    refreshLoginsAfter(summary);
   } catch (error) {
     renderError(result, error);
   } finally {
@@ -80,14 +116,19 @@ async function init(): Promise<void> {
     askBackground({ kind: 'getResults' }),
     browser.storage.local.get(LAST_SERVER_KEY),
   ]);
+  // The result already there on opening is in the list init asks for below: no second request.
+  refreshedFor = finishedKey(results[0]);
   if (!requestInFlight) showLatest(results);
   showChains().catch(() => undefined);
   const remembered = results[0]?.serverUrl ?? stored[LAST_SERVER_KEY];
   if (!serverUrl.value && typeof remembered === 'string') serverUrl.value = remembered;
-  await checkHost();
+  await Promise.all([checkHost(), showLogins()]);
 }
 
 init().catch((error: unknown) => {
   renderError(result, error);
+  if (loginStatus.dataset.state === 'loading') {
+    renderLoginStatus(loginStatus, { state: 'error', message: error instanceof Error ? error.message : String(error), details: [] });
+  }
   hostStatus.dataset.state = 'disconnected';
 });

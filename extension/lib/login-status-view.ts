@@ -1,0 +1,180 @@
+/**
+ * The popup's "Your logins": the host's `status` turned into plain data (what to show, per
+ * server and per store), then into DOM with textContent only. The view is a pure function so it
+ * is tested without a DOM; the host's texts (reasons, URLs) are never parsed as HTML.
+ */
+import type { ClientLoginSummary, CredentialSummary } from '../../shared/protocol';
+import { describeErrorCode, type DisplayError } from './extension-errors';
+import type { LoginStatusReply } from './messages';
+import { describeHostUnavailable } from './render-result';
+import type { FormatTime } from './result-summary';
+
+/** ok: logged in and renews itself; warning: logged in but will end; error: not logged in. */
+export type LoginRowState = 'ok' | 'warning' | 'error';
+
+export interface LoginRow {
+  /** 'bridge' (our keychain store), 'codex' or 'claude-code'. */
+  who: 'bridge' | ClientLoginSummary['client'];
+  label: string;
+  state: LoginRowState;
+  loggedIn: boolean;
+  refreshCapable: boolean;
+  /** "Logged in, refreshes by itself", "Not logged in", … */
+  summary: string;
+  /** Expiry, issuer, where it is stored. */
+  facts: string[];
+  /** Why not logged in or not refresh-capable, when that is the case. */
+  reason?: string;
+}
+
+export interface ServerLogins {
+  serverUrl: string;
+  rows: LoginRow[];
+}
+
+export type LoginStatusView =
+  | { state: 'ok'; servers: ServerLogins[]; notes: string[] }
+  | { state: 'empty'; message: string; notes: string[] }
+  | { state: 'error'; message: string; details: string[] };
+
+/** Errors that mean "there is no host to ask", worded like the host status line above. */
+const HOST_MISSING = new Set(['HostNotInstalled', 'HostForbidden', 'HostExited', 'HostDisconnected']);
+/** The host's protocol error for a request type it does not know: a host older than `status`. */
+const UNKNOWN_TYPE = 102;
+
+const CLIENT_LABEL: Record<ClientLoginSummary['client'], string> = { codex: 'Codex', 'claude-code': 'Claude Code' };
+
+/** The server's URL as the browser normalizes it, so "https://a/mcp" from two configs groups once. */
+function serverKey(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
+function expiryFact(expiresAt: number | null, now: number, formatTime: FormatTime): string {
+  if (expiresAt === null) return 'access token: no expiry given';
+  return `access token ${expiresAt <= now ? 'expired' : 'expires'} ${formatTime(expiresAt)}`;
+}
+
+function bridgeRow(c: CredentialSummary | undefined, now: number, formatTime: FormatTime): LoginRow {
+  const base = { who: 'bridge' as const, label: 'This bridge (keychain)' };
+  if (!c) return { ...base, state: 'error', loggedIn: false, refreshCapable: false, summary: 'Not logged in', facts: [] };
+  // Without a refresh token, an expired access token is the end of the login.
+  const loggedIn = c.refreshCapable || c.expiresAt === null || c.expiresAt > now;
+  const facts = [expiryFact(c.expiresAt, now, formatTime), `issuer ${c.issuer}`];
+  if (c.refreshCapable) return { ...base, state: 'ok', loggedIn, refreshCapable: true, summary: 'Logged in, refreshes by itself', facts };
+  return {
+    ...base,
+    state: loggedIn ? 'warning' : 'error',
+    loggedIn,
+    refreshCapable: false,
+    summary: loggedIn ? 'Logged in, does NOT refresh' : 'Expired: log in again',
+    facts,
+    // The host's summary says only "not refresh-capable": none was issued, or it was revoked.
+    reason: 'no usable refresh token (none was issued, or the server rejected it): log in again',
+  };
+}
+
+function clientRow(c: ClientLoginSummary, now: number, formatTime: FormatTime): LoginRow {
+  const label = `${CLIENT_LABEL[c.client]} “${c.server}”`;
+  const common = { who: c.client, label, loggedIn: c.loggedIn, refreshCapable: c.refreshCapable };
+  if (!c.loggedIn) {
+    // "not logged in" as the reason would only repeat the summary.
+    const reason = c.reason && c.reason !== 'not logged in' ? c.reason : undefined;
+    return { ...common, state: 'error', summary: 'Not logged in', facts: [], ...(reason ? { reason } : {}) };
+  }
+  const facts = [expiryFact(c.expiresAt, now, formatTime)];
+  if (c.issuer) facts.push(`issuer ${c.issuer}`);
+  if (c.store) facts.push(`stored in ${c.store}`);
+  if (c.refreshCapable) return { ...common, state: 'ok', summary: 'Logged in, refreshes by itself', facts };
+  return { ...common, state: 'warning', summary: 'Logged in, does NOT refresh', facts, reason: c.reason ?? 'the host did not say why' };
+}
+
+function errorView(error: DisplayError): LoginStatusView {
+  if (HOST_MISSING.has(error.name)) return { state: 'error', message: describeHostUnavailable(error), details: [] };
+  if (error.source === 'host' && error.code === UNKNOWN_TYPE) {
+    return {
+      state: 'error',
+      message: 'This native host is too old to list your logins. Update mcp-login-bridge, or run `mcp-login-bridge status` in a terminal.',
+      details: [describeErrorCode(error)],
+    };
+  }
+  return { state: 'error', message: `Could not read your logins: ${error.message}`, details: [describeErrorCode(error)] };
+}
+
+export function buildLoginStatusView(reply: LoginStatusReply, now: number, formatTime: FormatTime): LoginStatusView {
+  if (!reply.ok) return errorView(reply.error);
+  const { credentials, clients, pendingFlows } = reply.status;
+  const notes: string[] = [];
+  if (!clients) notes.push('The logins of Codex and Claude Code could not be read; run `mcp-login-bridge status` in a terminal to see why.');
+  if (pendingFlows > 0) notes.push(`${pendingFlows} login${pendingFlows === 1 ? '' : 's'} in progress.`);
+
+  // Servers in the order the host listed them: ours first, then the ones only a client has.
+  const servers = new Map<string, { serverUrl: string; credential?: CredentialSummary; clients: ClientLoginSummary[] }>();
+  const entry = (url: string) => {
+    const key = serverKey(url);
+    let e = servers.get(key);
+    if (!e) servers.set(key, (e = { serverUrl: url, clients: [] }));
+    return e;
+  };
+  for (const c of credentials) entry(c.serverUrl).credential ??= c;
+  for (const c of clients ?? []) entry(c.serverUrl).clients.push(c);
+
+  if (!servers.size) {
+    return { state: 'empty', message: 'No logins yet, and no MCP server configured in Codex or Claude Code.', notes };
+  }
+  return {
+    state: 'ok',
+    servers: [...servers.values()].map((s) => ({
+      serverUrl: s.serverUrl,
+      rows: [bridgeRow(s.credential, now, formatTime), ...s.clients.map((c) => clientRow(c, now, formatTime))],
+    })),
+    notes,
+  };
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Renders a view into the section's list element; the state also goes on it for styles and tests. */
+export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 'loading'): void {
+  if (view === 'loading') {
+    element.dataset.state = 'loading';
+    element.replaceChildren(el('p', 'hint', 'Checking your logins…'));
+    return;
+  }
+  element.dataset.state = view.state;
+  const nodes: Node[] = [];
+  if (view.state === 'error') {
+    nodes.push(el('p', 'logins-message', view.message));
+    for (const d of view.details) nodes.push(el('p', 'hint', d));
+  } else if (view.state === 'empty') {
+    nodes.push(el('p', 'logins-message', view.message));
+  } else {
+    for (const server of view.servers) {
+      const block = el('div', 'login-server');
+      block.dataset.serverUrl = server.serverUrl;
+      const list = el('ul', 'login-rows');
+      for (const row of server.rows) {
+        const item = el('li', 'login-row');
+        Object.assign(item.dataset, { who: row.who, state: row.state, loggedIn: String(row.loggedIn), refreshCapable: String(row.refreshCapable) });
+        const head = el('div', 'login-head');
+        head.append(el('span', 'login-who', `${row.label}: `), el('span', 'login-summary', row.summary));
+        item.append(head);
+        if (row.facts.length) item.append(el('div', 'login-facts', row.facts.join(' · ')));
+        if (row.reason) item.append(el('div', 'login-reason', `Why: ${row.reason}`));
+        list.append(item);
+      }
+      block.append(el('p', 'login-server-url', server.serverUrl), list);
+      nodes.push(block);
+    }
+  }
+  if (view.state !== 'error') for (const n of view.notes) nodes.push(el('p', 'hint', n));
+  element.replaceChildren(...nodes);
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { ClientLoginSummary, CredentialSummary, StatusResult } from '../../shared/protocol';
+import { buildLoginStatusView, type LoginStatusView } from '../../extension/lib/login-status-view';
+
+const NOW = 1_700_000_000_000;
+const HOUR = 3_600_000;
+const formatTime = (ms: number) => `T${(ms - NOW) / HOUR}h`;
+const URL_A = 'https://a.example/mcp';
+
+const credential = (over: Partial<CredentialSummary> = {}): CredentialSummary => ({
+  serverUrl: URL_A,
+  issuer: 'https://idp.example',
+  clientId: 'c',
+  scope: '',
+  expiresAt: NOW + HOUR,
+  refreshCapable: true,
+  store: 'bridge',
+  ...over,
+});
+const client = (over: Partial<ClientLoginSummary> = {}): ClientLoginSummary => ({
+  client: 'codex',
+  server: 'a',
+  serverUrl: URL_A,
+  loggedIn: true,
+  refreshCapable: true,
+  expiresAt: NOW + HOUR,
+  issuer: 'https://idp.example',
+  store: 'keyring',
+  ...over,
+});
+
+function view(status: Partial<StatusResult>): LoginStatusView {
+  return buildLoginStatusView({ ok: true, status: { credentials: [], clients: [], pendingFlows: 0, ...status } }, NOW, formatTime);
+}
+
+function servers(v: LoginStatusView) {
+  if (v.state !== 'ok') throw new Error(`expected servers, got ${v.state}: ${'message' in v ? v.message : ''}`);
+  return v.servers;
+}
+
+describe('buildLoginStatusView', () => {
+  it('shows our login per server: logged in, expiry as local time, refresh-capable, issuer', () => {
+    const [server] = servers(view({ credentials: [credential()] }));
+    expect(server!.serverUrl).toBe(URL_A);
+    expect(server!.rows).toEqual([
+      {
+        who: 'bridge',
+        label: 'This bridge (keychain)',
+        state: 'ok',
+        loggedIn: true,
+        refreshCapable: true,
+        summary: 'Logged in, refreshes by itself',
+        facts: ['access token expires T1h', 'issuer https://idp.example'],
+      },
+    ]);
+  });
+
+  it('says why our login will not last: no refresh token, and expired once the access token is', () => {
+    const [live] = servers(view({ credentials: [credential({ refreshCapable: false })] }));
+    expect(live!.rows[0]).toMatchObject({ state: 'warning', loggedIn: true, refreshCapable: false, summary: 'Logged in, does NOT refresh' });
+    expect(live!.rows[0]!.reason).toMatch(/no usable refresh token/);
+    const [dead] = servers(view({ credentials: [credential({ refreshCapable: false, expiresAt: NOW - HOUR })] }));
+    expect(dead!.rows[0]).toMatchObject({ state: 'error', loggedIn: false, summary: 'Expired: log in again' });
+    expect(dead!.rows[0]!.facts[0]).toBe('access token expired T-1h');
+    // A refresh-capable login with an expired access token is still logged in.
+    const [renewable] = servers(view({ credentials: [credential({ expiresAt: NOW - HOUR })] }));
+    expect(renewable!.rows[0]).toMatchObject({ state: 'ok', loggedIn: true, facts: ['access token expired T-1h', 'issuer https://idp.example'] });
+  });
+
+  it("groups the clients' logins under their server with the host's reason, and lists servers only a client has", () => {
+    const v = view({
+      credentials: [credential()],
+      clients: [
+        client({ refreshCapable: false, reason: 'client secret missing from Codex config' }),
+        client({ client: 'claude-code', server: 'a-claude', serverUrl: 'https://A.example/mcp', store: 'file' }),
+        client({ client: 'claude-code', server: 'b', serverUrl: 'https://b.example/mcp', loggedIn: false, refreshCapable: false, expiresAt: null, reason: 'not logged in' }),
+        client({ server: 'c', serverUrl: 'https://c.example/mcp', loggedIn: false, refreshCapable: false, reason: 'no issuer stored' }),
+      ],
+    });
+    const [a, b, c] = servers(v);
+    expect(a!.rows.map((r) => [r.who, r.label, r.state, r.summary])).toEqual([
+      ['bridge', 'This bridge (keychain)', 'ok', 'Logged in, refreshes by itself'],
+      ['codex', 'Codex “a”', 'warning', 'Logged in, does NOT refresh'],
+      ['claude-code', 'Claude Code “a-claude”', 'ok', 'Logged in, refreshes by itself'],
+    ]);
+    expect(a!.rows[1]!.reason).toBe('client secret missing from Codex config');
+    expect(a!.rows[1]!.facts).toEqual(['access token expires T1h', 'issuer https://idp.example', 'stored in keyring']);
+    expect(a!.rows[2]!.reason).toBeUndefined();
+    // Only a client has b: our store says "not logged in" for it; "not logged in" is not repeated as a reason.
+    expect(b!.serverUrl).toBe('https://b.example/mcp');
+    expect(b!.rows.map((r) => [r.who, r.state, r.loggedIn, r.summary, r.reason])).toEqual([
+      ['bridge', 'error', false, 'Not logged in', undefined],
+      ['claude-code', 'error', false, 'Not logged in', undefined],
+    ]);
+    expect(c!.rows[1]).toMatchObject({ state: 'error', reason: 'no issuer stored', facts: [] });
+  });
+
+  it('notes unreadable client stores and logins in progress; says when there is nothing at all', () => {
+    const v = buildLoginStatusView({ ok: true, status: { credentials: [], pendingFlows: 1 } }, NOW, formatTime);
+    expect(v.state).toBe('empty');
+    expect(v.state !== 'error' && v.notes).toEqual([expect.stringContaining('could not be read'), '1 login in progress.']);
+  });
+
+  it('says the host is missing in the host status wording', () => {
+    const v = buildLoginStatusView(
+      { ok: false, error: { source: 'extension', code: null, name: 'HostNotInstalled', message: 'Run `mcp-login-bridge install`.' } },
+      NOW,
+      formatTime,
+    );
+    expect(v).toEqual({ state: 'error', message: 'Native host: not available. Run `mcp-login-bridge install`. (Extension error HostNotInstalled)', details: [] });
+  });
+
+  it('explains a host too old for status, and passes any other error on with its code', () => {
+    const old = buildLoginStatusView({ ok: false, error: { source: 'host', code: 102, name: 'UnknownType', message: 'unknown message type' } }, NOW, formatTime);
+    expect(old).toMatchObject({ state: 'error', message: expect.stringContaining('too old'), details: ['Host error 102 UnknownType'] });
+    const bad = buildLoginStatusView({ ok: false, error: { source: 'extension', code: null, name: 'InvalidHostResponse', message: 'bad "issuer"' } }, NOW, formatTime);
+    expect(bad).toEqual({ state: 'error', message: 'Could not read your logins: bad "issuer"', details: ['Extension error InvalidHostResponse'] });
+  });
+});

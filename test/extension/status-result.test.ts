@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { parseStatusResult } from '../../extension/lib/host-responses';
+import { ExtensionError } from '../../extension/lib/extension-errors';
+
+const credential = {
+  serverUrl: 'https://mcp.example/mcp',
+  issuer: 'https://accounts.example.com',
+  clientId: 'client-1',
+  scope: 'openid',
+  expiresAt: 1_700_000_000_000,
+  refreshCapable: true,
+  store: 'bridge',
+};
+const codex = {
+  client: 'codex',
+  server: 'gmail',
+  serverUrl: 'https://mcp.example/mcp',
+  loggedIn: true,
+  refreshCapable: false,
+  expiresAt: null,
+  issuer: 'https://accounts.google.com',
+  store: 'keyring',
+  reason: 'client secret missing from Codex config',
+};
+const status = { credentials: [credential], clients: [codex], pendingFlows: 0 };
+
+function invalidMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ExtensionError);
+    expect((error as ExtensionError).errorName).toBe('InvalidHostResponse');
+    return (error as Error).message;
+  }
+  throw new Error('expected the validator to refuse');
+}
+
+describe('parseStatusResult', () => {
+  it('accepts a status result and copies only the known fields', () => {
+    const parsed = parseStatusResult({
+      ...status,
+      accessToken: 'SECRET-1',
+      credentials: [{ ...credential, refreshToken: 'SECRET-2' }],
+      clients: [{ ...codex, accessToken: 'SECRET-3' }],
+    });
+    expect(parsed).toEqual(status);
+    expect(JSON.stringify(parsed)).not.toContain('SECRET');
+  });
+
+  it('accepts a result without clients (their stores could not be read), an empty scope and optional client fields left out', () => {
+    expect(parseStatusResult({ credentials: [{ ...credential, scope: '' }], pendingFlows: 2 })).toEqual({
+      credentials: [{ ...credential, scope: '' }],
+      pendingFlows: 2,
+    });
+    const bare = { client: 'claude-code', server: 's', serverUrl: 'https://a/mcp', loggedIn: false, refreshCapable: false, expiresAt: null };
+    expect(parseStatusResult({ credentials: [], clients: [bare], pendingFlows: 0 }).clients).toEqual([bare]);
+  });
+
+  it('skips clients this extension does not know, keeping the rest', () => {
+    const parsed = parseStatusResult({ ...status, clients: [{ ...codex, client: 'future-client' }, codex] });
+    expect(parsed.clients).toEqual([codex]);
+  });
+
+  it('refuses a malformed result, naming the field', () => {
+    expect(invalidMessage(() => parseStatusResult(null))).toContain('"status"');
+    expect(invalidMessage(() => parseStatusResult({ ...status, credentials: undefined }))).toContain('"credentials"');
+    expect(invalidMessage(() => parseStatusResult({ ...status, credentials: ['x'] }))).toContain('"credentials"');
+    expect(invalidMessage(() => parseStatusResult({ ...status, pendingFlows: -1 }))).toContain('"pendingFlows"');
+    expect(invalidMessage(() => parseStatusResult({ ...status, pendingFlows: undefined }))).toContain('"pendingFlows"');
+    expect(invalidMessage(() => parseStatusResult({ ...status, clients: {} }))).toContain('"clients"');
+    expect(invalidMessage(() => parseStatusResult({ ...status, clients: Array(501).fill(codex) }))).toContain('"clients"');
+    for (const [field, value] of [
+      ['serverUrl', ''],
+      ['issuer', 5],
+      ['clientId', undefined],
+      ['scope', null],
+      ['expiresAt', '1700000000000'],
+      ['refreshCapable', 'yes'],
+      ['store', 'codex'],
+    ] as const) {
+      expect(invalidMessage(() => parseStatusResult({ ...status, credentials: [{ ...credential, [field]: value }] })), field).toContain(`"${field}"`);
+    }
+    for (const [field, value] of [
+      ['client', ''],
+      ['server', 3],
+      ['serverUrl', undefined],
+      ['loggedIn', 1],
+      ['refreshCapable', undefined],
+      ['expiresAt', Number.NaN],
+      ['issuer', ''],
+      ['store', 7],
+      ['reason', { text: 'x' }],
+      ['reason', 'x'.repeat(5000)],
+    ] as const) {
+      expect(invalidMessage(() => parseStatusResult({ ...status, clients: [{ ...codex, [field]: value }] })), field).toContain(`"${field}"`);
+    }
+  });
+});
