@@ -134,6 +134,8 @@ export interface CredentialSummary {
   scope: string;
   expiresAt: number | null;
   refreshCapable: boolean;
+  /** Why not, when `refreshCapable` is false: none was issued, or the provider refused it. */
+  reason?: string;
   store: 'bridge';
 }
 

@@ -219,6 +219,7 @@ function parseCredentialSummary(value: unknown): CredentialSummary {
   // The scope may legitimately be empty (the server granted none it would name).
   if (typeof value.scope !== 'string' || value.scope.length > MAX_TEXT) invalid('"scope" must be a string');
   if (value.store !== 'bridge') invalid('"store" of a credential must be "bridge"');
+  const reason = optionalStr(value, 'reason');
   return {
     serverUrl: str(value, 'serverUrl', LIMITS.maxUrlLength),
     issuer: str(value, 'issuer', LIMITS.maxUrlLength),
@@ -226,6 +227,7 @@ function parseCredentialSummary(value: unknown): CredentialSummary {
     scope: value.scope,
     expiresAt: expiry(value),
     refreshCapable: bool(value, 'refreshCapable'),
+    ...(reason ? { reason } : {}),
     store: 'bridge',
   };
 }

@@ -72,8 +72,8 @@ function bridgeRow(c: CredentialSummary | undefined, now: number, formatTime: Fo
     refreshCapable: false,
     summary: loggedIn ? 'Logged in, does NOT refresh' : 'Expired: log in again',
     facts,
-    // The host's summary says only "not refresh-capable": none was issued, or it was revoked.
-    reason: 'no usable refresh token (none was issued, or the server rejected it): log in again',
+    // An older host says only "not refresh-capable": none was issued, or it was revoked.
+    reason: c.reason ?? 'no usable refresh token (none was issued, or the server rejected it): log in again',
   };
 }
 

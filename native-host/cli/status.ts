@@ -44,7 +44,7 @@ Options:
       for (const c of credentials) {
         process.stdout.write(
           `${c.serverUrl}\n  issuer: ${c.issuer}\n  access token: ${formatExpiry(c.expiresAt)}\n  refresh: ${
-            c.refreshCapable ? 'yes, stays logged in' : 'NO: ends when the access token expires'
+            c.refreshCapable ? 'yes, stays logged in' : `NO: ${c.reason ?? 'ends when the access token expires'}`
           }\n`,
         );
       }

@@ -5,6 +5,7 @@ import type { StoredCredential } from '../stores/credential';
 
 /** What status may say about a credential: everything but its secrets. */
 export function summarize(c: StoredCredential): CredentialSummary {
+  const reason = notRefreshCapableReason(c);
   return {
     serverUrl: c.serverUrl,
     issuer: c.issuer,
@@ -12,8 +13,15 @@ export function summarize(c: StoredCredential): CredentialSummary {
     scope: c.scope,
     expiresAt: c.expiresAt,
     refreshCapable: Boolean(c.refreshToken) && !c.loginNeeded,
+    ...(reason ? { reason } : {}),
     store: 'bridge',
   };
+}
+
+function notRefreshCapableReason(c: StoredCredential): string | undefined {
+  if (c.loginNeeded) return 'the provider refused the refresh token (revoked or expired): log in again';
+  if (!c.refreshToken) return "no refresh token was issued at login: the provider needs a rule (Google: access_type=offline, prompt=consent); log in again once it has one";
+  return undefined;
 }
 
 export async function handleStatus(ctx: HostContext): Promise<StatusResult> {

@@ -146,7 +146,7 @@ describe('login end to end in Chromium', () => {
     expect(row.loggedIn, row.text).toBe('true');
     expect(row.refreshCapable, row.text).toBe('false');
     expect(row.text).toContain('Logged in, does NOT refresh');
-    expect(row.text).toMatch(/Why: no usable refresh token/);
+    expect(row.text).toMatch(/Why: no refresh token was issued at login: the provider needs a rule/);
     expect(row.text).toContain(`issuer ${w.provider.issuer}`);
 
     // Once the access token is gone, the CLI says to log in again (exit 4), without a token.
