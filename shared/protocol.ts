@@ -136,6 +136,8 @@ export interface CredentialSummary {
   refreshCapable: boolean;
   /** Why not, when `refreshCapable` is false: none was issued, or the provider refused it. */
   reason?: string;
+  /** The provider refused the refresh token: `token` refuses this login until the user logs in again. */
+  loginNeeded?: true;
   store: 'bridge';
 }
 
@@ -159,6 +161,8 @@ export interface ClientLoginSummary {
 
 export interface StatusResult {
   credentials: CredentialSummary[];
+  /** Keychain entries of ours that cannot be read (the error names the server and field, never a value). */
+  damaged?: Array<{ serverUrl: string; error: string }>;
   /** Logins as the local clients (Codex, Claude Code) hold them, per configured server. */
   clients?: ClientLoginSummary[];
   /** Flows begun and not yet completed or expired. */

@@ -11,8 +11,6 @@ import { LIMITS, type BeginResult, type CompleteResult } from '../../shared/prot
 import { HostError, toDisplayError } from './extension-errors';
 import { parseBeginResult, parseCompleteResult, parseErrorBody } from './host-responses';
 
-/** The longest `state` accepted, as for `begin` results. */
-
 export interface HostPushDeps {
   flows: {
     openHostFlow(serverUrl: string, begun: BeginResult): Promise<unknown>;

@@ -228,6 +228,7 @@ function parseCredentialSummary(value: unknown): CredentialSummary {
     expiresAt: expiry(value),
     refreshCapable: bool(value, 'refreshCapable'),
     ...(reason ? { reason } : {}),
+    ...(value.loginNeeded === true ? { loginNeeded: true as const } : {}),
     store: 'bridge',
   };
 }
@@ -275,5 +276,12 @@ export function parseStatusResult(data: unknown): StatusResult {
       : list(data.clients, 'clients')
           .map(parseClientLogin)
           .filter((c): c is ClientLoginSummary => c !== null);
-  return { credentials, ...(clients ? { clients } : {}), pendingFlows };
+  const damaged =
+    data.damaged === undefined || data.damaged === null
+      ? undefined
+      : list(data.damaged, 'damaged').map((d) => {
+          if (!isObject(d)) invalid('every "damaged" entry must be an object');
+          return { serverUrl: str(d, 'serverUrl', LIMITS.maxUrlLength), error: str(d, 'error', 2 * MAX_TEXT) };
+        });
+  return { credentials, ...(damaged?.length ? { damaged } : {}), ...(clients ? { clients } : {}), pendingFlows };
 }

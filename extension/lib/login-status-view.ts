@@ -44,23 +44,19 @@ const UNKNOWN_TYPE = 102;
 
 const CLIENT_LABEL: Record<ClientLoginSummary['client'], string> = { codex: 'Codex', 'claude-code': 'Claude Code' };
 
-/** The server's URL as the browser normalizes it, so "https://a/mcp" from two configs groups once. */
-function serverKey(url: string): string {
-  try {
-    return new URL(url).href;
-  } catch {
-    return url;
-  }
-}
-
 function expiryFact(expiresAt: number | null, now: number, formatTime: FormatTime): string {
   if (expiresAt === null) return 'access token: no expiry given';
   return `access token ${expiresAt <= now ? 'expired' : 'expires'} ${formatTime(expiresAt)}`;
 }
 
-function bridgeRow(c: CredentialSummary | undefined, now: number, formatTime: FormatTime): LoginRow {
+function bridgeRow(c: CredentialSummary | undefined, damaged: string | undefined, now: number, formatTime: FormatTime): LoginRow {
   const base = { who: 'bridge' as const, label: 'This bridge (keychain)' };
+  if (!c && damaged) return { ...base, state: 'error', loggedIn: false, refreshCapable: false, summary: 'Unreadable: log in again', facts: [], reason: damaged };
   if (!c) return { ...base, state: 'error', loggedIn: false, refreshCapable: false, summary: 'Not logged in', facts: [] };
+  if (c.loginNeeded) {
+    // `token` refuses it whatever its expiry says.
+    return { ...base, state: 'error', loggedIn: false, refreshCapable: false, summary: 'Log in again', facts: [`issuer ${c.issuer}`], reason: c.reason ?? 'the provider refused the refresh token' };
+  }
   // Without a refresh token, an expired access token is the end of the login.
   const loggedIn = c.refreshCapable || c.expiresAt === null || c.expiresAt > now;
   const facts = [expiryFact(c.expiresAt, now, formatTime), `issuer ${c.issuer}`];
@@ -111,15 +107,16 @@ export function buildLoginStatusView(reply: LoginStatusReply, now: number, forma
   if (!clients) notes.push('The logins of Codex and Claude Code could not be read; run `mcp-login-bridge status` in a terminal to see why.');
   if (pendingFlows > 0) notes.push(`${pendingFlows} login${pendingFlows === 1 ? '' : 's'} in progress.`);
 
-  // Servers in the order the host listed them: ours first, then the ones only a client has.
-  const servers = new Map<string, { serverUrl: string; credential?: CredentialSummary; clients: ClientLoginSummary[] }>();
+  // Servers in the order the host listed them: ours first, then the ones only a client has. Keyed
+  // by the exact URL, as the host and the clients match them ("…/mcp" and "…/mcp/" are two servers).
+  const servers = new Map<string, { serverUrl: string; credential?: CredentialSummary; damaged?: string; clients: ClientLoginSummary[] }>();
   const entry = (url: string) => {
-    const key = serverKey(url);
-    let e = servers.get(key);
-    if (!e) servers.set(key, (e = { serverUrl: url, clients: [] }));
+    let e = servers.get(url);
+    if (!e) servers.set(url, (e = { serverUrl: url, clients: [] }));
     return e;
   };
-  for (const c of credentials) entry(c.serverUrl).credential ??= c;
+  for (const d of reply.status.damaged ?? []) entry(d.serverUrl).damaged = d.error;
+  for (const c of credentials) entry(c.serverUrl).credential = c;
   for (const c of clients ?? []) entry(c.serverUrl).clients.push(c);
 
   if (!servers.size) {
@@ -129,7 +126,7 @@ export function buildLoginStatusView(reply: LoginStatusReply, now: number, forma
     state: 'ok',
     servers: [...servers.values()].map((s) => ({
       serverUrl: s.serverUrl,
-      rows: [bridgeRow(s.credential, now, formatTime), ...s.clients.map((c) => clientRow(c, now, formatTime))],
+      rows: [bridgeRow(s.credential, s.damaged, now, formatTime), ...s.clients.map((c) => clientRow(c, now, formatTime))],
     })),
     notes,
   };

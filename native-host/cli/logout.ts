@@ -54,7 +54,12 @@ Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that serve
           if (!(err instanceof ProtocolError && err.code === ErrorCode.StoreFailed)) throw err;
           damaged = true;
         }
-        if (!credential && !damaged) throw new ProtocolError(ErrorCode.NotLoggedIn, `not logged in to ${serverUrl}; nothing to remove`);
+        if (!credential && !damaged) {
+          // Nothing readable, but an interrupted split write (Windows) can leave parts without
+          // their header, tokens in them: removing them is what the user asked for.
+          if (await store.delete(serverUrl)) return { revocation: { status: 'skipped' as const, reason: 'only leftover parts of an entry were found' } };
+          throw new ProtocolError(ErrorCode.NotLoggedIn, `not logged in to ${serverUrl}; nothing to remove`);
+        }
         const revocation: RevocationOutcome | { status: 'skipped'; reason: string } = !credential
           ? { status: 'skipped', reason: 'the stored entry is unreadable' }
           : values['no-revoke']

@@ -1,7 +1,8 @@
 import type { CredentialSummary, StatusResult } from '../../shared/protocol';
 import { clientStatuses } from '../clients/client-status';
 import type { HostContext } from '../host-context';
-import type { StoredCredential } from '../stores/credential';
+import type { BridgeStoreScan } from '../stores/bridge-store';
+import type { CredentialTarget, StoredCredential } from '../stores/credential';
 
 /** What status may say about a credential: everything but its secrets. */
 export function summarize(c: StoredCredential): CredentialSummary {
@@ -13,6 +14,7 @@ export function summarize(c: StoredCredential): CredentialSummary {
     scope: c.scope,
     expiresAt: c.expiresAt,
     refreshCapable: Boolean(c.refreshToken) && !c.loginNeeded,
+    ...(c.loginNeeded ? { loginNeeded: true } : {}),
     ...(reason ? { reason } : {}),
     store: 'bridge',
   };
@@ -25,10 +27,19 @@ function notRefreshCapableReason(c: StoredCredential): string | undefined {
 }
 
 export async function handleStatus(ctx: HostContext): Promise<StatusResult> {
-  const credentials = await ctx.store.list();
+  // Our keychain's scan also reports damaged entries: the user must see those, not a silent gap.
+  const store = ctx.store as CredentialTarget & { scan?: () => Promise<BridgeStoreScan> };
+  const scan = store.scan ? await store.scan() : { credentials: await store.list(), invalid: [] };
+  const credentials = scan.credentials;
+  const damaged = scan.invalid.map((i) => ({ serverUrl: i.serverUrl, error: i.error.message }));
   const byUrl = new Map(credentials.map((c) => [c.serverUrl, c]));
   // The clients' own logins are extra information: a client that cannot be read leaves them out
   // rather than failing the whole status.
   const clients = await clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) }).then((r) => r.clients, () => undefined);
-  return { credentials: credentials.map(summarize), ...(clients ? { clients } : {}), pendingFlows: ctx.login.flows.size };
+  return {
+    credentials: credentials.map(summarize),
+    ...(damaged.length ? { damaged } : {}),
+    ...(clients ? { clients } : {}),
+    pendingFlows: ctx.login.flows.size,
+  };
 }

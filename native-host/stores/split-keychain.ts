@@ -46,6 +46,9 @@ export type ListedSecret = { account: string; secret: string } | { account: stri
 /** Room for the header (about 120 characters) with a margin; real limits are far above it. */
 const MIN_MAX_LENGTH = 256;
 
+/** Reads of a split entry that a concurrent rewrite may spoil before one is taken as damaged. */
+const READ_ATTEMPTS = 3;
+
 export class SplitKeychain {
   constructor(
     readonly service: string,
@@ -68,17 +71,25 @@ export class SplitKeychain {
    * @throws SplitSecretError when the header is malformed, a part is missing or the hash differs.
    */
   async read(account: string): Promise<string | undefined> {
-    const secret = await this.keychain.get(this.id(account));
-    if (secret === undefined) return undefined;
-    const header = parseHeader(secret);
-    if (!header) return secret;
-    const parts: Array<string | undefined> = [];
-    for (let i = 1; i <= header.parts; i++) {
-      const part = await this.keychain.get(this.id(partAccount(account, header.set, i)));
-      parts.push(part);
-      if (part === undefined) break;
+    // A writer (another `token` refreshing) may switch the header and remove the old parts while
+    // we read them: when the parts do not add up and the header has changed since, read again.
+    for (let attempt = 1; ; attempt++) {
+      const secret = await this.keychain.get(this.id(account));
+      if (secret === undefined) return undefined;
+      const header = parseHeader(secret);
+      if (!header) return secret;
+      const parts: Array<string | undefined> = [];
+      for (let i = 1; i <= header.parts; i++) {
+        const part = await this.keychain.get(this.id(partAccount(account, header.set, i)));
+        parts.push(part);
+        if (part === undefined) break;
+      }
+      try {
+        return joinParts(header, parts);
+      } catch (error) {
+        if (attempt >= READ_ATTEMPTS || (await this.keychain.get(this.id(account))) === secret) throw error;
+      }
     }
-    return joinParts(header, parts);
   }
 
   /**
@@ -112,13 +123,15 @@ export class SplitKeychain {
    *
    * @returns whether the entry itself was there.
    */
+  /** True when anything was removed: the entry, or parts an interrupted write left without it. */
   async delete(account: string): Promise<boolean> {
     const existed = await this.keychain.delete(this.id(account));
+    let parts = false;
     if (this.maxLength !== undefined) {
-      await this.removeParts(account, 'a', 1);
-      await this.removeParts(account, 'b', 1);
+      parts = (await this.removeParts(account, 'a', 1)) || parts;
+      parts = (await this.removeParts(account, 'b', 1)) || parts;
     }
-    return existed;
+    return existed || parts;
   }
 
   /** Every entry of the service, split ones put together; part items are never entries of their own. */
@@ -178,9 +191,11 @@ export class SplitKeychain {
    * always 1..n without gaps; deleting from the top down keeps it so when a delete is interrupted,
    * and the next sweep still finds the rest.
    */
-  private async removeParts(account: string, set: PartSet, from: number): Promise<void> {
+  /** Whether any part was there to remove. */
+  private async removeParts(account: string, set: PartSet, from: number): Promise<boolean> {
     let end = from;
     while (end <= MAX_PARTS && (await this.keychain.get(this.id(partAccount(account, set, end)))) !== undefined) end += 1;
     for (let i = end - 1; i >= from; i--) await this.keychain.delete(this.id(partAccount(account, set, i)));
+    return end > from;
   }
 }

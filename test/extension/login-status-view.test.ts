@@ -72,7 +72,7 @@ describe('buildLoginStatusView', () => {
       credentials: [credential()],
       clients: [
         client({ refreshCapable: false, reason: 'client secret missing from Codex config' }),
-        client({ client: 'claude-code', server: 'a-claude', serverUrl: 'https://A.example/mcp', store: 'file' }),
+        client({ client: 'claude-code', server: 'a-claude', store: 'file' }),
         client({ client: 'claude-code', server: 'b', serverUrl: 'https://b.example/mcp', loggedIn: false, refreshCapable: false, expiresAt: null, reason: 'not logged in' }),
         client({ server: 'c', serverUrl: 'https://c.example/mcp', loggedIn: false, refreshCapable: false, reason: 'no issuer stored' }),
       ],
@@ -93,6 +93,39 @@ describe('buildLoginStatusView', () => {
       ['claude-code', 'error', false, 'Not logged in', undefined],
     ]);
     expect(c!.rows[1]).toMatchObject({ state: 'error', reason: 'no issuer stored', facts: [] });
+  });
+
+  it('keeps servers apart exactly as the host does: another spelling of a URL is another server', () => {
+    const v = view({
+      credentials: [credential(), credential({ serverUrl: 'https://a.example/mcp/', refreshCapable: false })],
+      clients: [client({ client: 'claude-code', server: 'upper', serverUrl: 'https://A.example/mcp' })],
+    });
+    expect(servers(v).map((s) => [s.serverUrl, s.rows.map((r) => r.who)])).toEqual([
+      ['https://a.example/mcp', ['bridge']],
+      ['https://a.example/mcp/', ['bridge']],
+      ['https://A.example/mcp', ['bridge', 'claude-code']],
+    ]);
+    expect(servers(v)[1]!.rows[0]!.refreshCapable).toBe(false);
+  });
+
+  it('shows an unreadable entry of ours and a login the provider refused as errors, with the reason', () => {
+    const v = buildLoginStatusView(
+      {
+        ok: true,
+        status: {
+          credentials: [credential({ refreshCapable: false, loginNeeded: true, reason: 'the provider refused the refresh token (revoked or expired): log in again' })],
+          damaged: [{ serverUrl: 'https://broken.example/mcp', error: 'keychain entry for https://broken.example/mcp: part 2 is missing' }],
+          clients: [],
+          pendingFlows: 0,
+        },
+      },
+      NOW,
+      formatTime,
+    );
+    const [broken, refused] = [servers(v).find((s) => s.serverUrl === 'https://broken.example/mcp')!, servers(v).find((s) => s.serverUrl === 'https://a.example/mcp')!];
+    expect(broken.rows[0]).toMatchObject({ state: 'error', loggedIn: false, summary: 'Unreadable: log in again', reason: expect.stringContaining('part 2 is missing') });
+    // Its access token has not expired, but `token` refuses the login: not "logged in".
+    expect(refused.rows[0]).toMatchObject({ state: 'error', loggedIn: false, summary: 'Log in again', reason: expect.stringContaining('refused') });
   });
 
   it('notes unreadable client stores and logins in progress; says when there is nothing at all', () => {

@@ -36,6 +36,21 @@ function invalidMessage(fn: () => unknown): string {
 }
 
 describe('parseStatusResult', () => {
+  it("takes our credential's reason and loginNeeded, and the damaged entries; refuses bad ones", () => {
+    const parsed = parseStatusResult({
+      ...status,
+      credentials: [{ ...credential, refreshCapable: false, reason: 'the provider refused the refresh token', loginNeeded: true }],
+      damaged: [{ serverUrl: 'https://broken.example/mcp', error: 'part 2 is missing', extra: 'dropped' }],
+    });
+    expect(parsed.credentials[0]).toMatchObject({ reason: 'the provider refused the refresh token', loginNeeded: true });
+    expect(parsed.damaged).toEqual([{ serverUrl: 'https://broken.example/mcp', error: 'part 2 is missing' }]);
+    // loginNeeded only as the literal true; anything else is not taken for it.
+    expect(parseStatusResult({ ...status, credentials: [{ ...credential, loginNeeded: 'yes' }] }).credentials[0]!.loginNeeded).toBeUndefined();
+    expect(invalidMessage(() => parseStatusResult({ ...status, damaged: [{ serverUrl: 'https://x.example/mcp', error: 'x'.repeat(5000) }] }))).toMatch(/error/);
+    expect(invalidMessage(() => parseStatusResult({ ...status, damaged: 'all of them' }))).toMatch(/damaged/);
+    expect(invalidMessage(() => parseStatusResult({ ...status, credentials: [{ ...credential, reason: 7 }] }))).toMatch(/reason/);
+  });
+
   it('accepts a status result and copies only the known fields', () => {
     const parsed = parseStatusResult({
       ...status,

@@ -108,7 +108,13 @@ async function onAuthorize(event: SubmitEvent): Promise<void> {
 async function init(): Promise<void> {
   browser.storage.onChanged.addListener((changes, area) => {
     const change = changes[RESULTS_STORAGE_KEY];
-    if (area === 'session' && change && !requestInFlight) showLatest(parseStoredResults(change.newValue));
+    if (area !== 'session' || !change) return;
+    const results = parseStoredResults(change.newValue);
+    // While this popup's own Authorize waits, its result line is kept; a login finished
+    // elsewhere meanwhile still refreshes the list of logins.
+    if (requestInFlight) {
+      if (results[0]) refreshLoginsAfter(results[0]);
+    } else showLatest(results);
   });
   form.addEventListener('submit', (event) => void onAuthorize(event as SubmitEvent));
 

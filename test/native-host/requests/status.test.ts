@@ -29,7 +29,7 @@ describe('status summary of a bridge credential', () => {
   it('says whether no refresh token was issued or the provider refused it', () => {
     const { refreshToken: _dropped, ...withoutRefresh } = credential;
     expect(summarize(withoutRefresh as StoredCredential)).toMatchObject({ refreshCapable: false, reason: expect.stringMatching(/^no refresh token was issued at login/) });
-    expect(summarize({ ...credential, loginNeeded: true })).toMatchObject({ refreshCapable: false, reason: expect.stringMatching(/^the provider refused the refresh token/) });
+    expect(summarize({ ...credential, loginNeeded: true })).toMatchObject({ refreshCapable: false, loginNeeded: true, reason: expect.stringMatching(/^the provider refused the refresh token/) });
     expect(JSON.stringify(summarize({ ...credential, loginNeeded: true }))).not.toContain('SECRET');
   });
 });

@@ -25,8 +25,12 @@ class FakeKeychain implements Keychain {
     expect(id.target).toBeUndefined();
   }
 
+  /** Runs before a get: lets a test interleave another writer with a read. */
+  beforeGet?: (account: string) => Promise<void>;
+
   async get(id: KeyringItemId): Promise<string | undefined> {
     this.check(id);
+    await this.beforeGet?.(id.account);
     return this.items.get(id.account);
   }
 
@@ -155,6 +159,25 @@ describe('BridgeStore with the Windows item-size limit', () => {
     expectDamaged(scan.invalid[0]!.error, c.serverUrl, /part 2 is missing/);
   });
 
+  it('a rewrite by another process in the middle of a read is read again, not taken as damaged', async () => {
+    const { store, keychain } = windowsStore();
+    const first = credential();
+    await store.write(first);
+    const second = credential({ serverUrl: first.serverUrl, accessToken: `at-SECOND-${'E'.repeat(3000)}` });
+    const writer = windowsStore(keychain).store;
+    let interleaved = false;
+    keychain.beforeGet = async (account) => {
+      // The reader has the header and reaches for part 2: the writer switches sets and tidies.
+      if (!interleaved && account.endsWith('#part-a-2')) {
+        interleaved = true;
+        keychain.beforeGet = undefined;
+        await writer.write(second);
+      }
+    };
+    await expect(store.read(first.serverUrl)).resolves.toEqual(second);
+    expect(interleaved).toBe(true);
+  });
+
   it('a header without its parts reads as damaged', async () => {
     const { store, keychain } = windowsStore();
     const c = credential();
@@ -244,6 +267,10 @@ describe('BridgeStore with the Windows item-size limit', () => {
     expect(keychain.items.size).toBe(3);
     expect(await store.read(c.serverUrl)).toBeUndefined();
     expect(await store.scan()).toEqual({ credentials: [], invalid: [] });
+    // They hold tokens: delete (what `logout` calls when nothing reads) removes them and says so.
+    expect(await store.delete(c.serverUrl)).toBe(true);
+    expect(keychain.items.size).toBe(0);
+    expect(await store.delete(c.serverUrl)).toBe(false);
   });
 
   it('an entry that fits is one item, byte for byte as before, and a split one shrinking back leaves no parts', async () => {
