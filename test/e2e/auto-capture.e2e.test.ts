@@ -13,17 +13,18 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, REPO_ROOT, TEST_HOSTS_ARG, ensureExtensionBuilt, launchBrowserWithExtension, type BrowserHarness } from '../fixtures/browser-harness';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../fixtures/google-like-provider';
 import { startMcpServer, type McpServerFixture } from '../fixtures/mcp-server';
-import { startProxyAuthorizationServer, type ProxyAuthorizationServer } from '../fixtures/proxy-authorization-server';
+import { startProxyAuthorizationServer } from '../fixtures/proxy-authorization-server';
+import { toolLoginViaProxy } from '../helpers/tool-login';
 
 const CODEX = join(REPO_ROOT, 'node_modules/.bin/codex');
 const RULE_ID = 'fixture-provider';
@@ -86,44 +87,6 @@ async function codexLogin(open: (url: string) => Promise<void>): Promise<{ refre
   }
 }
 
-/** A native tool's half of a login against the proxy: loopback listener, PKCE, code exchange. */
-async function toolLoginViaProxy(proxy: ProxyAuthorizationServer, open: (url: string) => Promise<void>) {
-  const verifier = randomBytes(32).toString('base64url');
-  let resolveCallback!: (u: URL) => void;
-  const callback = new Promise<URL>((r) => (resolveCallback = r));
-  const listener: Server = createServer((req, res) => {
-    resolveCallback(new URL(req.url ?? '/', 'http://127.0.0.1'));
-    res.end('Authentication complete. You may close this window.');
-  });
-  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-  const redirectUri = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/callback`;
-  const clientId = `tool-${randomBytes(4).toString('hex')}`;
-  try {
-    const authorize = new URL(`${proxy.publicOrigin}/authorize`);
-    authorize.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: clientId,
-      redirect_uri: redirectUri,
-      state: 'tool-state',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      scope: 'mcp',
-    }).toString();
-    await open(authorize.href);
-    const cb = await Promise.race([callback, new Promise<never>((_, j) => setTimeout(() => j(new Error('no callback reached the tool')), 20_000))]);
-    expect(cb.searchParams.get('state')).toBe('tool-state');
-    const token = await fetch(`${proxy.internalOrigin}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: cb.searchParams.get('code') ?? '', code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId }),
-    });
-    expect(token.status).toBe(200);
-    return { tokens: (await token.json()) as { access_token: string; refresh_token?: string }, redirectUri };
-  } finally {
-    listener.closeAllConnections();
-    await new Promise((r) => listener.close(r));
-  }
-}
 
 async function openInNewTab(url: string): Promise<void> {
   const page = await harness.context.newPage();
@@ -240,7 +203,7 @@ describe('automatic capture in Chromium', () => {
     const proxy = await startProxyAuthorizationServer({ upstreamIssuer: provider.issuer, publicHost: 'as.test', authorizeDelayMs: 100 });
     cleanups.push(() => proxy.close());
     expect(proxy.upstreamRedirectUri).toMatch(/^http:\/\/as\.test:\d+\/upstream\/callback$/);
-    const { tokens } = await toolLoginViaProxy(proxy, openInNewTab);
+    const { tokens } = await toolLoginViaProxy(proxy, `tool-${randomBytes(4).toString('hex')}`, openInNewTab);
     const sent = authorizeRequestsFor(proxy.upstreamClientId);
     expect(sent).toHaveLength(1); // added before the request left: no second request
     const q = new URLSearchParams(sent[0]!.split('?')[1]);
@@ -269,7 +232,7 @@ describe('automatic capture in Chromium', () => {
   it('proxied chain: a server that answers at once still gets the parameters to the provider', async () => {
     const proxy = await startProxyAuthorizationServer({ upstreamIssuer: provider.issuer, publicHost: 'as.test' });
     cleanups.push(() => proxy.close());
-    const { tokens } = await toolLoginViaProxy(proxy, openInNewTab);
+    const { tokens } = await toolLoginViaProxy(proxy, `tool-${randomBytes(4).toString('hex')}`, openInNewTab);
     const sent = authorizeRequestsFor(proxy.upstreamClientId);
     // Either the rules were armed in time (one request) or the tab was re-navigated once (two).
     expect(sent.length).toBeLessThanOrEqual(2);

@@ -14,16 +14,16 @@
  * --host-resolver-rules). The provider's own log of authorize requests is the witness; the add-on's
  * session rules and webNavigation commits are read from the options page, an extension page.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchFirefoxWithAddon, until, type FirefoxHarness } from '../fixtures/firefox-harness';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../fixtures/google-like-provider';
-import { startProxyAuthorizationServer, type ProxyAuthorizationServer } from '../fixtures/proxy-authorization-server';
+import { startProxyAuthorizationServer } from '../fixtures/proxy-authorization-server';
+import { toolLoginViaProxy } from '../helpers/tool-login';
 
 const RULE_ID = 'fixture-provider';
 
@@ -109,43 +109,6 @@ async function addRule(fields: { id: string; name: string; origin: string; param
   expect(await firefox.bidi.evaluate(options, `document.querySelector('#add-status').textContent`)).toContain(`Rule ${fields.id} saved`);
 }
 
-/** A native tool's half of a login against the proxy: loopback listener, PKCE, code exchange. */
-async function toolLoginViaProxy(proxy: ProxyAuthorizationServer, clientId: string): Promise<{ access_token: string; refresh_token?: string }> {
-  const verifier = randomBytes(32).toString('base64url');
-  let resolveCallback!: (u: URL) => void;
-  const callback = new Promise<URL>((r) => (resolveCallback = r));
-  const listener: Server = createServer((req, res) => {
-    resolveCallback(new URL(req.url ?? '/', 'http://127.0.0.1'));
-    res.end('Authentication complete. You may close this window.');
-  });
-  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-  const redirectUri = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/callback`;
-  try {
-    const authorize = new URL(`${proxy.publicOrigin}/authorize`);
-    authorize.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: clientId,
-      redirect_uri: redirectUri,
-      state: 'tool-state',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      scope: 'mcp',
-    }).toString();
-    await openTabAllowingRenavigation(authorize.href);
-    const cb = await Promise.race([callback, new Promise<never>((_, j) => setTimeout(() => j(new Error('no callback reached the tool')), 20_000))]);
-    expect(cb.searchParams.get('state')).toBe('tool-state');
-    const token = await fetch(`${proxy.internalOrigin}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: cb.searchParams.get('code') ?? '', code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId }),
-    });
-    expect(token.status).toBe(200);
-    return (await token.json()) as { access_token: string; refresh_token?: string };
-  } finally {
-    listener.closeAllConnections();
-    await new Promise((r) => listener.close(r));
-  }
-}
 
 beforeAll(async () => {
   // A real provider shows a consent page before it issues a code; without that pause the fixture
@@ -193,7 +156,7 @@ describe('automatic capture in Firefox ESR', () => {
     const proxy = await startProxyAuthorizationServer({ upstreamIssuer: provider.issuer, publicHost: 'as.test' });
     cleanups.push(() => proxy.close());
     expect(proxy.upstreamRedirectUri).toMatch(/^http:\/\/as\.test:\d+\/upstream\/callback$/);
-    const tokens = await toolLoginViaProxy(proxy, 'tool-ff-fast');
+    const tokens = (await toolLoginViaProxy(proxy, 'tool-ff-fast', openTabAllowingRenavigation)).tokens;
     const sent = authorizeRequestsFor(proxy.upstreamClientId);
     // Either the rules were armed in time (one request) or the tab was re-navigated once (two).
     expect(sent.length).toBeGreaterThanOrEqual(1);
@@ -222,7 +185,7 @@ describe('automatic capture in Firefox ESR', () => {
       await until(() => installs() > before, 'the background to install the new rules', 5_000);
       const proxy = await startProxyAuthorizationServer({ upstreamIssuer: provider.issuer, publicHost: 'as.test' });
       cleanups.push(() => proxy.close());
-      const tokens = await toolLoginViaProxy(proxy, 'tool-ff-renavigated');
+      const tokens = (await toolLoginViaProxy(proxy, 'tool-ff-renavigated', openTabAllowingRenavigation)).tokens;
       const sent = authorizeRequestsFor(proxy.upstreamClientId).map((s) => new URLSearchParams(s.split('?')[1]));
       expect(sent).toHaveLength(2);
       // The hop as it left: the tab rules' part only.
