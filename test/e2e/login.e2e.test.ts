@@ -73,6 +73,11 @@ describe('login end to end in Chromium', () => {
     const { state, text } = await authorizeInPopup(w.browser, w.mcp.url);
     expect(state, text).toBe('success');
     expect(text).toContain(w.mcp.url);
+    // The host also listens on the redirect URI, and would finish a login whose capture failed:
+    // the extension's own log says which path delivered this one.
+    const log = w.browser.consoleMessages.join('\n');
+    expect(log).toMatch(/callback captured in its tab; sent to the host/);
+    expect(log).not.toMatch(/completed by the host's loopback listener/);
 
     // The provider saw the rule's parameters on the one authorization it served.
     expect(w.provider.stats.authorizeRequests).toHaveLength(1);
