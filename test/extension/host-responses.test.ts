@@ -6,7 +6,7 @@ import {
   parseHelloResult,
   parseHostResponse,
 } from '../../extension/lib/host-responses';
-import { ExtensionError } from '../../extension/lib/extension-errors';
+import { invalidMessage } from '../helpers/invalid-host-response';
 
 const NOW = 1_700_000_000_000;
 const REDIRECT = 'http://127.0.0.1:53682/callback';
@@ -22,17 +22,6 @@ function begin(overrides: Record<string, unknown> = {}, authorizeParams: Record<
     expiresAt: NOW + 600_000,
     ...overrides,
   };
-}
-
-function invalidMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ExtensionError);
-    expect((error as ExtensionError).errorName).toBe('InvalidHostResponse');
-    return (error as Error).message;
-  }
-  throw new Error('expected the validator to refuse');
 }
 
 describe('parseHostResponse', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseStatusResult } from '../../extension/lib/host-responses';
-import { ExtensionError } from '../../extension/lib/extension-errors';
+import { invalidMessage } from '../helpers/invalid-host-response';
 
 const credential = {
   serverUrl: 'https://mcp.example/mcp',
@@ -23,17 +23,6 @@ const codex = {
   reason: 'client secret missing from Codex config',
 };
 const status = { credentials: [credential], clients: [codex], pendingFlows: 0 };
-
-function invalidMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ExtensionError);
-    expect((error as ExtensionError).errorName).toBe('InvalidHostResponse');
-    return (error as Error).message;
-  }
-  throw new Error('expected the validator to refuse');
-}
 
 describe('parseStatusResult', () => {
   it("takes our credential's reason and loginNeeded, and the damaged entries; refuses bad ones", () => {
