@@ -46,6 +46,15 @@ async function waitFor(predicate: () => Promise<boolean>, what: string, ms = 10_
   }
 }
 
+/**
+ * For a proxy that must answer only once a chain's tab rules are armed: the tests that pin "added
+ * before the request left" hold the hop until then, as a server across a network would take
+ * longer than arming does. The lost race itself is the "answers at once" test's.
+ */
+async function chainRulesArmed(): Promise<void> {
+  await waitFor(async () => (await sessionRules()).some((r) => r.id >= 20_000), "the chain's tab rules");
+}
+
 /** The standing rules mention the provider's port when a rule for it is on. */
 const providerRuleArmed = async () => (await sessionRules()).some((r) => r.id >= 10_000 && r.id < 11_000 && r.condition.regexFilter?.includes(`:${new URL(provider.issuer).port}/`));
 
@@ -117,8 +126,9 @@ beforeAll(async () => {
   await ensureExtensionBuilt();
   // A real provider shows a consent page before it issues a code; without that pause the fixture
   // would issue one before a re-navigation (the fallback for a provider hop that slipped through
-  // unarmed) could reach it, which no real provider does.
-  provider = await startGoogleLikeProvider({ registration: true, interactionDelayMs: 300 });
+  // unarmed) could reach it, which no real provider does. A person takes seconds; 1 s leaves a
+  // loaded machine room for the re-navigation.
+  provider = await startGoogleLikeProvider({ registration: true, interactionDelayMs: 1000 });
   cleanups.push(() => provider.close());
   mcp = await startMcpServer({ issuer: provider.issuer });
   cleanups.push(() => mcp.close());
@@ -200,7 +210,8 @@ describe('automatic capture in Chromium', () => {
   });
 
   it('proxied chain: the provider hop behind a non-loopback authorization server gets the parameters', async () => {
-    const proxy = await startProxyAuthorizationServer({ upstreamIssuer: provider.issuer, publicHost: 'as.test', authorizeDelayMs: 100 });
+    expect((await sessionRules()).filter((r) => r.id >= 20_000), 'no chain is live before this one').toEqual([]);
+    const proxy = await startProxyAuthorizationServer({ upstreamIssuer: provider.issuer, publicHost: 'as.test', authorizeGate: chainRulesArmed });
     cleanups.push(() => proxy.close());
     expect(proxy.upstreamRedirectUri).toMatch(/^http:\/\/as\.test:\d+\/upstream\/callback$/);
     const { tokens } = await toolLoginViaProxy(proxy, `tool-${randomBytes(4).toString('hex')}`, openInNewTab);
@@ -216,7 +227,8 @@ describe('automatic capture in Chromium', () => {
   });
 
   it('proxied chain: an existing prompt is merged (select_account consent)', async () => {
-    const proxy = await startProxyAuthorizationServer({ upstreamIssuer: provider.issuer, publicHost: 'as.test', upstreamPrompt: 'select_account', authorizeDelayMs: 100 });
+    expect((await sessionRules()).filter((r) => r.id >= 20_000), 'no chain is live before this one').toEqual([]);
+    const proxy = await startProxyAuthorizationServer({ upstreamIssuer: provider.issuer, publicHost: 'as.test', upstreamPrompt: 'select_account', authorizeGate: chainRulesArmed });
     cleanups.push(() => proxy.close());
     // Only the provider's view matters here (the fixture has no account chooser to finish with).
     const authorize = `${proxy.publicOrigin}/authorize?response_type=code&client_id=tool-merge&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`;
@@ -264,11 +276,16 @@ describe('automatic capture in Chromium', () => {
     const page = await harness.context.newPage();
     cleanups.push(() => page.close());
     await page.goto(`${origin}/authorize?response_type=code&client_id=tool-abandoned&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`);
-    const tabId = await harness.serviceWorker.evaluate(async () => (await (globalThis as unknown as { chrome: any }).chrome.tabs.query({ title: 'Consent' }))[0]?.id as number);
-    await waitFor(async () => (await sessionRules()).some((r) => r.condition.tabIds?.includes(tabId)), "the abandoned chain's tab rules");
+    // The title reaches the browser process on its own, possibly after the load event goto waited for.
+    let tabId: number | undefined;
+    await waitFor(async () => {
+      tabId = await harness.serviceWorker.evaluate(async () => (await (globalThis as unknown as { chrome: any }).chrome.tabs.query({ title: 'Consent' }))[0]?.id as number | undefined);
+      return tabId !== undefined;
+    }, 'the consent tab');
+    await waitFor(async () => (await sessionRules()).some((r) => r.condition.tabIds?.includes(tabId!)), "the abandoned chain's tab rules");
 
     await page.goto(`${origin}/`); // typed into the address bar
-    await waitFor(async () => !(await sessionRules()).some((r) => r.condition.tabIds?.includes(tabId)), 'the chain to end');
+    await waitFor(async () => !(await sessionRules()).some((r) => r.condition.tabIds?.includes(tabId!)), 'the chain to end');
     await page.click('#sign-in');
     await waitFor(async () => authorizeRequestsFor('website-later').length > 0, 'the sign-in to reach the provider');
     expect(authorizeRequestsFor('website-later')).toEqual([signIn]);

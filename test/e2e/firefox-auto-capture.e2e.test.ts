@@ -112,8 +112,9 @@ async function addRule(fields: { id: string; name: string; origin: string; param
 
 beforeAll(async () => {
   // A real provider shows a consent page before it issues a code; without that pause the fixture
-  // would issue one before a re-navigation could reach it, which no real provider does.
-  const providerStarted = startGoogleLikeProvider({ registration: true, interactionDelayMs: 300 }).then((p) => {
+  // would issue one before a re-navigation could reach it, which no real provider does. A person
+  // takes seconds; 1 s leaves a loaded machine room for the re-navigation.
+  const providerStarted = startGoogleLikeProvider({ registration: true, interactionDelayMs: 1000 }).then((p) => {
     provider = p;
     cleanups.push(() => p.close());
   });

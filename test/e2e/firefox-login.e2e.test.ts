@@ -215,6 +215,8 @@ describe('login in Firefox ESR, MV3 add-on', () => {
 
     // The login tab ended on the add-on's callback page, which shows the same outcome and has
     // already taken the code out of its address.
+    // The popup can show the result before the page's first statement has run: wait for it.
+    await until(async () => (await callbackTabs()).some((t) => t.url === `${extensionOrigin}/callback.html`), 'the callback page to take the code out of its address', 5_000).catch(() => undefined);
     const [tab, ...more] = await callbackTabs();
     expect(more).toHaveLength(0);
     expect(tab!.url).toBe(`${extensionOrigin}/callback.html`);

@@ -61,13 +61,20 @@ function authorizeUrl(clientId: string, redirectUri: string): URL {
 
 describe('Firefox ESR, MV3 add-on', () => {
   it("adds the host config's provider parameters to a native app's authorize request", async () => {
-    // The rule arrives from the host over native messaging; give the first hello a moment.
-    let params = await open(authorizeUrl('tool-ff-1', 'http://127.0.0.1:9/callback'), 'tool-ff-1');
-    if (params.get('access_type') !== 'offline') {
-      // The add-on may still have been connecting to the host: one more login by the same tool.
-      await new Promise((r) => setTimeout(r, 2000));
-      params = await open(authorizeUrl('tool-ff-2', 'http://127.0.0.1:9/callback'), 'tool-ff-2');
-    }
+    // The rule arrives from the host over native messaging: Firefox starts the host, `hello`
+    // carries the config's rules, the add-on arms them. Wait for its standing rule (read from an
+    // extension page), however long a cold machine takes, then open the tool's login once.
+    const options = await firefox!.bidi.openTab(`${firefox!.extensionOrigin}/options.html`);
+    const port = `:${new URL(provider.issuer).port}/`;
+    await until(
+      async () =>
+        (await firefox!.bidi
+          .evaluate(options, `browser.declarativeNetRequest.getSessionRules().then((rules) => rules.some((r) => r.id >= 10000 && r.id < 11000 && (r.condition.regexFilter || '').includes(${JSON.stringify(port)})))`)
+          .catch(() => false)) === true,
+      "the host config's rule to be armed",
+      30_000,
+    );
+    const params = await open(authorizeUrl('tool-ff-1', 'http://127.0.0.1:9/callback'), 'tool-ff-1');
     expect(params.get('access_type'), firefox!.output().slice(-2000)).toBe('offline');
     expect(params.get('prompt')).toBe('consent');
   });

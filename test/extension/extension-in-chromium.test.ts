@@ -373,8 +373,10 @@ process.stdin.on('end', () => process.exit(0));
     expect(requests[2]!.callbackUrl).toBe(`http://127.0.0.1:${loopback.port}/callback?code=${CODE}&state=${expectedState}`);
 
     // The callback page stripped the code from its address and shows the same result.
-    const callbackPage = harness.context.pages().find((p) => p.url().startsWith(`chrome-extension://${DEV_EXTENSION_ID}/callback.html`));
-    expect(callbackPage, 'a tab showing callback.html').toBeDefined();
+    const isCallbackPage = (p: { url(): string }) => p.url().startsWith(`chrome-extension://${DEV_EXTENSION_ID}/callback.html`);
+    // The host may answer before the tab has committed the page: wait for it rather than look once.
+    await expect.poll(() => harness.context.pages().some(isCallbackPage), { message: 'a tab showing callback.html', timeout: 10_000 }).toBe(true);
+    const callbackPage = harness.context.pages().find(isCallbackPage);
     await callbackPage!.waitForSelector('#result[data-state="success"]');
     expect(callbackPage!.url()).toBe(`chrome-extension://${DEV_EXTENSION_ID}/callback.html`);
     expect(await callbackPage!.textContent('#result')).toContain(`Logged in to ${serverUrl}`);
@@ -437,8 +439,11 @@ process.stdin.on('end', () => process.exit(0));
       const sent = await completes();
       expect(sent).toHaveLength(completesBefore + 1);
       expect(sent.at(-1)!.callbackUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${loopback.port}/callback\\?code=${CODE}&state=st\\d+$`));
-      // Its script never ran: the address still has the query the page would have removed.
-      expect(loginTab?.url()).toMatch(/\/callback\.html\?code=/);
+      // Its script never ran: the address still has the query the page would have removed. The
+      // host's answer can come before the tab commits (complete starts as the request leaves), so
+      // wait for the page first; a script that ran would have stripped the query by then.
+      await loginTab!.waitForURL(/\/callback\.html/, { waitUntil: 'domcontentloaded', timeout: 10_000 });
+      expect(loginTab!.url()).toMatch(/\/callback\.html\?code=/);
       expect(await loginTab!.locator('#result').getAttribute('data-state')).not.toBe('success');
 
       // With scripts back, the page delivers the same callback: the same result, no second complete.

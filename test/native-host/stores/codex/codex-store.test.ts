@@ -119,7 +119,9 @@ describe('Codex file store', () => {
     const lockFile = join(home, 'mcp-oauth-locks', 'file-store.lock');
     await store.write(SERVER, credential()); // creates the lock directory and files
     const holder = spawn('flock', ['--exclusive', '--close', lockFile, 'sleep', '30'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 200));
+    // Until the holder has it: flock(1) without waiting exits 1 while someone holds the lock.
+    const tryLock = () => new Promise<number | null>((resolve) => spawn('flock', ['--exclusive', '--nonblock', lockFile, 'true'], { stdio: 'ignore' }).once('close', resolve));
+    while ((await tryLock()) !== 1) await new Promise((r) => setTimeout(r, 20));
     const started = performance.now();
     const error = await store.write(SERVER, credential({ refreshToken: 'NEW' })).catch((e: Error) => e);
     expect(performance.now() - started).toBeGreaterThanOrEqual(900);
