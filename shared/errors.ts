@@ -24,6 +24,8 @@ export const ErrorCode = {
   IssuerResponseMismatch: 303,
   AuthorizationDenied: 304,
   InvalidCallback: 305,
+  LoginLinkReused: 306,
+  CallbackCookieMissing: 307,
   // 4xx: tokens
   TokenExchangeFailed: 400,
   NoRefreshToken: 401,

@@ -254,11 +254,17 @@ async function loginLocally(
           }
         });
         startTimer();
-        process.stderr.write(`Open this address to log in:\n  ${begun.authorizeUrl}\n`);
         if (noBrowser) {
+          process.stderr.write(`Open this address to log in:\n  ${begun.authorizeUrl}\n`);
           process.stderr.write('Then paste the address your browser was sent to (it starts with http://127.0.0.1) here:\n');
-        } else if (!(await openInSystemBrowser(begun.authorizeUrl))) {
-          process.stderr.write('(Could not open a browser; open the address above yourself.)\n');
+        } else {
+          // The opener's command line is visible to every user of the machine: it gets a one-time
+          // start link, not the authorize URL (launch-links.ts).
+          const link = await ctx.listener.launchUrl(begun.state, begun.authorizeUrl);
+          process.stderr.write(`Open this address to log in:\n  ${link}\n`);
+          if (!(await openInSystemBrowser(link))) {
+            process.stderr.write('(Could not open a browser; open the address above yourself, in a browser on this machine, or use --no-browser.)\n');
+          }
         }
         const waiting = startProgress('Waiting for the login to finish in your browser…');
         return result.finally(() => waiting.stop());

@@ -112,6 +112,17 @@ export class LoginService {
     };
   }
 
+  /**
+   * Ends the waiting flow `state` with `error` (see PendingFlows.callOff): its settled listener
+   * hears it now, and a callback that arrives later gets the same error.
+   */
+  callOff(state: string, error: ProtocolError): void {
+    if (!this.flows.callOff(state, error)) return;
+    const listener = this.#settledListeners.get(state);
+    this.#settledListeners.delete(state);
+    listener?.({ error });
+  }
+
   async complete(callbackUrl: string): Promise<CompleteResult> {
     let state: string | null = null;
     try {

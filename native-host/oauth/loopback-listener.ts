@@ -2,12 +2,14 @@
  * The host's own loopback redirect endpoint (RFC 8252 §7.3): 127.0.0.1 on a random port, path
  * /callback. The extension normally captures the callback before it reaches this port; this
  * listener completes the login when it cannot (no extension, another browser, a CLI login with
- * the system browser). It answers nothing but GET /callback.
+ * the system browser). It answers nothing but GET /callback and, for logins the CLI opens in the
+ * system browser, their one-time start links (launch-links.ts).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ProtocolError } from '../../shared/errors';
+import { ErrorCode, ProtocolError } from '../../shared/errors';
 import type { CompleteResult } from '../../shared/protocol';
+import { LaunchLinks, START_PATH } from './launch-links';
 
 export const CALLBACK_PATH = '/callback';
 
@@ -25,14 +27,17 @@ export class LoopbackListener {
   };
   /** Told of every finished callback, e.g. so a CLI login can stop waiting. */
   onResult?: (state: string | null, outcome: { result?: CompleteResult; error?: Error }) => void;
+  /** A login opened through a start link that must not go on; set by whoever owns the flows. */
+  onCallOff?: (state: string, error: ProtocolError) => void;
 
   #server?: Server;
   #port?: Promise<number>;
+  readonly #launches = new LaunchLinks();
 
   /** Starts listening on first use; the same port serves every flow of this process. */
   async redirectUri(): Promise<string> {
     this.#port ??= new Promise<number>((resolve, reject) => {
-      const server = createServer((req, res) => void this.#handle(req.url ?? '/', req.method ?? 'GET', res));
+      const server = createServer((req, res) => void this.#handle(req, res));
       server.on('error', reject);
       server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
       // The listener must not keep a finished CLI process alive.
@@ -42,16 +47,46 @@ export class LoopbackListener {
     return `http://127.0.0.1:${await this.#port}${CALLBACK_PATH}`;
   }
 
-  async #handle(path: string, method: string, res: import('node:http').ServerResponse): Promise<void> {
-    const port = await this.#port;
-    const url = new URL(path, `http://127.0.0.1:${port}`);
-    if (method !== 'GET' || url.pathname !== CALLBACK_PATH) {
+  /**
+   * The address to open in the system browser for the login `state` instead of its authorize URL,
+   * which it redirects to once (see launch-links.ts). That login's callback then needs the cookie
+   * the start link set.
+   */
+  async launchUrl(state: string, authorizeUrl: string): Promise<string> {
+    await this.redirectUri();
+    return `http://127.0.0.1:${await this.#port}${this.#launches.create(state, authorizeUrl)}`;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The socket's own port: a browser's late request (a favicon) may arrive after close().
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://127.0.0.1:${req.socket.localPort}`);
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
+      return;
+    }
+    // Never let a page be cached or its URL (which carries a code or a start nonce) be leaked onwards.
+    const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+    if (req.method === 'GET' && url.pathname.startsWith(START_PATH)) return this.#start(url.pathname.slice(START_PATH.length), res, headers);
+    if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
     const state = url.searchParams.get('state');
-    // Never let the page be cached or its URL (which carries the code) be leaked onwards.
-    const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+    const check = this.#launches.checkCallback(state, req.headers.cookie);
+    if (check === 'refused') {
+      const error = new ProtocolError(
+        ErrorCode.CallbackCookieMissing,
+        'this browser did not send back the cookie the login set when it was opened, so the login was called off: ' +
+          'it is accepted only in the browser that opened its link. If your browser blocks cookies for 127.0.0.1, ' +
+          'allow them, or log in with --no-browser and paste the address',
+      );
+      this.onCallOff?.(state!, error);
+      this.#launches.forget(state!);
+      res.writeHead(400, headers).end(page('Login failed', error.message));
+      return;
+    }
     try {
       const result = await this.onCallback(url.href);
       this.onResult?.(state, { result });
@@ -64,6 +99,25 @@ export class LoopbackListener {
       if (!(err instanceof ProtocolError)) process.stderr.write(`mcp-login-bridge: ${(err as Error)?.stack ?? String(err)}\n`);
       res.writeHead(400, headers).end(page('Login failed', message));
     }
+  }
+
+  #start(nonce: string, res: ServerResponse, headers: Record<string, string>): void {
+    const answer = this.#launches.open(nonce);
+    if (answer.kind === 'redirect') {
+      res.writeHead(302, { ...headers, location: answer.location, 'set-cookie': answer.setCookie }).end();
+      return;
+    }
+    if (answer.kind === 'unknown') {
+      res.writeHead(404, headers).end(page('Unknown login link', 'This login link is not one this mcp-login-bridge is waiting for. Start the login again.'));
+      return;
+    }
+    const error = new ProtocolError(
+      ErrorCode.LoginLinkReused,
+      'the login link was opened twice, so the login was called off: another program or user on this machine may have ' +
+        'read it from the process list. Start the login again and open its link once, or use the extension',
+    );
+    this.onCallOff?.(answer.state, error);
+    res.writeHead(409, headers).end(page('Login called off', error.message));
   }
 
   async close(): Promise<void> {

@@ -29,7 +29,7 @@ const TOMBSTONE_MS = 60 * 60 * 1000;
 
 export class PendingFlows {
   readonly #flows = new Map<string, PendingFlow>();
-  readonly #finished = new Map<string, { reason: 'used' | 'expired'; until: number }>();
+  readonly #finished = new Map<string, { reason: 'used' | 'expired'; until: number } | { reason: 'called-off'; error: ProtocolError; until: number }>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -63,6 +63,7 @@ export class PendingFlows {
     if (finished?.reason === 'used') {
       throw new ProtocolError(ErrorCode.StateAlreadyUsed, 'this login callback was already used; start a new login');
     }
+    if (finished?.reason === 'called-off') throw finished.error;
     if (finished?.reason === 'expired') {
       throw new ProtocolError(
         ErrorCode.StateExpired,
@@ -75,6 +76,17 @@ export class PendingFlows {
   /** A flow abandoned by its caller (e.g. Ctrl-C): forget it without a tombstone. */
   cancel(state: string): void {
     this.#flows.delete(state);
+  }
+
+  /**
+   * A flow the host itself calls off because it can no longer trust who will bring its callback:
+   * that callback, whoever brings it, gets `error`. Returns whether the flow was still waiting.
+   */
+  callOff(state: string, error: ProtocolError): boolean {
+    this.#sweep();
+    if (!this.#flows.delete(state)) return false;
+    this.#finished.set(state, { reason: 'called-off', error, until: this.#now() + TOMBSTONE_MS });
+    return true;
   }
 
   #sweep(): void {

@@ -16,7 +16,7 @@ import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
 import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
-import { followToCallback } from '../../helpers/redirect-follower';
+import { CookieJar, followToCallback } from '../../helpers/redirect-follower';
 
 let keyring: KeyringHarness;
 let provider: GoogleLikeProvider;
@@ -75,6 +75,18 @@ function redirectUriOf(authorizeUrl: string): string {
   return new URL(authorizeUrl).searchParams.get('redirect_uri')!;
 }
 
+/** The loopback callback of a login opened through the start link `link` (the same port). */
+function callbackOf(link: string): string {
+  return new URL('/callback', link).href;
+}
+
+/** A browser's visit of a start link: through the provider to the callback, cookies and all. */
+async function openStartLink(link: string): Promise<{ page: Response; visited: URL[] }> {
+  const jar = new CookieJar();
+  const { callback, visited } = await followToCallback(link, callbackOf(link), jar);
+  return { page: await fetch(callback, { headers: { cookie: jar.header(callback) } }), visited };
+}
+
 describe('login (CLI, no extension)', () => {
   it('--no-browser: takes the pasted callback URL and exits 0 with a refresh-capable login', async () => {
     const run = runLogin([mcp.url, '--no-browser', '--json']);
@@ -92,9 +104,11 @@ describe('login (CLI, no extension)', () => {
 
   it('without a browser to open: completes when the browser reaches its loopback listener', async () => {
     const run = runLogin([mcp.url]);
-    const url = await run.authorizeUrl;
-    const { callback } = await followToCallback(url, redirectUriOf(url));
-    const page = await fetch(callback);
+    const link = await run.authorizeUrl;
+    // What it prints (and would hand to xdg-open) is a start link on its own port, not the authorize URL.
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\/[\w-]{22}$/);
+    const { page, visited } = await openStartLink(link);
+    expect(visited[1]!.searchParams.get('access_type')).toBe('offline');
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Logged in');
     const { code, stdout, stderr } = await run.done;
@@ -102,6 +116,42 @@ describe('login (CLI, no extension)', () => {
     expect(stderr).toContain('Could not open a browser');
     expect(stdout).toContain(`Logged in to ${mcp.url}`);
     expect(stdout).toContain('refresh token: yes');
+  });
+
+  it("calls the login off when its start link is opened twice: the first opener gets no login either", async () => {
+    const tokenRequestsBefore = provider.stats.tokenRequests;
+    const run = runLogin([mcp.url, '--json']);
+    const link = await run.authorizeUrl;
+    // Someone who read the link from the process list opens it first and signs in...
+    const theirs = new CookieJar();
+    const { callback } = await followToCallback(link, callbackOf(link), theirs);
+    // ...then the user's browser opens it: two holders, and no telling which is the user.
+    const second = await fetch(link, { redirect: 'manual' });
+    expect(second.status).toBe(409);
+    expect(second.headers.get('location')).toBeNull();
+    expect(second.headers.get('set-cookie')).toBeNull();
+    expect(await second.text()).toContain('opened twice');
+    const { code, stdout } = await run.done;
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { name: 'LoginLinkReused', message: expect.stringContaining('opened twice') } });
+    // The CLI is gone with its listener: the first opener's callback, cookie and all, reaches no one.
+    const late = await fetch(callback, { headers: { cookie: theirs.header(callback) } }).then((r) => r.status, (e: Error) => (e.cause as { code?: string })?.code);
+    expect(late).toBe('ECONNREFUSED');
+    expect(provider.stats.tokenRequests, 'no code was redeemed').toBe(tokenRequestsBefore);
+  });
+
+  it("refuses a callback without the start link's cookie and calls the login off (nothing redeemed)", async () => {
+    const tokenRequestsBefore = provider.stats.tokenRequests;
+    const run = runLogin([mcp.url, '--json']);
+    const link = await run.authorizeUrl;
+    const { callback } = await followToCallback(link, callbackOf(link));
+    const refused = await fetch(callback); // a browser that dropped the cookie, or a caller that never had it
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('did not send back the cookie');
+    const { code, stdout } = await run.done;
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { name: 'CallbackCookieMissing' } });
+    expect(provider.stats.tokenRequests, 'no code was redeemed').toBe(tokenRequestsBefore);
   });
 
   it('gives up after --timeout with a clear message and exit 1', async () => {
@@ -178,8 +228,7 @@ describe('login --client with a browser host too old to honour it', () => {
       const run = runLogin([mcp.url, '--client', 'codex', '--json'], runEnv);
       runs.push(run);
       const url = await Promise.race([run.authorizeUrl, run.done.then((r) => Promise.reject(new Error(`login ended first: ${r.stderr}`)))]);
-      const { callback } = await followToCallback(url, redirectUriOf(url));
-      expect((await fetch(callback)).status).toBe(200);
+      expect((await openStartLink(url)).page.status).toBe(200);
       const { code, stdout, stderr } = await run.done;
       expect(code, stderr).toBe(0);
       expect(stderr).toMatch(/the host in chromium \(mcp-login-bridge 0\.0\.9\) cannot limit a login to --client targets; using your default browser instead/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../../shared/errors';
+import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { LIMITS } from '../../../shared/protocol';
 import { PendingFlows, type PendingFlow } from '../../../native-host/oauth/pending-flows';
 
@@ -24,6 +24,20 @@ describe('PendingFlows', () => {
     flows.add(flow('s1', 1000));
     expect(flows.take('s1').state).toBe('s1');
     expect(() => flows.take('s1')).toThrow(expect.objectContaining({ code: ErrorCode.StateAlreadyUsed }));
+  });
+  it('a flow called off answers its callback, whoever brings it, with the reason; only a waiting one can be', () => {
+    const flows = new PendingFlows(() => 0);
+    flows.add(flow('s1', 1000));
+    const reason = new ProtocolError(ErrorCode.LoginLinkReused, 'opened twice');
+    expect(flows.callOff('s1', reason)).toBe(true);
+    expect(flows.size).toBe(0);
+    expect(() => flows.take('s1')).toThrow(reason);
+    expect(() => flows.take('s1')).toThrow(reason);
+    expect(flows.callOff('s1', reason)).toBe(false);
+    flows.add(flow('s2', 1000));
+    flows.take('s2');
+    expect(flows.callOff('s2', reason), 'a finished flow stays finished').toBe(false);
+    expect(() => flows.take('s2')).toThrow(expect.objectContaining({ code: ErrorCode.StateAlreadyUsed }));
   });
   it('refuses unknown and missing states', () => {
     const flows = new PendingFlows(() => 0);
