@@ -31,6 +31,8 @@ and Claude Code (mcpServers.<name>). Prints a summary, never a token.
 When a browser with the extension is running, the login opens as a tab of that browser (your real
 profile, its passkeys and sessions) and the extension hands the callback to the host. Otherwise it
 opens in your default browser and the callback comes back to a loopback port of this process.
+The default browser is given a one-time link to that port (other users of this machine can read
+a browser's command line), which sends it on to the sign-in; finish the login in that browser.
 
 A name instead of a URL is looked up among the MCP servers in Codex's config.toml.
 
