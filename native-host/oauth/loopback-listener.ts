@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import type { CompleteResult } from '../../shared/protocol';
 import { LaunchLinks, START_PATH } from './launch-links';
+import { loopbackPeerUid } from './loopback-peer';
 
 export const CALLBACK_PATH = '/callback';
 
@@ -33,6 +34,14 @@ export class LoopbackListener {
   #server?: Server;
   #port?: Promise<number>;
   readonly #launches = new LaunchLinks();
+  readonly #peerUid: typeof loopbackPeerUid;
+  readonly #uid: number | undefined;
+
+  /** `peerUid` and `uid` are for tests: who is on the other end, and who we are. */
+  constructor(options: { peerUid?: typeof loopbackPeerUid; uid?: number } = {}) {
+    this.#peerUid = options.peerUid ?? loopbackPeerUid;
+    this.#uid = options.uid ?? process.getuid?.();
+  }
 
   /** Starts listening on first use; the same port serves every flow of this process. */
   async redirectUri(): Promise<string> {
@@ -68,11 +77,16 @@ export class LoopbackListener {
     }
     // Never let a page be cached or its URL (which carries a code or a start nonce) be leaked onwards.
     const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
-    if (req.method === 'GET' && url.pathname.startsWith(START_PATH)) return this.#start(url.pathname.slice(START_PATH.length), res, headers);
-    if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
+    const isStart = req.method === 'GET' && url.pathname.startsWith(START_PATH);
+    if (!isStart && (req.method !== 'GET' || url.pathname !== CALLBACK_PATH)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
+    if (!(await this.#fromThisUser(req))) {
+      res.writeHead(403, headers).end(page('Not your login', 'This login port belongs to another user of this machine.'));
+      return;
+    }
+    if (isStart) return this.#start(url.pathname.slice(START_PATH.length), res, headers);
     const state = url.searchParams.get('state');
     const check = this.#launches.checkCallback(state, req.headers.cookie);
     if (check === 'refused') {
@@ -99,6 +113,21 @@ export class LoopbackListener {
       if (!(err instanceof ProtocolError)) process.stderr.write(`mcp-login-bridge: ${(err as Error)?.stack ?? String(err)}\n`);
       res.writeHead(400, headers).end(page('Login failed', message));
     }
+  }
+
+  /**
+   * Whether the connection comes from a program of the user this process runs as (loopback-peer.ts):
+   * a login's link or callback is no business of another user's. Where the kernel does not say
+   * (not Linux), the start link's cookie and one-time use are the defence.
+   */
+  async #fromThisUser(req: IncomingMessage): Promise<boolean> {
+    const { localAddress, localPort, remoteAddress, remotePort } = req.socket;
+    if (this.#uid === undefined) return true; // Windows: no uids, and no other user reads our command lines
+    if (!localAddress || !localPort || !remoteAddress || !remotePort) return false; // already disconnected
+    const uid = await this.#peerUid({ address: localAddress, port: localPort }, { address: remoteAddress, port: remotePort });
+    if (uid === undefined || uid === this.#uid) return true;
+    process.stderr.write(`mcp-login-bridge: refused a request to the login port from ${uid === null ? 'an unknown program' : `another user's program (uid ${uid})`}\n`);
+    return false;
   }
 
   #start(nonce: string, res: ServerResponse, headers: Record<string, string>): void {
