@@ -47,11 +47,13 @@ export function hostManifest(browser: BrowserName, launcherPath: string, extensi
 
 /**
  * The launcher is code the browser runs: written like credentials are (an exclusive temp file with
- * its mode from the start, then a rename), so a planted file or symlink cannot stand in for it.
+ * its mode from the start, then a rename), so a planted file or symlink cannot stand in for it. A
+ * symlink at its name is replaced, not written through: the browser must run our file, not one
+ * the link would keep leading to.
  */
 async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, content, mode);
+  await writeFileAtomic(path, content, mode, { symlinks: 'replace' });
 }
 
 export async function installHost(options: InstallOptions): Promise<InstallResult> {

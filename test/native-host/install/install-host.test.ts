@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +50,19 @@ describe('installHost', () => {
     });
     expect((await stat(result.launcherPath)).mode & 0o777).toBe(0o755);
     expect(await readFile(result.launcherPath, 'utf8')).toContain(`exec '/usr/bin/node' '/opt/mlb/host.mjs' "$@"`);
+  });
+  it('replaces a symlink at the launcher\'s name instead of writing through it', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'mlb-install-'));
+    const options = { browser: 'firefox', hostScript: '/h.mjs', nodePath: '/usr/bin/node', env: { HOME: home }, platform: 'linux' } as const;
+    const { launcherPath } = await installHost(options);
+    const victim = join(home, 'victim.sh');
+    await writeFile(victim, 'untouched');
+    await rm(launcherPath);
+    await symlink(victim, launcherPath);
+    await installHost(options);
+    expect((await lstat(launcherPath)).isFile()).toBe(true);
+    expect(await readFile(launcherPath, 'utf8')).toContain(`exec '/usr/bin/node' '/h.mjs'`);
+    expect(await readFile(victim, 'utf8')).toBe('untouched');
   });
   it('names Firefox add-ons in allowed_extensions', async () => {
     const home = await mkdtemp(join(tmpdir(), 'mlb-install-'));

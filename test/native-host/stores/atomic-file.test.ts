@@ -1,10 +1,11 @@
 /**
  * writeFileAtomic: the temp file is created exclusively, gets its exact mode through the open
- * handle before any data is written (whatever the umask), and no chmod by path ever runs.
+ * handle before any data is written (whatever the umask), and no chmod by path ever runs; a
+ * symlinked file (dotfile managers) is updated where it lives and the link kept.
  */
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /** What the code under test did to the file system, seen through a wrapping mock. */
@@ -93,5 +94,57 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(path, 'new');
     expect(await readFile(path, 'utf8')).toBe('new');
     expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes through a symlink (a chain of them) to the real file, keeping the links', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await mkdir(join(dir, 'dotfiles'));
+    const real = join(dir, 'dotfiles', 'config.toml');
+    await writeFile(real, 'old', { mode: 0o644 });
+    await symlink(join('dotfiles', 'config.toml'), join(dir, 'middle.toml'));
+    const link = join(dir, 'config.toml');
+    await symlink('middle.toml', link);
+    await writeFileAtomic(link, 'new');
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readlink(link)).toBe('middle.toml');
+    expect((await lstat(join(dir, 'middle.toml'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(real, 'utf8')).toBe('new');
+    expect((await stat(real)).mode & 0o777).toBe(0o600);
+    // The temp file was made (exclusively) next to the real file, so the rename stays atomic.
+    expect(seen.opens).toHaveLength(1);
+    expect(dirname(seen.opens[0]!.path)).toBe(await realpath(join(dir, 'dotfiles')));
+    expect(seen.opens[0]).toMatchObject({ flags: 'wx', mode: 0o600 });
+    expect((await readdir(join(dir, 'dotfiles'))).sort()).toEqual(['config.toml']);
+    expect((await readdir(dir)).sort()).toEqual(['config.toml', 'dotfiles', 'middle.toml']);
+  });
+
+  it('refuses a symlink that leads to no file, naming it, and writes nothing', async () => {
+    const link = join(dir, '.credentials.json');
+    await symlink(join(dir, 'gone', '.credentials.json'), link);
+    const error = await writeFileAtomic(link, '{"secret":"s3cr3t"}').catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).name).toBe('ProtocolError');
+    expect((error as Error).message).toContain(`${link} is a symbolic link to a file that does not exist`);
+    expect((error as Error).message).not.toContain('s3cr3t');
+    expect(seen.opens).toEqual([]);
+    expect(await readdir(dir)).toEqual(['.credentials.json']);
+    expect(await readlink(link)).toBe(join(dir, 'gone', '.credentials.json'));
+
+    await symlink('loop-b', join(dir, 'loop-a'));
+    await symlink('loop-a', join(dir, 'loop-b'));
+    await expect(writeFileAtomic(join(dir, 'loop-a'), 'x')).rejects.toThrow(/loop of symbolic links; nothing was written/);
+    expect(seen.opens).toEqual([]);
+  });
+
+  it("with symlinks: 'replace' puts a plain file in the link's place and leaves its target alone", async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'untouched');
+    const link = join(dir, 'native-host.sh');
+    await symlink(victim, link);
+    await writeFileAtomic(link, '#!/bin/sh\n', 0o755, { symlinks: 'replace' });
+    expect((await lstat(link)).isFile()).toBe(true);
+    expect(await readFile(link, 'utf8')).toBe('#!/bin/sh\n');
+    expect(await readFile(victim, 'utf8')).toBe('untouched');
   });
 });
