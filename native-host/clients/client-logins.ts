@@ -78,9 +78,21 @@ export class ClientLogins {
     let config = await readCodexConfig(this.#codex.home);
     let advice = codexClientAdvice(server.config, credential);
     if (advice.kind === 'missing-secret' && context.writeCodexConfig) {
-      result.notices.push(await addCodexClientSettings(this.#codex.home, server.name, credential));
-      config = await readCodexConfig(this.#codex.home);
-      advice = codexClientAdvice(config.servers.find((s) => s.name === server.name) ?? server.config, credential);
+      // The config edit is a convenience on top of the login: when it refuses (oauth written with
+      // dotted keys, a file that no longer parses), say why and still store the credential, with
+      // the advice saying which lines to add by hand, as without --write-config.
+      try {
+        result.notices.push(await addCodexClientSettings(this.#codex.home, server.name, credential));
+        config = await readCodexConfig(this.#codex.home);
+        advice = codexClientAdvice(config.servers.find((s) => s.name === server.name) ?? server.config, credential);
+      } catch (error) {
+        result.notices.push({
+          target: 'codex',
+          server: server.name,
+          // Our own errors name files and fields only; anything else is reduced to its class.
+          message: error instanceof ProtocolError ? error.message : `Could not edit ${config.path} for ${server.name} (${error instanceof Error ? error.name : 'error'}).`,
+        });
+      }
     }
     if (advice.kind === 'client-id-mismatch') {
       // Codex would refuse this entry and ask for a new login; leave its current one alone.

@@ -106,6 +106,26 @@ describe('a login for a URL', () => {
     expect(result.notices?.map((n) => n.message)).toEqual([expect.stringContaining('Added client_id and client_secret for gm')]);
   });
 
+  it('with writeCodexConfig still stores the Codex login when the config edit refuses, and says why', async () => {
+    const s = await setup('write-refused');
+    // oauth written with dotted keys: the edit will not guess where the new keys go.
+    const dotted = CODEX_CONFIG(mcp.url).replace(`url = "${mcp.url}"\n`, `url = "${mcp.url}"\noauth.callback_port = 5555\n`);
+    await writeFile(join(s.codexHome, 'config.toml'), dotted);
+    const result = await s.run({ writeCodexConfig: true });
+    expect(result.stored.map((t) => [t.target, t.server])).toEqual([['bridge', undefined], ['codex', 'gm'], ['claude-code', 'mail']]);
+    expect((await s.codex.read({ name: 'gm', url: mcp.url }))?.credential.refreshToken).toBe(s.bridge().refreshToken);
+    expect(await readFile(join(s.codexHome, 'config.toml'), 'utf8')).toBe(dotted);
+    const codexNotices = result.notices!.filter((n) => n.target === 'codex').map((n) => n.message);
+    expect(codexNotices).toEqual([
+      expect.stringMatching(/^Cannot add the client settings to .*config\.toml: \[mcp_servers\.gm\] sets oauth inline or with dotted keys/),
+      expect.stringContaining(`client_id = "${provider.clientId}"`),
+    ]);
+    const json = JSON.stringify(result);
+    expect(json).not.toContain(provider.clientSecret);
+    expect(json).not.toContain(s.bridge().refreshToken!);
+    expect(json).not.toContain(s.bridge().accessToken);
+  });
+
   it('goes only to the clients asked for, and says when one has no such server', async () => {
     const s = await setup('some');
     await writeFile(join(s.claudeDir, '.claude.json'), JSON.stringify({ mcpServers: {} }));
