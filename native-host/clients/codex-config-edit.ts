@@ -9,7 +9,7 @@
  * original document plus exactly the added keys; otherwise nothing is written.
  */
 import { readFile } from 'node:fs/promises';
-import { parse } from 'smol-toml';
+import { parse, TomlError } from 'smol-toml';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { writeFileAtomic } from '../stores/atomic-file';
 import { codexOauthTableHeader } from './codex-client-advice';
@@ -64,11 +64,26 @@ export function parseTableHeader(line: string): string[] | undefined {
   }
 }
 
+/**
+ * smol-toml's message quotes the lines around the error, which may hold a client secret: name the
+ * position only (as codex-config.ts does). `what` says whose text it is: the file as read, or our
+ * edit of it (whose lines would include the secret being added).
+ */
+function parseToml(text: string, path: string, what: 'file' | 'edit'): Record<string, any> {
+  try {
+    return parse(text) as Record<string, any>;
+  } catch (error) {
+    if (what === 'edit') fail(path, 'the edited file would not be valid TOML; add them by hand');
+    if (error instanceof TomlError) fail(path, `it is not valid TOML at line ${error.line}, column ${error.column}; fix it (Codex cannot read it either)`);
+    fail(path, 'it is not valid TOML');
+  }
+}
+
 const samePath = (a: string[] | undefined, b: string[]) => a !== undefined && a.length === b.length && a.every((k, i) => k === b[i]);
 
 /** The edited text; exported for tests. `settings` holds only the keys to add. */
 export function addCodexOauthSettings(text: string, serverName: string, settings: OauthSettings, path = 'config.toml'): string {
-  const before = parse(text) as Record<string, any>;
+  const before = parseToml(text, path, 'file');
   const server = before.mcp_servers?.[serverName];
   if (!server) fail(path, `it has no [mcp_servers.${serverName}] table`);
   const existing = server.oauth ?? {};
@@ -98,8 +113,8 @@ export function addCodexOauthSettings(text: string, serverName: string, settings
   const edited = lines.join(newline);
 
   // The edit must change exactly what was meant and nothing else.
-  const after = parse(edited) as Record<string, any>;
-  const expected = parse(text) as Record<string, any>;
+  const after = parseToml(edited, path, 'edit');
+  const expected = parseToml(text, path, 'file');
   expected.mcp_servers[serverName].oauth = { ...existing, ...Object.fromEntries(additions) };
   if (canonical(after) !== canonical(expected)) fail(path, 'the edit would change more than the oauth settings; add them by hand');
   return edited;

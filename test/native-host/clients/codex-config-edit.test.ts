@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { addCodexOauthSettings, parseTableHeader } from '../../../native-host/clients/codex-config-edit';
 import { codexClientAdvice, describeCodexAdvice } from '../../../native-host/clients/codex-client-advice';
+import { ProtocolError } from '../../../shared/errors';
 
 const CONFIG = `# my codex config
 model = "o3"
@@ -42,6 +43,20 @@ describe('adding Codex oauth settings', () => {
   it('refuses inline oauth tables and unknown servers instead of guessing', () => {
     expect(() => addCodexOauthSettings('[mcp_servers.g]\nurl = "u"\noauth = { client_id = "x" }\n', 'g', { clientSecret: 's' })).toThrow(/inline/);
     expect(() => addCodexOauthSettings(CONFIG, 'nope', { clientId: 'x' })).toThrow(/no \[mcp_servers.nope\]/);
+  });
+
+  it('names only the file and position of a TOML error, never the lines around it (they may hold a secret)', () => {
+    const broken = '[mcp_servers.gmail]\nurl = "u"\n\n[mcp_servers.gmail.oauth]\nclient_secret = "GOCSPX-leak"\nclient_id = \n';
+    let error: unknown;
+    try {
+      addCodexOauthSettings(broken, 'gmail', { clientId: 'cid' }, '/h/.codex/config.toml');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ProtocolError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^Cannot add the client settings to \/h\/\.codex\/config\.toml: it is not valid TOML at line 6, column \d+/);
+    expect(message).not.toContain('GOCSPX');
   });
 
   it('parses table headers with quoted keys and comments', () => {
