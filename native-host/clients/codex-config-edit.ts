@@ -129,16 +129,39 @@ function canonical(value: unknown): string {
   );
 }
 
-/** Reads, edits and atomically rewrites config.toml (0600 from now on: it holds a secret). */
-export async function writeCodexOauthSettings(path: string, serverName: string, settings: OauthSettings): Promise<boolean> {
-  let text: string;
+export interface WriteCodexOauthOptions {
+  /** Runs between making the edit and checking the file is unchanged; a seam for tests. */
+  beforeReplace?: () => Promise<void>;
+}
+
+async function readConfigText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     fail(path, `it cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const edited = addCodexOauthSettings(text, serverName, settings, path);
-  if (edited === text) return false;
-  await writeFileAtomic(path, edited, 0o600);
-  return true;
+}
+
+/**
+ * Reads, edits and atomically rewrites config.toml (0600 from now on: it holds a secret).
+ *
+ * Codex takes no lock on config.toml, and `codex mcp add` or an editor may write it while we edit:
+ * just before replacing it, the file is read again, and if it changed the edit is redone once from
+ * the new text (their change kept); if it changed again, nothing is written. What remains is the
+ * moment between that last read and the rename, which no lock shared with Codex can close.
+ */
+export async function writeCodexOauthSettings(path: string, serverName: string, settings: OauthSettings, options: WriteCodexOauthOptions = {}): Promise<boolean> {
+  let text = await readConfigText(path);
+  for (let attempt = 1; ; attempt += 1) {
+    const edited = addCodexOauthSettings(text, serverName, settings, path);
+    if (edited === text) return false;
+    await options.beforeReplace?.();
+    const current = await readConfigText(path);
+    if (current === text) {
+      await writeFileAtomic(path, edited, 0o600);
+      return true;
+    }
+    if (attempt === 2) fail(path, 'it kept changing while the settings were added (Codex or an editor writing it); nothing was written: run the login again with --write-config');
+    text = current;
+  }
 }

@@ -1,7 +1,10 @@
 /** --write-config: client settings go into Codex's config.toml with comments and order kept. */
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
-import { addCodexOauthSettings, parseTableHeader } from '../../../native-host/clients/codex-config-edit';
+import { addCodexOauthSettings, parseTableHeader, writeCodexOauthSettings } from '../../../native-host/clients/codex-config-edit';
 import { codexClientAdvice, describeCodexAdvice } from '../../../native-host/clients/codex-client-advice';
 import { ProtocolError } from '../../../shared/errors';
 
@@ -64,6 +67,51 @@ describe('adding Codex oauth settings', () => {
     expect(parseTableHeader("[mcp_servers.'a.b'.oauth]")).toEqual(['mcp_servers', 'a.b', 'oauth']);
     expect(parseTableHeader('[[array]]')).toBeUndefined();
     expect(parseTableHeader('x = "[not]"')).toBeUndefined();
+  });
+});
+
+describe('writing Codex oauth settings while someone else writes config.toml', () => {
+  const ADDED = '\n[mcp_servers.added]\nurl = "https://added.example/mcp"\n';
+
+  it('redoes the edit from the changed file, so the other change is kept', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlb-codex-edit-'));
+    try {
+      const path = join(dir, 'config.toml');
+      await writeFile(path, CONFIG);
+      let calls = 0;
+      // `codex mcp add` writing between our read and our rename.
+      const beforeReplace = async () => {
+        calls += 1;
+        if (calls === 1) await writeFile(path, CONFIG + ADDED);
+      };
+      expect(await writeCodexOauthSettings(path, 'gmail', { clientId: 'cid', clientSecret: 's' }, { beforeReplace })).toBe(true);
+      expect(calls).toBe(2);
+      const doc = parse(await readFile(path, 'utf8')) as any;
+      expect(doc.mcp_servers.added).toEqual({ url: 'https://added.example/mcp' });
+      expect(doc.mcp_servers.gmail.oauth).toEqual({ client_id: 'cid', client_secret: 's' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes nothing when the file changes again during the second try', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlb-codex-edit-'));
+    try {
+      const path = join(dir, 'config.toml');
+      await writeFile(path, CONFIG);
+      let calls = 0;
+      const beforeReplace = async () => {
+        calls += 1;
+        await writeFile(path, `${CONFIG}${ADDED}# change ${calls}\n`);
+      };
+      await expect(writeCodexOauthSettings(path, 'gmail', { clientId: 'cid', clientSecret: 'GOCSPX-s' }, { beforeReplace })).rejects.toThrow(
+        /config\.toml: it kept changing .*nothing was written/,
+      );
+      expect(await readFile(path, 'utf8')).toBe(`${CONFIG}${ADDED}# change 2\n`);
+      expect(await readdir(dir)).toEqual(['config.toml']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
