@@ -22,7 +22,7 @@ export interface ClaudeServerConfig {
 }
 
 function invalid(path: string, what: string): never {
-  throw new ProtocolError(ErrorCode.ConfigInvalid, `Claude Code config ${path}: ${what}`);
+  throw new ProtocolError(ErrorCode.ConfigInvalid, problemText(path, what));
 }
 
 function parseServer(path: string, where: string, name: string, value: unknown): ClaudeServerConfig | undefined {
@@ -54,10 +54,31 @@ function parseServer(path: string, where: string, name: string, value: unknown):
   return server;
 }
 
-function parseServers(path: string, where: string, value: unknown): ClaudeServerConfig[] {
+/**
+ * The valid servers of one `mcpServers` object. One bad entry is a problem of its own, added to
+ * `problems`: it must not hide the servers next to it (nor, in `.claude.json`, the other projects).
+ */
+function parseServers(path: string, where: string, value: unknown, problems: string[]): ClaudeServerConfig[] {
   if (value === undefined) return [];
-  if (!isObject(value)) invalid(path, `${where} must be an object, got ${jsonType(value)}`);
-  return Object.entries(value).flatMap(([name, entry]) => parseServer(path, where, name, entry) ?? []);
+  if (!isObject(value)) {
+    problems.push(problemText(path, `${where} must be an object, got ${jsonType(value)}`));
+    return [];
+  }
+  const servers: ClaudeServerConfig[] = [];
+  for (const [name, entry] of Object.entries(value)) {
+    try {
+      const server = parseServer(path, where, name, entry);
+      if (server) servers.push(server);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  return servers;
+}
+
+function problemText(path: string, what: string): string {
+  return `Claude Code config ${path}: ${what}`;
 }
 
 async function readJson(path: string): Promise<Fields | undefined> {
@@ -97,10 +118,10 @@ export async function discoverClaudeServers(options: ClaudeDiscoveryOptions = {}
   try {
     const user = await readJson(userPath);
     if (user) {
-      add(parseServers(userPath, 'mcpServers', user.mcpServers), `${userPath} (user)`);
+      add(parseServers(userPath, 'mcpServers', user.mcpServers, problems), `${userPath} (user)`);
       if (isObject(user.projects)) {
         for (const [dir, project] of Object.entries(user.projects)) {
-          if (isObject(project)) add(parseServers(userPath, `projects["${dir}"].mcpServers`, project.mcpServers), `${userPath} (local, ${dir})`);
+          if (isObject(project)) add(parseServers(userPath, `projects["${dir}"].mcpServers`, project.mcpServers, problems), `${userPath} (local, ${dir})`);
         }
       }
     }
@@ -110,7 +131,7 @@ export async function discoverClaudeServers(options: ClaudeDiscoveryOptions = {}
   const projectPath = join(options.projectDir ?? process.cwd(), '.mcp.json');
   try {
     const project = await readJson(projectPath);
-    if (project) add(parseServers(projectPath, 'mcpServers', project.mcpServers), `${projectPath} (project)`);
+    if (project) add(parseServers(projectPath, 'mcpServers', project.mcpServers, problems), `${projectPath} (project)`);
   } catch (error) {
     problems.push((error as Error).message);
   }
