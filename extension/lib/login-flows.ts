@@ -48,6 +48,12 @@ export interface LoginFlowDeps {
   rememberMs?: number;
 }
 
+/** Where a callback page runs (from `runtime.MessageSender`); absent for pages outside a tab. */
+export interface CallbackSender {
+  tabId?: number;
+  frameId?: number;
+}
+
 /** A capture rule never outlives this, whatever expiry the host names. */
 const MAX_CAPTURE_MS = 2 * LIMITS.flowTtlMs;
 
@@ -100,11 +106,12 @@ export class LoginFlows {
   }
 
   /**
-   * A captured callback's query string (from the callback page). The first delivery of a state
-   * goes to the host; repeats get the same outcome. Callbacks for states we did not begin are
+   * A captured callback's query string (from the callback page), and where that page runs. The
+   * first delivery of a state goes to the host; repeats get the same outcome. Callbacks for states
+   * we did not begin, or delivered from anywhere but the top frame of the flow's own tab, are
    * refused here and never reach the host.
    */
-  handleCallback(query: string): Promise<ResultSummary> {
+  handleCallback(query: string, from: CallbackSender): Promise<ResultSummary> {
     const now = this.deps.now();
     const orphan = (message: string): Promise<ResultSummary> =>
       Promise.resolve(
@@ -120,10 +127,17 @@ export class LoginFlows {
     if (!state) {
       return orphan('The login callback has no "state", so it cannot be matched to a login; it was not sent to the host. Start the login again from the extension popup.');
     }
-    const delivery = this.flows.deliver(state, (flow) => this.complete(flow, query));
+    // callback.html is web-accessible (the capture redirect needs that), so any web page can open
+    // or frame it with a state it has learned (say, from the authorize URL) and a code of its own
+    // for the same PKCE challenge: a login CSRF, or a flow killed early. The capture only ever
+    // loads it as the top frame of the flow's tab, so a copy from anywhere else counts as unknown,
+    // like handleCapturedNavigation's check, and its sender learns nothing of the flow.
+    const flow = this.flows.get(state);
+    const fromFlowTab = flow !== undefined && from.frameId === 0 && from.tabId !== undefined && flow.tabId === from.tabId;
+    const delivery = fromFlowTab ? this.flows.deliver(state, (f) => this.complete(f, query)) : ({ kind: 'unknown' } as const);
     if (delivery.kind === 'unknown') {
       // Not saved: any local page can open the callback page, and must not overwrite real results.
-      return orphan('This login callback does not belong to a login this extension started, so it was not sent to the host. Start the login again from the extension popup.');
+      return orphan('This login callback does not belong to a login this extension started in this tab, so it was not sent to the host. Start the login again from the extension popup.');
     }
     // The callback page's own copy after the background already sent it is how every capture
     // ends, not a duplicate worth a line; any further copy is.
