@@ -168,6 +168,21 @@ export function suggestedGoogleLikeRule(issuer: string): Omit<ProviderRule, 'sou
   };
 }
 
+/** Second-level labels under which country TLDs register names (`co.uk`, `com.au`, `ne.jp`). */
+const COUNTRY_SECOND_LEVELS = new Set(['ac', 'co', 'com', 'edu', 'go', 'gov', 'ne', 'net', 'or', 'org']);
+
+/**
+ * Whether a wildcard's domain (what follows `*.`) is, or looks like, a public suffix: one label
+ * (`com`), or a common country second level (`co.uk`). `https://*.com` would ask the user for
+ * access to a whole TLD and apply the rule to every site in it. Not the full public suffix list:
+ * this refuses the obvious mistakes; a user still sees the browser's prompt for what remains.
+ */
+function isPublicSuffixLike(domain: string): boolean {
+  const labels = domain.split('.');
+  if (labels.length < 2 || labels.some((l) => l === '')) return true;
+  return labels.length === 2 && labels[1]!.length === 2 && COUNTRY_SECOND_LEVELS.has(labels[0]!);
+}
+
 /** Validates a rule read from a file or the options page; throws an Error naming the field. */
 export function parseRule(value: unknown, source: ProviderRule['source']): ProviderRule {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('a rule must be an object');
@@ -190,6 +205,9 @@ export function parseRule(value: unknown, source: ProviderRule['source']): Provi
       throw new Error(`rule "${v.id}": origin ${JSON.stringify(o)} must be https (http only for loopback)`);
     }
     if (u.pathname !== '/' || u.search || u.hash) throw new Error(`rule "${v.id}": origin ${JSON.stringify(o)} must have no path`);
+    if (o.includes('://*.') && isPublicSuffixLike(u.hostname.slice('wildcard.'.length))) {
+      throw new Error(`rule "${v.id}": origin ${JSON.stringify(o)} is too broad: "*." must be followed by a domain of at least two labels that is not a public suffix, e.g. https://*.example.com`);
+    }
     return o.replace(/\/$/, '');
   });
   const params: Record<string, string> = {};

@@ -58,6 +58,19 @@ describe('parseRule', () => {
     expect(() => parseRule(rule, 'user')).toThrow(message);
   });
 
+  it.each(['https://*.com', 'https://*.co.uk', 'https://*.com.au', 'https://*.localhost', 'https://*.ne.jp:8443'])(
+    'refuses a wildcard on a public suffix (%s)',
+    (origin) => {
+      expect(() => parseRule({ id: 'x', origins: [origin], params: { a: 'b' } }, 'user')).toThrow(/is too broad: "\*\." must be followed by a domain of at least two labels/);
+    },
+  );
+
+  it('accepts a wildcard under a registered domain', () => {
+    for (const origin of ['https://*.okta.com', 'https://*.idp.example.co.uk', 'https://*.example.io', 'https://*.auth0.com:8443']) {
+      expect(parseRule({ id: 'x', origins: [origin], params: { a: 'b' } }, 'user').origins).toEqual([origin]);
+    }
+  });
+
   it('accepts every built-in rule as it is', () => {
     for (const rule of BUILTIN_RULES) expect(parseRule(rule, 'builtin')).toEqual(rule);
   });
