@@ -8,6 +8,7 @@ import { LIMITS } from '../../shared/protocol';
 import type { BeginResult, CompleteResult } from '../../shared/protocol';
 import { ExtensionError, type HostError, toDisplayError } from './extension-errors';
 import { PendingFlows, type PendingFlow } from './pending-flows';
+import { checkServerUrl } from './server-url';
 import {
   completedSummary,
   errorSummary,
@@ -74,9 +75,13 @@ export class LoginFlows {
   async authorize(serverUrl: string, windowId?: number): Promise<ResultSummary> {
     const startedAt = this.deps.now();
     const b: SummaryBase = { flowId: this.deps.newFlowId(), serverUrl, startedAt, now: startedAt };
+    const refused = this.refuseServerUrl(b);
+    if (refused) {
+      await this.save(refused);
+      return refused;
+    }
     let summary: ResultSummary;
     try {
-      checkServerUrl(serverUrl);
       const begun = await this.deps.host.begin(serverUrl);
       summary = await this.openLoginTab(b, begun, windowId);
     } catch (error) {
@@ -94,9 +99,13 @@ export class LoginFlows {
   async openHostFlow(serverUrl: string, begun: BeginResult): Promise<ResultSummary> {
     const startedAt = this.deps.now();
     const b: SummaryBase = { flowId: this.deps.newFlowId(), serverUrl, startedAt, now: startedAt };
+    const refused = this.refuseServerUrl(b);
+    if (refused) {
+      await this.save(refused);
+      return refused;
+    }
     let summary: ResultSummary;
     try {
-      checkServerUrl(serverUrl);
       summary = await this.openLoginTab(b, begun, undefined);
     } catch (error) {
       summary = errorSummary({ ...b, now: this.deps.now() }, toDisplayError(error));
@@ -216,6 +225,19 @@ export class LoginFlows {
     }
   }
 
+  /**
+   * The error result for a server URL that fails the check, else null. It leaves the URL out:
+   * the result is saved, and a refused URL may hold a password.
+   */
+  private refuseServerUrl(b: SummaryBase): ResultSummary | null {
+    try {
+      checkServerUrl(b.serverUrl ?? '');
+      return null;
+    } catch (error) {
+      return errorSummary({ ...b, serverUrl: null, now: this.deps.now() }, toDisplayError(error));
+    }
+  }
+
   private async openLoginTab(b: SummaryBase, begun: BeginResult, windowId: number | undefined): Promise<ResultSummary> {
     if (this.flows.get(begun.state)) throw new ExtensionError('InvalidHostResponse', 'The native host reused the state of a login still in progress. Update the host.');
     // The tab exists before the rule, and the rule before the navigation: the capture is in place
@@ -332,18 +354,6 @@ export class LoginFlows {
       // The login itself is unaffected; only the popup's history misses an entry.
       this.deps.log?.(`could not record the result of flow ${summary.flowId}: ${errorText(error)}`);
     }
-  }
-}
-
-function checkServerUrl(serverUrl: string): void {
-  let url: URL | null = null;
-  try {
-    url = new URL(serverUrl);
-  } catch {
-    // Reported below.
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || serverUrl.length > LIMITS.maxUrlLength) {
-    throw new ExtensionError('InvalidServerUrl', "Enter the MCP server's full URL, e.g. https://example.com/mcp.");
   }
 }
 

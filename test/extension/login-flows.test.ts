@@ -120,6 +120,17 @@ describe('LoginFlows.authorize', () => {
     expect(deps.host.begin).not.toHaveBeenCalled();
   });
 
+  it('refuses a server URL with a user name or password, and keeps it out of the saved result', async () => {
+    const { flows, deps, saved } = setup();
+    const summary = await flows.authorize('https://user:secret@mcp.example/mcp');
+    expect(summary.error).toMatchObject({ name: 'InvalidServerUrl' });
+    expect(summary.message).toContain('Remove the user name and password');
+    expect(deps.host.begin).not.toHaveBeenCalled();
+    expect(deps.tabs.openBlank).not.toHaveBeenCalled();
+    expect(saved.at(-1)).toEqual(summary);
+    expect(JSON.stringify(saved)).not.toContain('secret');
+  });
+
   it('closes the blank tab when the capture cannot be armed, and does not navigate', async () => {
     const { flows, steps, deps } = setup();
     vi.mocked(deps.capture.arm).mockRejectedValueOnce(new Error('regex too large'));
