@@ -83,6 +83,19 @@ const FORBIDDEN_RULE_PARAMS = new Set([
 /** Parameters whose value is a space-separated set that providers let us combine. */
 const SET_VALUED_PARAMS = new Set(['prompt', 'scope']);
 
+/**
+ * A token of a set-valued parameter (a `prompt` value, a scope). Automatic capture puts these into
+ * declarativeNetRequest regexes and a `regexSubstitution` as they are, so they must look the same
+ * raw and encoded, and be unable to add a parameter (`&`, `=`, `#`), a percent escape or a group
+ * reference (`\1`). That is RFC 3986's unreserved set minus `~`, which URLSearchParams (the host,
+ * the chain's re-navigation) writes as `%7E`, so a regex for the raw `~` would miss it on the wire.
+ */
+const SET_TOKEN = /^[A-Za-z0-9._-]+$/;
+const SET_TOKEN_TEXT = 'letters, digits, ".", "_" or "-"';
+
+/** Control characters or a backslash: refused in any rule value, even ones that get encoded. */
+const UNSAFE_VALUE_CHARS = /[\x00-\x1F\x7F\\]/;
+
 function originMatches(pattern: string, origin: string): boolean {
   let p: URL;
   let o: URL;
@@ -155,6 +168,21 @@ export function suggestedGoogleLikeRule(issuer: string): Omit<ProviderRule, 'sou
   };
 }
 
+/** Second-level labels under which country TLDs register names (`co.uk`, `com.au`, `ne.jp`). */
+const COUNTRY_SECOND_LEVELS = new Set(['ac', 'co', 'com', 'edu', 'go', 'gov', 'ne', 'net', 'or', 'org']);
+
+/**
+ * Whether a wildcard's domain (what follows `*.`) is, or looks like, a public suffix: one label
+ * (`com`), or a common country second level (`co.uk`). `https://*.com` would ask the user for
+ * access to a whole TLD and apply the rule to every site in it. Not the full public suffix list:
+ * this refuses the obvious mistakes; a user still sees the browser's prompt for what remains.
+ */
+function isPublicSuffixLike(domain: string): boolean {
+  const labels = domain.split('.');
+  if (labels.length < 2 || labels.some((l) => l === '')) return true;
+  return labels.length === 2 && labels[1]!.length === 2 && COUNTRY_SECOND_LEVELS.has(labels[0]!);
+}
+
 /** Validates a rule read from a file or the options page; throws an Error naming the field. */
 export function parseRule(value: unknown, source: ProviderRule['source']): ProviderRule {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('a rule must be an object');
@@ -177,6 +205,9 @@ export function parseRule(value: unknown, source: ProviderRule['source']): Provi
       throw new Error(`rule "${v.id}": origin ${JSON.stringify(o)} must be https (http only for loopback)`);
     }
     if (u.pathname !== '/' || u.search || u.hash) throw new Error(`rule "${v.id}": origin ${JSON.stringify(o)} must have no path`);
+    if (o.includes('://*.') && isPublicSuffixLike(u.hostname.slice('wildcard.'.length))) {
+      throw new Error(`rule "${v.id}": origin ${JSON.stringify(o)} is too broad: "*." must be followed by a domain of at least two labels that is not a public suffix, e.g. https://*.example.com`);
+    }
     return o.replace(/\/$/, '');
   });
   const params: Record<string, string> = {};
@@ -193,13 +224,28 @@ export function parseRule(value: unknown, source: ProviderRule['source']): Provi
       if (FORBIDDEN_RULE_PARAMS.has(k)) {
         throw new Error(`rule "${v.id}": param "${k}" cannot be set by a rule`);
       }
+      if (SET_VALUED_PARAMS.has(k)) {
+        // Space-separated tokens, each safe to put into a regex and a substitution unencoded.
+        const bad = p.split(' ').find((t) => t !== '' && !SET_TOKEN.test(t));
+        if (bad !== undefined) {
+          throw new Error(`rule "${v.id}": param "${k}" value ${JSON.stringify(bad)} is not allowed: each space-separated token must be ${SET_TOKEN_TEXT}`);
+        }
+      } else if (UNSAFE_VALUE_CHARS.test(p)) {
+        // Other values are encoded on the way (URLSearchParams, DNR queryTransform); these never belong in one.
+        throw new Error(`rule "${v.id}": param "${k}" must not contain control characters or "\\"`);
+      }
       params[k] = p;
     }
   }
   let addScopes: string[] | undefined;
   if (v.addScopes !== undefined) {
-    if (!Array.isArray(v.addScopes) || !v.addScopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))) {
+    if (!Array.isArray(v.addScopes) || !v.addScopes.every((s) => typeof s === 'string')) {
       throw new Error(`rule "${v.id}": "addScopes" must be an array of scope tokens`);
+    }
+    // Tighter than RFC 6749's scope-token: these go unencoded into DNR regexes (see SET_TOKEN).
+    const bad = (v.addScopes as string[]).find((s) => !SET_TOKEN.test(s));
+    if (bad !== undefined) {
+      throw new Error(`rule "${v.id}": "addScopes" entry ${JSON.stringify(bad)} is not allowed: a scope token must be ${SET_TOKEN_TEXT}`);
     }
     addScopes = v.addScopes as string[];
   }

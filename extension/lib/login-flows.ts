@@ -8,6 +8,7 @@ import { LIMITS } from '../../shared/protocol';
 import type { BeginResult, CompleteResult } from '../../shared/protocol';
 import { ExtensionError, type HostError, toDisplayError } from './extension-errors';
 import { PendingFlows, type PendingFlow } from './pending-flows';
+import { checkServerUrl } from './server-url';
 import {
   completedSummary,
   errorSummary,
@@ -48,6 +49,12 @@ export interface LoginFlowDeps {
   rememberMs?: number;
 }
 
+/** Where a callback page runs (from `runtime.MessageSender`); absent for pages outside a tab. */
+export interface CallbackSender {
+  tabId?: number;
+  frameId?: number;
+}
+
 /** A capture rule never outlives this, whatever expiry the host names. */
 const MAX_CAPTURE_MS = 2 * LIMITS.flowTtlMs;
 
@@ -68,9 +75,13 @@ export class LoginFlows {
   async authorize(serverUrl: string, windowId?: number): Promise<ResultSummary> {
     const startedAt = this.deps.now();
     const b: SummaryBase = { flowId: this.deps.newFlowId(), serverUrl, startedAt, now: startedAt };
+    const refused = this.refuseServerUrl(b);
+    if (refused) {
+      await this.save(refused);
+      return refused;
+    }
     let summary: ResultSummary;
     try {
-      checkServerUrl(serverUrl);
       const begun = await this.deps.host.begin(serverUrl);
       summary = await this.openLoginTab(b, begun, windowId);
     } catch (error) {
@@ -88,9 +99,13 @@ export class LoginFlows {
   async openHostFlow(serverUrl: string, begun: BeginResult): Promise<ResultSummary> {
     const startedAt = this.deps.now();
     const b: SummaryBase = { flowId: this.deps.newFlowId(), serverUrl, startedAt, now: startedAt };
+    const refused = this.refuseServerUrl(b);
+    if (refused) {
+      await this.save(refused);
+      return refused;
+    }
     let summary: ResultSummary;
     try {
-      checkServerUrl(serverUrl);
       summary = await this.openLoginTab(b, begun, undefined);
     } catch (error) {
       summary = errorSummary({ ...b, now: this.deps.now() }, toDisplayError(error));
@@ -100,11 +115,12 @@ export class LoginFlows {
   }
 
   /**
-   * A captured callback's query string (from the callback page). The first delivery of a state
-   * goes to the host; repeats get the same outcome. Callbacks for states we did not begin are
+   * A captured callback's query string (from the callback page), and where that page runs. The
+   * first delivery of a state goes to the host; repeats get the same outcome. Callbacks for states
+   * we did not begin, or delivered from anywhere but the top frame of the flow's own tab, are
    * refused here and never reach the host.
    */
-  handleCallback(query: string): Promise<ResultSummary> {
+  handleCallback(query: string, from: CallbackSender): Promise<ResultSummary> {
     const now = this.deps.now();
     const orphan = (message: string): Promise<ResultSummary> =>
       Promise.resolve(
@@ -120,10 +136,17 @@ export class LoginFlows {
     if (!state) {
       return orphan('The login callback has no "state", so it cannot be matched to a login; it was not sent to the host. Start the login again from the extension popup.');
     }
-    const delivery = this.flows.deliver(state, (flow) => this.complete(flow, query));
+    // callback.html is web-accessible (the capture redirect needs that), so any web page can open
+    // or frame it with a state it has learned (say, from the authorize URL) and a code of its own
+    // for the same PKCE challenge: a login CSRF, or a flow killed early. The capture only ever
+    // loads it as the top frame of the flow's tab, so a copy from anywhere else counts as unknown,
+    // like handleCapturedNavigation's check, and its sender learns nothing of the flow.
+    const flow = this.flows.get(state);
+    const fromFlowTab = flow !== undefined && from.frameId === 0 && from.tabId !== undefined && flow.tabId === from.tabId;
+    const delivery = fromFlowTab ? this.flows.deliver(state, (f) => this.complete(f, query)) : ({ kind: 'unknown' } as const);
     if (delivery.kind === 'unknown') {
       // Not saved: any local page can open the callback page, and must not overwrite real results.
-      return orphan('This login callback does not belong to a login this extension started, so it was not sent to the host. Start the login again from the extension popup.');
+      return orphan('This login callback does not belong to a login this extension started in this tab, so it was not sent to the host. Start the login again from the extension popup.');
     }
     // The callback page's own copy after the background already sent it is how every capture
     // ends, not a duplicate worth a line; any further copy is.
@@ -199,6 +222,19 @@ export class LoginFlows {
         name: 'FlowCancelled',
         message: `The sign-in tab for ${flow.serverUrl} was closed before the login finished. Click Authorize to start again.`,
       });
+    }
+  }
+
+  /**
+   * The error result for a server URL that fails the check, else null. It leaves the URL out:
+   * the result is saved, and a refused URL may hold a password.
+   */
+  private refuseServerUrl(b: SummaryBase): ResultSummary | null {
+    try {
+      checkServerUrl(b.serverUrl ?? '');
+      return null;
+    } catch (error) {
+      return errorSummary({ ...b, serverUrl: null, now: this.deps.now() }, toDisplayError(error));
     }
   }
 
@@ -318,18 +354,6 @@ export class LoginFlows {
       // The login itself is unaffected; only the popup's history misses an entry.
       this.deps.log?.(`could not record the result of flow ${summary.flowId}: ${errorText(error)}`);
     }
-  }
-}
-
-function checkServerUrl(serverUrl: string): void {
-  let url: URL | null = null;
-  try {
-    url = new URL(serverUrl);
-  } catch {
-    // Reported below.
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || serverUrl.length > LIMITS.maxUrlLength) {
-    throw new ExtensionError('InvalidServerUrl', "Enter the MCP server's full URL, e.g. https://example.com/mcp.");
   }
 }
 

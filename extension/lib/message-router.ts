@@ -63,7 +63,8 @@ export function createMessageRouter(deps: MessageRouterDeps) {
         // A popup opened as a tab names its window; a real popup has no tab: the current window.
         return deps.flows.authorize(m.serverUrl, sender.tab?.windowId).then((summary) => ({ summary }));
       case 'callback':
-        return deps.flows.handleCallback(m.query).then((summary) => ({ summary }));
+        // Where the page runs decides whether the callback may finish a flow (see handleCallback).
+        return deps.flows.handleCallback(m.query, { tabId: sender.tab?.id, frameId: sender.frameId }).then((summary) => ({ summary }));
     }
   };
 }

@@ -61,6 +61,8 @@ export interface SenderLike {
   id?: string;
   url?: string;
   tab?: { id?: number; windowId?: number };
+  /** 0 for a tab's top frame. */
+  frameId?: number;
 }
 
 /**

@@ -12,6 +12,8 @@ import type { BeginResult, CompleteResult } from '../../shared/protocol';
 
 const SERVER = 'http://127.0.0.1:4000/mcp';
 const REDIRECT = 'http://127.0.0.1:53682/callback';
+/** The callback page as the capture loads it: the top frame of the login tab (42 below). */
+const FLOW_TAB = { tabId: 42, frameId: 0 };
 
 function flow(state = 'st1', overrides: Partial<BeginResult> = {}): BeginResult {
   return {
@@ -163,9 +165,9 @@ describe('LoginFlows.openHostFlow', () => {
     expect(summary).toMatchObject({ state: 'pending', serverUrl: SERVER });
     expect(deps.host.begin).not.toHaveBeenCalled();
     expect(steps).toEqual(['openBlank undefined', `arm ${REDIRECT} 42`, 'navigate 42 https://idp.example']);
-    const done = await flows.handleCallback('code=c&state=st1');
+    const done = await flows.handleCallback('code=c&state=st1', FLOW_TAB);
     expect(done.state).toBe('success');
-    await flows.handleCallback('code=c&state=st1');
+    await flows.handleCallback('code=c&state=st1', FLOW_TAB);
     expect(deps.host.complete).toHaveBeenCalledTimes(1);
     expect(steps.slice(3)).toEqual([`complete ${REDIRECT}?code=c&state=st1`, 'disarm 7']);
   });

@@ -7,6 +7,8 @@ import type { ResultSummary } from '../../extension/lib/result-summary';
 const SERVER = 'https://mcp.example/mcp';
 const REDIRECT = 'http://127.0.0.1:53682/callback';
 const CALLBACK_PAGE = 'chrome-extension://abc/callback.html';
+/** Where the capture loads the callback page: the top frame of the flow's tab (openBlank gives 42). */
+const FLOW_TAB = { tabId: 42, frameId: 0 };
 
 function beginResult(state = 'st1', expiresAt = 600_000): BeginResult {
   return {
@@ -118,6 +120,17 @@ describe('LoginFlows.authorize', () => {
     expect(deps.host.begin).not.toHaveBeenCalled();
   });
 
+  it('refuses a server URL with a user name or password, and keeps it out of the saved result', async () => {
+    const { flows, deps, saved } = setup();
+    const summary = await flows.authorize('https://user:secret@mcp.example/mcp');
+    expect(summary.error).toMatchObject({ name: 'InvalidServerUrl' });
+    expect(summary.message).toContain('Remove the user name and password');
+    expect(deps.host.begin).not.toHaveBeenCalled();
+    expect(deps.tabs.openBlank).not.toHaveBeenCalled();
+    expect(saved.at(-1)).toEqual(summary);
+    expect(JSON.stringify(saved)).not.toContain('secret');
+  });
+
   it('closes the blank tab when the capture cannot be armed, and does not navigate', async () => {
     const { flows, steps, deps } = setup();
     vi.mocked(deps.capture.arm).mockRejectedValueOnce(new Error('regex too large'));
@@ -132,7 +145,7 @@ describe('LoginFlows.handleCallback', () => {
   it('sends the callback rebuilt on the flow redirect URI to the host, then disarms and records success', async () => {
     const { flows, steps, saved, finishComplete, deps } = setup();
     await flows.authorize(SERVER);
-    const pending = flows.handleCallback('code=abc&state=st1&iss=https%3A%2F%2Fidp.example');
+    const pending = flows.handleCallback('code=abc&state=st1&iss=https%3A%2F%2Fidp.example', FLOW_TAB);
     expect(deps.host.complete).toHaveBeenCalledWith(`${REDIRECT}?code=abc&state=st1&iss=https%3A%2F%2Fidp.example`);
     finishComplete();
     const summary = await pending;
@@ -150,12 +163,12 @@ describe('LoginFlows.handleCallback', () => {
   it('sends a state to the host once: a second delivery gets the first outcome', async () => {
     const { flows, deps, finishComplete } = setup();
     await flows.authorize(SERVER);
-    const first = flows.handleCallback('code=abc&state=st1');
-    const second = flows.handleCallback('code=abc&state=st1');
+    const first = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
+    const second = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
     finishComplete();
     const [a, b] = await Promise.all([first, second]);
     expect(b).toBe(a);
-    const third = await flows.handleCallback('code=other&state=st1');
+    const third = await flows.handleCallback('code=other&state=st1', FLOW_TAB);
     expect(third).toBe(a);
     expect(deps.host.complete).toHaveBeenCalledTimes(1);
   });
@@ -164,20 +177,48 @@ describe('LoginFlows.handleCallback', () => {
     const { flows, deps, saved } = setup();
     await flows.authorize(SERVER);
     const savedBefore = saved.length;
-    const unknown = await flows.handleCallback('code=abc&state=forged');
+    const unknown = await flows.handleCallback('code=abc&state=forged', FLOW_TAB);
     expect(unknown).toMatchObject({ state: 'error', error: { name: 'UnknownCallbackState' } });
     expect(unknown.message).toContain('not sent to the host');
-    expect((await flows.handleCallback('code=abc')).message).toContain('no "state"');
-    expect((await flows.handleCallback('')).state).toBe('error');
+    expect((await flows.handleCallback('code=abc', FLOW_TAB)).message).toContain('no "state"');
+    expect((await flows.handleCallback('', FLOW_TAB)).state).toBe('error');
     expect(deps.host.complete).not.toHaveBeenCalled();
     expect(saved).toHaveLength(savedBefore);
+  });
+
+  it.each([
+    ['another tab', { tabId: 43, frameId: 0 }],
+    ['a subframe of the flow tab', { tabId: 42, frameId: 3 }],
+    ['no tab', {}],
+    ['no frame id', { tabId: 42 }],
+  ])('treats a delivery from %s as unknown: nothing to the host, the flow still waits', async (_name, from) => {
+    const { flows, deps, saved, finishComplete } = setup();
+    await flows.authorize(SERVER);
+    const savedBefore = saved.length;
+    // Any web page can open or frame callback.html; knowing the state must not be enough.
+    const delivered = flows.handleCallback('code=attacker&state=st1', from);
+    expect(deps.host.complete).not.toHaveBeenCalled(); // checked before awaiting: a sent one would never settle here
+    const foreign = await delivered;
+    expect(foreign).toMatchObject({ state: 'error', error: { name: 'UnknownCallbackState' } });
+    expect(foreign.message).toContain('not sent to the host');
+    expect(foreign.serverUrl).toBeNull(); // nothing about the flow leaks to that page
+    expect(deps.host.complete).not.toHaveBeenCalled();
+    expect(saved).toHaveLength(savedBefore);
+    // The flow's own callback page still finishes it.
+    const own = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
+    expect(deps.host.complete).toHaveBeenCalledWith(`${REDIRECT}?code=abc&state=st1`);
+    finishComplete();
+    expect((await own).state).toBe('success');
+    // Once finished, another tab gets no copy of the outcome either.
+    expect((await flows.handleCallback('code=abc&state=st1', from)).error?.name).toBe('UnknownCallbackState');
+    expect(deps.host.complete).toHaveBeenCalledTimes(1);
   });
 
   it("records the host's error for a rejected callback and still disarms", async () => {
     const { flows, deps, steps } = setup();
     vi.mocked(deps.host.complete).mockRejectedValueOnce(new HostError(304, 'AuthorizationDenied', 'You denied access at the provider.'));
     await flows.authorize(SERVER);
-    const summary = await flows.handleCallback('error=access_denied&state=st1');
+    const summary = await flows.handleCallback('error=access_denied&state=st1', FLOW_TAB);
     expect(summary).toMatchObject({ state: 'error', message: 'You denied access at the provider.' });
     expect(summary.details).toContain('Host error 304 AuthorizationDenied');
     expect(steps.at(-1)).toBe('disarm 7');
@@ -186,7 +227,7 @@ describe('LoginFlows.handleCallback', () => {
   it('shows a warning with the host warning text when no refresh token came back', async () => {
     const { flows, finishComplete } = setup();
     await flows.authorize(SERVER);
-    const pending = flows.handleCallback('code=abc&state=st1');
+    const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
     const warning = { code: 401, name: 'NoRefreshToken', message: 'No refresh token. Add rule "my-provider" with access_type=offline.' };
     finishComplete({ ...completeResult, refreshCapable: false, warning });
     const summary = await pending;
@@ -206,7 +247,7 @@ describe('LoginFlows.handleCapturedNavigation (the background sees the capture)'
     expect(deps.host.complete).toHaveBeenCalledWith(`${REDIRECT}?code=abc&state=st1`);
     // Later sightings of the same load (onCommitted) send nothing.
     expect(flows.handleCapturedNavigation(42, `${CALLBACK_PAGE}?code=abc&state=st1`)).toBe(false);
-    const fromPage = flows.handleCallback('code=abc&state=st1');
+    const fromPage = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
     finishComplete();
     const summary = await fromPage;
     expect(summary.state).toBe('success');
@@ -216,7 +257,7 @@ describe('LoginFlows.handleCapturedNavigation (the background sees the capture)'
     expect(JSON.stringify(saved)).not.toContain('abc');
     // The page's own copy is how every capture ends: not reported as a duplicate; a further one is.
     expect(logged.filter((m) => m.includes('duplicate'))).toEqual([]);
-    await flows.handleCallback('code=abc&state=st1');
+    await flows.handleCallback('code=abc&state=st1', FLOW_TAB);
     expect(logged.filter((m) => m.includes('duplicate'))).toHaveLength(1);
     expect(logged.join('\n')).not.toMatch(/abc|st1/);
   });
@@ -257,7 +298,7 @@ describe('LoginFlows.handleSettledByHost (the host loopback listener finished th
     expect(steps.at(-1)).toBe('disarm 7');
     expect(timers[0]!.cleared).toBe(true);
     // A late capture of the same state is not sent to the host: it has consumed the state.
-    expect((await flows.handleCallback('code=abc&state=st1')).state).toBe('success');
+    expect((await flows.handleCallback('code=abc&state=st1', FLOW_TAB)).state).toBe('success');
     expect(deps.host.complete).not.toHaveBeenCalled();
   });
 
@@ -272,7 +313,7 @@ describe('LoginFlows.handleSettledByHost (the host loopback listener finished th
   it('leaves a flow that already has an outcome, and unknown states, alone', async () => {
     const { flows, saved, finishComplete } = setup();
     await flows.authorize(SERVER);
-    const captured = flows.handleCallback('code=abc&state=st1');
+    const captured = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
     expect(await flows.handleSettledByHost('st1', { error: new HostError(301, 'StateAlreadyUsed', 'used') })).toBe(false);
     expect(await flows.handleSettledByHost('other', { result: completeResult })).toBe(false);
     finishComplete();
@@ -293,7 +334,7 @@ describe('LoginFlows ending without a callback', () => {
     await vi.waitFor(() => expect(steps.at(-1)).toBe('disarm 7'));
     await vi.waitFor(() => expect(saved.at(-1)?.error?.name).toBe('FlowExpired'));
     expect(saved.at(-1)?.message).toContain('expired at t600000');
-    const late = await flows.handleCallback('code=abc&state=st1');
+    const late = await flows.handleCallback('code=abc&state=st1', FLOW_TAB);
     expect(late.error?.name).toBe('FlowExpired');
     expect(deps.host.complete).not.toHaveBeenCalled();
   });
@@ -308,7 +349,7 @@ describe('LoginFlows ending without a callback', () => {
   it('clears the expiry timer once the callback arrives', async () => {
     const { flows, timers, finishComplete } = setup();
     await flows.authorize(SERVER);
-    const pending = flows.handleCallback('code=abc&state=st1');
+    const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
     finishComplete();
     await pending;
     expect(timers[0]!.cleared).toBe(true);
@@ -322,19 +363,19 @@ describe('LoginFlows ending without a callback', () => {
     await flows.handleTabClosed(42);
     expect(steps.at(-1)).toBe('disarm 7');
     expect(saved.at(-1)?.error?.name).toBe('FlowCancelled');
-    expect((await flows.handleCallback('code=abc&state=st1')).error?.name).toBe('FlowCancelled');
+    expect((await flows.handleCallback('code=abc&state=st1', FLOW_TAB)).error?.name).toBe('FlowCancelled');
     expect(deps.host.complete).not.toHaveBeenCalled();
   });
 
   it('forgets a finished state after the remember period', async () => {
     const { flows, timers, finishComplete } = setup({ rememberMs: 1234 });
     await flows.authorize(SERVER);
-    const pending = flows.handleCallback('code=abc&state=st1');
+    const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
     finishComplete();
     await pending;
     const forget = timers.find((t) => t.ms === 1234)!;
     forget.callback();
-    expect((await flows.handleCallback('code=abc&state=st1')).error?.name).toBe('UnknownCallbackState');
+    expect((await flows.handleCallback('code=abc&state=st1', FLOW_TAB)).error?.name).toBe('UnknownCallbackState');
   });
 });
 

@@ -68,7 +68,10 @@ describe('message router', () => {
     await expect(route({ kind: 'authorize', serverUrl: 'https://a/mcp' }, { ...popup, tab: { id: 5, windowId: 9 } })).resolves.toEqual({ summary });
     expect(flows.authorize).toHaveBeenCalledWith('https://a/mcp', 9);
     await expect(route({ kind: 'callback', query: 'state=s' }, popup)).resolves.toEqual({ summary });
-    expect(flows.handleCallback).toHaveBeenCalledWith('state=s');
+    expect(flows.handleCallback).toHaveBeenCalledWith('state=s', { tabId: undefined, frameId: undefined });
+    // The callback page's tab and frame go along: handleCallback checks they are the flow's.
+    await route({ kind: 'callback', query: 'state=t' }, { id: ID, url: `${ORIGIN}callback.html`, tab: { id: 42, windowId: 9 }, frameId: 0 });
+    expect(flows.handleCallback).toHaveBeenLastCalledWith('state=t', { tabId: 42, frameId: 0 });
     await expect(route({ kind: 'getStatus' }, popup)).resolves.toEqual({ logins: { ok: true, status } });
   });
 

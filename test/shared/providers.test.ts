@@ -57,4 +57,51 @@ describe('parseRule', () => {
   ])('rejects %j', (rule, message) => {
     expect(() => parseRule(rule, 'user')).toThrow(message);
   });
+
+  it.each(['https://*.com', 'https://*.co.uk', 'https://*.com.au', 'https://*.localhost', 'https://*.ne.jp:8443'])(
+    'refuses a wildcard on a public suffix (%s)',
+    (origin) => {
+      expect(() => parseRule({ id: 'x', origins: [origin], params: { a: 'b' } }, 'user')).toThrow(/is too broad: "\*\." must be followed by a domain of at least two labels/);
+    },
+  );
+
+  it('accepts a wildcard under a registered domain', () => {
+    for (const origin of ['https://*.okta.com', 'https://*.idp.example.co.uk', 'https://*.example.io', 'https://*.auth0.com:8443']) {
+      expect(parseRule({ id: 'x', origins: [origin], params: { a: 'b' } }, 'user').origins).toEqual([origin]);
+    }
+  });
+
+  it('accepts every built-in rule as it is', () => {
+    for (const rule of BUILTIN_RULES) expect(parseRule(rule, 'builtin')).toEqual(rule);
+  });
+
+  it('accepts ordinary prompt values and scope tokens', () => {
+    const rule = parseRule(
+      { id: 'x', origins: ['https://idp.example'], params: { prompt: 'select_account consent', scope: 'openid', access_type: 'offline' }, addScopes: ['offline_access', 'a.b-c_d'] },
+      'user',
+    );
+    expect(rule.params).toEqual({ prompt: 'select_account consent', scope: 'openid', access_type: 'offline' });
+    expect(rule.addScopes).toEqual(['offline_access', 'a.b-c_d']);
+    // Values of other parameters are encoded on the way, so they may hold URL characters.
+    expect(parseRule({ id: 'x', origins: ['https://idp.example'], params: { login_hint: 'me@example.com&x=1#y' } }, 'user').params.login_hint).toBe('me@example.com&x=1#y');
+  });
+
+  // Set-valued tokens go unencoded into DNR regexes and a regexSubstitution (extension/lib/rewrite-rules.ts).
+  it.each([
+    [{ addScopes: ['offline_access&response_mode=fragment'] }, /"addScopes" entry "offline_access&response_mode=fragment" is not allowed/],
+    [{ addScopes: ['offline_access', 'a=b'] }, /"addScopes" entry "a=b"/],
+    [{ addScopes: ['x#frag'] }, /"addScopes" entry/],
+    [{ addScopes: ['x%26y'] }, /"addScopes" entry/],
+    [{ addScopes: ['a\\1b'] }, /"addScopes" entry/],
+    [{ addScopes: ['x~y'] }, /"addScopes" entry/],
+    [{ params: { prompt: 'consent&redirect_uri=https://evil.example/cb' } }, /param "prompt" value "consent&redirect_uri=https:\/\/evil.example\/cb" is not allowed/],
+    [{ params: { prompt: 'select_account consent%26state%3Dx' } }, /param "prompt" value "consent%26state%3Dx"/],
+    [{ params: { prompt: 'consent\\2' } }, /param "prompt"/],
+    [{ params: { scope: 'openid&response_mode=fragment' } }, /param "scope"/],
+    [{ params: { prompt: 'consent\tlogin' } }, /param "prompt"/],
+    [{ params: { access_type: 'offline\\1' } }, /param "access_type" must not contain control characters or "\\"/],
+    [{ params: { access_type: 'offline\r\nx' } }, /param "access_type" must not contain control characters/],
+  ])('refuses a set-valued token or value that could inject into a request: %j', (fields, message) => {
+    expect(() => parseRule({ id: 'x', origins: ['https://idp.example'], ...fields }, 'config')).toThrow(message);
+  });
 });

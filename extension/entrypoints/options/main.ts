@@ -1,14 +1,14 @@
 /**
  * Options page: every provider rule (yours, the host config's, the built-in ones) with a switch,
  * and a form to add your own. A new rule is validated with shared/providers.ts `parseRule` before
- * it is saved, and its origin's host permission is asked for (the browser shows the prompt). The
- * background picks changes up from storage.local.
+ * it is saved, and its origin's host permission is asked for (the browser shows the prompt); a rule
+ * for an origin the extension cannot be given is not saved. The background picks changes up from
+ * storage.local.
  */
 import '../../assets/pages.css';
 import { browser } from 'wxt/browser';
 import { CONFIG_RULES_KEY, SETTINGS_KEY, listRules, parseRules, parseSettings, ruleFromForm, type ProviderSettings } from '../../lib/provider-settings';
-import { hostPermissionFor } from '../../lib/rewrite-rules';
-import { isLoopbackHost } from '../../../shared/loopback';
+import { ensureOriginAccess } from '../../lib/origin-access';
 import type { ProviderRule } from '../../../shared/providers';
 
 const tbody = document.querySelector<HTMLTableSectionElement>('#rules tbody')!;
@@ -96,14 +96,17 @@ async function onAdd(event: SubmitEvent): Promise<void> {
     return;
   }
   const origin = rule.origins[0]!;
-  const loopback = isLoopbackHost(new URL(origin.replace('://*.', '://wildcard.')).hostname);
-  // Asked for within the click: the browser shows its own prompt. Loopback hosts are granted already.
-  if (!loopback) {
-    const granted = await browser.permissions.request({ origins: [hostPermissionFor(origin)] }).catch(() => false);
-    if (!granted) {
-      show('error', `Not saved: the extension needs access to ${origin} to add parameters there.`);
-      return;
-    }
+  // The first await of this handler: the request in it must start within the user's click, and
+  // the browser shows its own prompt only for an origin not already granted.
+  const access = await ensureOriginAccess(browser.permissions, origin);
+  if (access.kind === 'denied') {
+    show('error', `Not saved: the extension needs access to ${origin} to add parameters there.`);
+    return;
+  }
+  if (access.kind === 'unavailable') {
+    // Saved, it would never apply: a DNR rule acts only where the extension has host access.
+    show('error', `Not saved: the extension cannot get access to ${origin} (${access.reason}). It can be given https origins, and http only at 127.0.0.1 or localhost.`);
+    return;
   }
   const { settings } = await load();
   await save({ ...settings, userRules: [rule, ...settings.userRules.filter((r) => r.id !== rule.id)] });

@@ -9,6 +9,7 @@ import { browser } from 'wxt/browser';
 import { IdbActivityStore, describeChain } from '../../lib/activity-log';
 import { askBackground } from '../../lib/background-client';
 import { buildLoginStatusView, renderLoginStatus } from '../../lib/login-status-view';
+import { authorizeTypedUrl } from '../../lib/popup-authorize';
 import { renderError, renderHostStatus, renderResult } from '../../lib/render-result';
 import { RESULTS_STORAGE_KEY, parseStoredResults } from '../../lib/result-history';
 import { formatLocalTime, type ResultSummary } from '../../lib/result-summary';
@@ -86,14 +87,16 @@ async function checkHost(): Promise<void> {
 
 async function onAuthorize(event: SubmitEvent): Promise<void> {
   event.preventDefault();
-  const url = serverUrl.value.trim();
   requestInFlight = true;
   authorize.disabled = true;
-  renderResult(result, { state: 'pending', message: `Asking the native host to start the login to ${url || '…'}` });
   try {
-    // Not a secret: remembered so the field is filled next time.
-    if (url) await browser.storage.local.set({ [LAST_SERVER_KEY]: url });
-    const { summary } = await askBackground({ kind: 'authorize', serverUrl: url });
+    // Checked before anything is shown, stored or sent; a refused URL is thrown, shown below.
+    const summary = await authorizeTypedUrl(serverUrl.value, {
+      started: (url) => renderResult(result, { state: 'pending', message: `Asking the native host to start the login to ${url}` }),
+      // Not a secret: remembered so the field is filled next time.
+      remember: (url) => browser.storage.local.set({ [LAST_SERVER_KEY]: url }),
+      authorize: async (url) => (await askBackground({ kind: 'authorize', serverUrl: url })).summary,
+    });
     renderResult(result, summary);
     refreshLoginsAfter(summary);
   } catch (error) {
