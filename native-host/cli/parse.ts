@@ -23,5 +23,7 @@ export function serverUrlArg(positionals: string[], command: string): string {
     throw new UsageError(`${JSON.stringify(value)} is not a URL; give the MCP server's full URL, e.g. https://example.com/mcp`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${value} must be an http(s) URL`);
+  // Not echoed: the value holds a password.
+  if (url.username || url.password) throw new UsageError('the server URL must not hold a user name or password (the part before "@"); give it without them');
   return value;
 }

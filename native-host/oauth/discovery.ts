@@ -151,6 +151,10 @@ export async function discoverAuthorizationServer(issuer: string, policy: Networ
 
 export async function discoverServer(serverUrlText: string): Promise<DiscoveredServer> {
   const serverUrl = assertSecureUrl(serverUrlText, 'the MCP server URL');
+  // A password in the URL would be kept as part of the server's name in every store and summary.
+  if (serverUrl.username || serverUrl.password) {
+    throw new ProtocolError(ErrorCode.InvalidField, 'the MCP server URL must not hold a user name or password (the part before "@"); give it without them');
+  }
   const policy = policyFor(serverUrl);
   const challenge = await probeChallenge(serverUrl, policy);
   const metadataUrl = challenge?.parameters.resource_metadata;

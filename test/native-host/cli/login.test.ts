@@ -171,9 +171,13 @@ describe('login (CLI, no extension)', () => {
     expect(stderr).toMatch(/cancelled/);
   });
 
-  it('refuses a bad --timeout and a missing URL as usage errors (exit 2)', async () => {
+  it('refuses a bad --timeout, a missing URL and a URL with a password as usage errors (exit 2)', async () => {
     expect((await runLogin([mcp.url, '--timeout', '9999']).done).code).toBe(2);
     expect((await runLogin([]).done).code).toBe(2);
+    const withPassword = await runLogin(['https://me:hunter2@mcp.example/mcp']).done;
+    expect(withPassword.code).toBe(2);
+    expect(withPassword.stderr).toContain('must not hold a user name or password');
+    expect(withPassword.stderr).not.toContain('hunter2');
   });
 });
 

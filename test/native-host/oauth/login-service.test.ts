@@ -174,6 +174,19 @@ describe('LoginService with a Google-like provider', () => {
     }
   });
 
+  it('refuses a server URL with a user name or password before any request, without echoing it', async () => {
+    const { store, login } = service(googleLikeConfig());
+    const withPassword = new URL(mcp.url);
+    withPassword.username = 'me';
+    withPassword.password = 'hunter2';
+    const before = provider.stats.authorizeRequests.length;
+    const refusal = login.begin(withPassword.href);
+    await expect(refusal).rejects.toMatchObject({ code: ErrorCode.InvalidField, message: expect.stringContaining('user name or password') });
+    expect(await refusal.catch((e: Error) => e.message)).not.toContain('hunter2');
+    expect(provider.stats.authorizeRequests.length).toBe(before);
+    expect(await store.list()).toEqual([]);
+  });
+
   it('asks for a configured client when the provider has no registration endpoint', async () => {
     const { login } = service(EMPTY_CONFIG);
     await expect(login.begin(mcp.url)).rejects.toMatchObject({ code: ErrorCode.NoClient, message: expect.stringContaining(provider.issuer) });
