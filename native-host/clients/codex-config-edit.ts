@@ -10,6 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse, TomlError } from 'smol-toml';
+import { TOML_OPTIONS } from './codex-config';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { writeFileAtomic } from '../stores/atomic-file';
 import { codexOauthTableHeader } from './codex-client-advice';
@@ -71,7 +72,7 @@ export function parseTableHeader(line: string): string[] | undefined {
  */
 function parseToml(text: string, path: string, what: 'file' | 'edit'): Record<string, any> {
   try {
-    return parse(text) as Record<string, any>;
+    return parse(text, TOML_OPTIONS) as Record<string, any>;
   } catch (error) {
     if (what === 'edit') fail(path, 'the edited file would not be valid TOML; add them by hand');
     if (error instanceof TomlError) fail(path, `it is not valid TOML at line ${error.line}, column ${error.column}; fix it (Codex cannot read it either)`);
@@ -123,9 +124,11 @@ export function addCodexOauthSettings(text: string, serverName: string, settings
 /** JSON with sorted keys: equal documents give equal text whatever their key order. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
+    typeof v === 'bigint'
+      ? `${v}n`
+      : v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
   );
 }
 

@@ -99,11 +99,17 @@ function parseServer(path: string, name: string, value: unknown): CodexServerCon
   return server;
 }
 
+/**
+ * Codex reads any 64-bit integer; smol-toml refuses those beyond 2^53 unless they may be BigInts.
+ * None of the settings read here is one, so a large value elsewhere must not make the file unreadable.
+ */
+export const TOML_OPTIONS = { integersAsBigInt: 'asNeeded' } as const;
+
 /** Parses config.toml text. Exported for tests; `readCodexConfig` is what callers use. */
 export function parseCodexConfig(text: string, home: string, path = codexConfigPath(home)): CodexConfig {
   let doc: Record<string, unknown>;
   try {
-    doc = parse(text) as Record<string, unknown>;
+    doc = parse(text, TOML_OPTIONS) as Record<string, unknown>;
   } catch (error) {
     // smol-toml's message quotes the offending line, which may be a client secret: position only.
     if (error instanceof TomlError) invalid(path, `not valid TOML at line ${error.line}, column ${error.column}; fix it (Codex cannot read it either)`);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { addCodexOauthSettings, parseTableHeader, writeCodexOauthSettings } from '../../../native-host/clients/codex-config-edit';
 import { codexClientAdvice, describeCodexAdvice } from '../../../native-host/clients/codex-client-advice';
+import { parseCodexConfig } from '../../../native-host/clients/codex-config';
 import { ProtocolError } from '../../../shared/errors';
 
 const CONFIG = `# my codex config
@@ -60,6 +61,17 @@ describe('adding Codex oauth settings', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/^Cannot add the client settings to \/h\/\.codex\/config\.toml: it is not valid TOML at line 6, column \d+/);
     expect(message).not.toContain('GOCSPX');
+  });
+
+  it('reads and edits a config holding a 64-bit integer beyond 2^53, as Codex does, and keeps it exact', () => {
+    const big = `${CONFIG}
+[tuning]
+seed = 9223372036854775807
+`;
+    expect(parseCodexConfig(big, '/home/u/.codex').servers.map((s) => s.name)).toEqual(['gmail', 'linear']);
+    const edited = addCodexOauthSettings(big, 'gmail', { clientId: 'cid' });
+    expect(edited).toContain('seed = 9223372036854775807\n');
+    expect(edited).toContain('[mcp_servers.gmail.oauth]\nclient_id = "cid"\n');
   });
 
   it('parses table headers with quoted keys and comments', () => {
