@@ -1,9 +1,11 @@
 /**
- * The start link of a CLI login (native-host/oauth/launch-links.ts) in a real Chromium, with the
- * provider on another site, as Google is: the cookie the start link sets on 127.0.0.1 must come
+ * The start link of a CLI login (native-host/oauth/launch-links.ts) in a real Chromium and a real
+ * Firefox ESR (the default browser of many Linux desktops), with the provider on another site, as
+ * Google is: the cookie the start link sets on 127.0.0.1 must come
  * back with the callback after the provider's cross-site redirect (SameSite=Lax allows a top-level
  * GET). The listener is the real one; the login behind it is a stub that records what it is given.
- * `idp.test` resolves to 127.0.0.1 only inside this Chromium (--host-resolver-rules).
+ * `idp.test` resolves to 127.0.0.1 only inside the browsers (Chromium's --host-resolver-rules,
+ * Firefox's network.dns.localDomains).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +13,11 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompleteResult } from '../../shared/protocol';
 import { LoopbackListener } from '../../native-host/oauth/loopback-listener';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CHROMIUM_PATH, TEST_HOSTS_ARG } from '../fixtures/browser-harness';
+import { launchFirefoxWithAddon, until } from '../fixtures/firefox-harness';
 
 let browser: Browser;
 let provider: Server;
@@ -106,4 +112,29 @@ describe('a CLI login\'s start link in Chromium', () => {
       await listener.close();
     }
   });
+});
+
+describe("a CLI login's start link in Firefox ESR", () => {
+  it("carries its cookie through the provider's cross-site redirect to the callback", async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mlb-firefox-start-'));
+    // The add-on the harness loads plays no part here (no host: HOME has no manifest).
+    const firefox = await launchFirefoxWithAddon({ env: { HOME: home }, prefs: { 'network.dns.localDomains': 'idp.test', 'dom.security.https_first': false } });
+    const { listener, callbacks, calledOff } = listenerRecording();
+    try {
+      redirectTo = await listener.redirectUri();
+      const link = await listener.launchUrl('STATE-3', `${providerOrigin}/authorize?state=STATE-3`);
+      const tab = await firefox.bidi.openTab(link);
+      const title = () => firefox.bidi.evaluate(tab, 'document.readyState === "complete" ? document.title : ""').catch(() => '');
+      await until(async () => (await title()) === 'Consent', 'the consent page', 15_000);
+      await firefox.bidi.clickAsUser(tab, '#allow');
+      await until(async () => (await title()) !== 'Consent' && (await title()) !== '', 'the callback page', 15_000);
+      expect(await firefox.bidi.evaluate(tab, "document.querySelector('h1').textContent")).toBe('Logged in');
+      expect(callbacks).toEqual([`${redirectTo}?code=CODE&state=STATE-3`]);
+      expect(calledOff).toEqual([]);
+    } finally {
+      await listener.close();
+      await firefox.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
