@@ -7,9 +7,11 @@
  *
  * Instead the browser is sent to `http://127.0.0.1:<port>/start/<nonce>`. The first visit gets the
  * authorize URL (a redirect) and a cookie that only this login's callback accepts; whoever reads
- * the link in the process list gets nothing a callback can use without that cookie. A second visit
- * means two parties hold the link, and nobody can tell which one is the user: the login is called
- * off, and its callback is refused whoever brings it.
+ * the link in the process list gets nothing a callback can use without that cookie. Where the
+ * listener cannot tell who visits (not Linux), a second visit means two parties may hold the link,
+ * and nobody can tell which one is the user: the login is called off, and its callback is refused
+ * whoever brings it. On Linux the listener serves only this user's programs, so a second visit is
+ * the user's own and is answered like the first.
  *
  * Pure bookkeeping; loopback-listener.ts speaks HTTP.
  */
@@ -64,12 +66,17 @@ export class LaunchLinks {
     return `${START_PATH}${nonce}`;
   }
 
-  /** A visit of `START_PATH + nonce`. */
-  open(nonce: string): StartAnswer {
+  /**
+   * A visit of `START_PATH + nonce`. `visitorIsUser`: the listener has checked that the visitor
+   * runs as this user (Linux, loopback-peer.ts). Then a second visit is no sign of a second party,
+   * only of the same person or their desktop opening the link again (a click on the link the
+   * terminal printed, an opener that looks at the page first), and it gets the same answer.
+   */
+  open(nonce: string, { visitorIsUser = false }: { visitorIsUser?: boolean } = {}): StartAnswer {
     this.#sweep();
     const launch = this.#byNonce.get(nonce);
     if (!launch) return { kind: 'unknown' };
-    if (launch.opened) {
+    if (launch.opened && !visitorIsUser) {
       this.#byNonce.delete(nonce);
       // The state stays registered with no valid cookie left, so its callback is refused.
       launch.cookieValue = '';

@@ -82,11 +82,12 @@ export class LoopbackListener {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    if (!(await this.#fromThisUser(req))) {
+    const visitor = await this.#visitor(req);
+    if (visitor === 'other') {
       res.writeHead(403, headers).end(page('Not your login', 'This login port belongs to another user of this machine.'));
       return;
     }
-    if (isStart) return this.#start(url.pathname.slice(START_PATH.length), res, headers);
+    if (isStart) return this.#start(url.pathname.slice(START_PATH.length), visitor === 'user', res, headers);
     const state = url.searchParams.get('state');
     const check = this.#launches.checkCallback(state, req.headers.cookie);
     if (check === 'refused') {
@@ -116,22 +117,24 @@ export class LoopbackListener {
   }
 
   /**
-   * Whether the connection comes from a program of the user this process runs as (loopback-peer.ts):
-   * a login's link or callback is no business of another user's. Where the kernel does not say
-   * (not Linux), the start link's cookie and one-time use are the defence.
+   * Who is connecting (loopback-peer.ts): a program of the user this process runs as ('user'),
+   * another user's or one the kernel does not list ('other': a login's link or callback is no
+   * business of theirs), or nobody can tell ('unknown': not Linux; the start link's cookie and
+   * one-time use are the defence there).
    */
-  async #fromThisUser(req: IncomingMessage): Promise<boolean> {
+  async #visitor(req: IncomingMessage): Promise<'user' | 'other' | 'unknown'> {
     const { localAddress, localPort, remoteAddress, remotePort } = req.socket;
-    if (this.#uid === undefined) return true; // Windows: no uids, and no other user reads our command lines
-    if (!localAddress || !localPort || !remoteAddress || !remotePort) return false; // already disconnected
+    if (this.#uid === undefined) return 'unknown'; // Windows: no uids, and no other user reads our command lines
+    if (!localAddress || !localPort || !remoteAddress || !remotePort) return 'other'; // already disconnected
     const uid = await this.#peerUid({ address: localAddress, port: localPort }, { address: remoteAddress, port: remotePort });
-    if (uid === undefined || uid === this.#uid) return true;
+    if (uid === undefined) return 'unknown';
+    if (uid === this.#uid) return 'user';
     process.stderr.write(`mcp-login-bridge: refused a request to the login port from ${uid === null ? 'an unknown program' : `another user's program (uid ${uid})`}\n`);
-    return false;
+    return 'other';
   }
 
-  #start(nonce: string, res: ServerResponse, headers: Record<string, string>): void {
-    const answer = this.#launches.open(nonce);
+  #start(nonce: string, visitorIsUser: boolean, res: ServerResponse, headers: Record<string, string>): void {
+    const answer = this.#launches.open(nonce, { visitorIsUser });
     if (answer.kind === 'redirect') {
       res.writeHead(302, { ...headers, location: answer.location, 'set-cookie': answer.setCookie }).end();
       return;

@@ -118,26 +118,20 @@ describe('login (CLI, no extension)', () => {
     expect(stdout).toContain('refresh token: yes');
   });
 
-  it("calls the login off when its start link is opened twice: the first opener gets no login either", async () => {
+  it('the user opening the start link a second time (a click on the printed link) still logs in, once', async () => {
     const tokenRequestsBefore = provider.stats.tokenRequests;
     const run = runLogin([mcp.url, '--json']);
     const link = await run.authorizeUrl;
-    // Someone who read the link from the process list opens it first and signs in...
-    const theirs = new CookieJar();
-    const { callback } = await followToCallback(link, callbackOf(link), theirs);
-    // ...then the user's browser opens it: two holders, and no telling which is the user.
-    const second = await fetch(link, { redirect: 'manual' });
-    expect(second.status).toBe(409);
-    expect(second.headers.get('location')).toBeNull();
-    expect(second.headers.get('set-cookie')).toBeNull();
-    expect(await second.text()).toContain('opened twice');
+    // The browser xdg-open started got as far as the provider...
+    await followToCallback(link, callbackOf(link), new CookieJar());
+    // ...and the user also clicked the link in the terminal. This machine's kernel says both
+    // visitors are the user (this test's own uid), so the second is answered like the first.
+    const { page } = await openStartLink(link);
+    expect(page.status).toBe(200);
     const { code, stdout } = await run.done;
-    expect(code).toBe(1);
-    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { name: 'LoginLinkReused', message: expect.stringContaining('opened twice') } });
-    // The CLI is gone with its listener: the first opener's callback, cookie and all, reaches no one.
-    const late = await fetch(callback, { headers: { cookie: theirs.header(callback) } }).then((r) => r.status, (e: Error) => (e.cause as { code?: string })?.code);
-    expect(late).toBe('ECONNREFUSED');
-    expect(provider.stats.tokenRequests, 'no code was redeemed').toBe(tokenRequestsBefore);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, refreshCapable: true });
+    expect(provider.stats.tokenRequests - tokenRequestsBefore, 'one code redeemed').toBe(1);
   });
 
   it("refuses a callback without the start link's cookie and calls the login off (nothing redeemed)", async () => {

@@ -56,6 +56,17 @@ describe('LaunchLinks', () => {
     expect(links.open(path.slice(START_PATH.length))).toEqual({ kind: 'unknown' });
   });
 
+  it('a visitor known to be the user gets the same redirect and cookie again', () => {
+    const links = new LaunchLinks();
+    const path = links.create('STATE', AUTHORIZE);
+    const first = opened(links, path);
+    const again = links.open(path.slice(START_PATH.length), { visitorIsUser: true });
+    expect(again).toEqual(first);
+    expect(links.checkCallback('STATE', cookieOf(first.setCookie))).toBe('accepted');
+    // Not known to be the user: the one-time rule holds.
+    expect(links.open(path.slice(START_PATH.length))).toEqual({ kind: 'reused', state: 'STATE' });
+  });
+
   it('knows no other link, and forgets a login at its deadline', () => {
     let now = 0;
     const links = new LaunchLinks(() => now);

@@ -66,8 +66,8 @@ describe('LoopbackListener', () => {
     expect(calledOff.map(([state, error]) => [state, error.code])).toEqual([['S1', ErrorCode.CallbackCookieMissing]]);
   });
 
-  it('a second visit of a start link calls the login off; a login it did not launch needs no cookie', async () => {
-    const { callbacks, calledOff } = setUp();
+  it('where the visitor cannot be told (not Linux), a second visit of a start link calls the login off; a login it did not launch needs no cookie', async () => {
+    const { callbacks, calledOff } = setUp({ peerUid: async () => undefined });
     const link = new URL(await listener.launchUrl('S1', AUTHORIZE));
     await get(Number(link.port), link.pathname);
     const again = await get(Number(link.port), link.pathname);
@@ -78,6 +78,19 @@ describe('LoopbackListener', () => {
     expect((await get(Number(link.port), '/start/unknown')).status).toBe(404);
     // The extension's logins (or --no-browser's) were never launched here: no cookie involved.
     expect((await get(Number(link.port), '/callback?code=Y&state=S-extension')).status).toBe(200);
+    expect(callbacks).toHaveLength(1);
+  });
+
+  it("answers the user's own second visit like the first (Linux: the visitor is known to be the user)", async () => {
+    const { callbacks, calledOff } = setUp({ uid: 1000, peerUid: async () => 1000 });
+    const link = new URL(await listener.launchUrl('S1', AUTHORIZE));
+    const first = await get(Number(link.port), link.pathname);
+    const again = await get(Number(link.port), link.pathname);
+    expect(again.status).toBe(302);
+    expect(again.headers.location).toBe(AUTHORIZE);
+    expect(again.headers['set-cookie']).toEqual(first.headers['set-cookie']);
+    expect(calledOff).toEqual([]);
+    expect((await get(Number(link.port), '/callback?code=X&state=S1', String(again.headers['set-cookie']).split(';')[0]))).toMatchObject({ status: 200 });
     expect(callbacks).toHaveLength(1);
   });
 
