@@ -3,13 +3,20 @@
  * revocation): the provider stops honouring the refresh token, and the keychain entry is gone.
  */
 import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors';
 import { parseConfig } from '../../../native-host/config';
 import { LoginService } from '../../../native-host/oauth/login-service';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
 import { refreshCredential } from '../../../native-host/oauth/refresh';
+import { ClientLogins } from '../../../native-host/clients/client-logins';
+import { discoverClientServers } from '../../../native-host/clients/configured-servers';
 import { BridgeStore } from '../../../native-host/stores/bridge-store';
+import { ClaudeCodeStore } from '../../../native-host/stores/claude-code/claude-code-store';
+import { CodexStore } from '../../../native-host/stores/codex/codex-store';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
@@ -40,7 +47,7 @@ afterAll(async () => {
   await keyring?.stop();
 });
 
-async function logIn(): Promise<void> {
+async function logIn(clients?: ClientLogins): Promise<void> {
   const config = parseConfig(
     {
       clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
@@ -48,15 +55,15 @@ async function logIn(): Promise<void> {
     },
     'test',
   );
-  const login = new LoginService({ loadConfig: async () => config, store: store(), redirectUri: () => listener.redirectUri() });
+  const login = new LoginService({ loadConfig: async () => config, store: store(), redirectUri: () => listener.redirectUri(), ...(clients ? { clients } : {}) });
   const begun = await login.begin(mcp.url);
   const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
   expect((await login.complete(callback.href)).refreshCapable).toBe(true);
 }
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], runEnv: NodeJS.ProcessEnv = env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { env: runEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -95,7 +102,64 @@ describe('logout', () => {
     expect((await refreshCredential(before)).accessToken).toBeTruthy();
   });
 
-  it('refuses targets that do not exist yet', async () => {
-    expect((await cli(['logout', mcp.url, '--client', 'codex'])).code).toBe(2);
+  it('refuses an unknown --client target', async () => {
+    const r = await cli(['logout', mcp.url, '--client', 'cursor']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('use bridge, codex or claude-code');
+  });
+});
+
+describe('logout with the same login in Codex and Claude Code', () => {
+  /** A login that lands in the keychain, in Codex (file store) and in Claude Code, as a real one does. */
+  async function logInEverywhere() {
+    const root = await mkdtemp(join(tmpdir(), 'mlb-logout-clients-'));
+    const codexHome = join(root, 'codex');
+    const claudeDir = join(root, 'claude');
+    await mkdir(codexHome);
+    await mkdir(claudeDir);
+    await writeFile(join(codexHome, 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.gm]\nurl = "${mcp.url}"\n`);
+    await writeFile(join(claudeDir, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: mcp.url } } }));
+    const claudeEnv = { HOME: claudeDir, CLAUDE_CONFIG_DIR: claudeDir };
+    const codex = new CodexStore({ home: codexHome });
+    const claude = new ClaudeCodeStore({ env: claudeEnv, platform: 'linux' });
+    const clients = new ClientLogins({ codex, claude, discover: () => discoverClientServers({ codexHome, env: claudeEnv, projectDir: claudeDir }) });
+    await logIn(clients);
+    const codexRef = { name: 'gm', url: mcp.url };
+    const claudeRef = { name: 'mail', url: mcp.url, type: 'http' };
+    return {
+      runEnv: { ...env, CODEX_HOME: codexHome, ...claudeEnv },
+      copies: async () => ({ codex: (await codex.read(codexRef))?.credential, claude: (await claude.read(claudeRef))?.credential }),
+    };
+  }
+
+  it("without --client: removes only the keychain entry and does not revoke the login the clients still use", async () => {
+    const { runEnv, copies } = await logInEverywhere();
+    const before = (await store().read(mcp.url))!;
+    const kept = await copies();
+    expect(kept.codex?.refreshToken).toBe(before.refreshToken);
+    expect(kept.claude?.refreshToken).toBe(kept.codex?.refreshToken);
+    const r = await cli(['logout', mcp.url, '--json'], runEnv);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.removed).toEqual([{ target: 'bridge', location: expect.any(String) }]);
+    expect(out.revocation).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/still used by Codex \(server "gm"\) and Claude Code \(server "mail"\)/) });
+    expect(await store().read(mcp.url)).toBeUndefined();
+    // The clients' copies are untouched, and the refresh token they hold still works at the provider.
+    expect(await copies()).toEqual(kept);
+    expect((await refreshCredential(before)).accessToken).toBeTruthy();
+  });
+
+  it('with every --client: removes all three copies and revokes the login at the provider', async () => {
+    const { runEnv, copies } = await logInEverywhere();
+    const before = (await store().read(mcp.url))!;
+    const r = await cli(['logout', mcp.url, '--client', 'bridge', '--client', 'codex', '--client', 'claude-code'], runEnv);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/removed from .*\(gm\).*\(mail\)/);
+    expect(r.stdout).toContain('revoked at the provider: refresh token');
+    expect(await copies()).toEqual({ codex: undefined, claude: undefined });
+    expect(await store().read(mcp.url)).toBeUndefined();
+    await expect(refreshCredential(before)).rejects.toMatchObject({ code: ErrorCode.LoginNeeded });
+    // Nothing left anywhere: a second run says so (exit 4).
+    expect((await cli(['logout', mcp.url, '--client', 'codex'], runEnv)).code).toBe(4);
   });
 });
