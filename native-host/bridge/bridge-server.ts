@@ -169,11 +169,17 @@ export class BridgeServer {
       } catch (error) {
         return send(errorResponse(id, error));
       }
-      this.#handle(request, send, logins).catch((error: unknown) => send(errorResponse(request.id, error)));
+      const isOpen = () => ws.readyState === ws.OPEN;
+      this.#handle(request, send, logins, isOpen).catch((error: unknown) => send(errorResponse(request.id, error)));
     });
   }
 
-  async #handle(request: BridgeRequest, send: (message: unknown) => void, logins: Map<string, () => void>): Promise<void> {
+  async #handle(
+    request: BridgeRequest,
+    send: (message: unknown) => void,
+    logins: Map<string, () => void>,
+    isOpen: () => boolean,
+  ): Promise<void> {
     const { ctx } = this.#options;
     if (request.type === 'hello') {
       const data: BridgeHelloResult = {
@@ -190,6 +196,13 @@ export class BridgeServer {
     }
     // The flow keeps the CLI's choice of clients until its callback, whoever delivers that.
     const flow = await ctx.login.begin(request.serverUrl, request.clients ? { clients: request.clients } : {});
+    // The CLI may have gone (Ctrl-C during discovery) while `begin` ran: the close handler could
+    // not abandon a flow that was not registered yet, so forget it here and open no tab for a
+    // login the user already cancelled.
+    if (!isOpen()) {
+      ctx.login.flows.cancel(flow.state);
+      return;
+    }
     const outcome = new Promise<FlowOutcome>((resolve) => {
       const dispose = ctx.login.onceSettled(flow.state, resolve);
       logins.set(flow.state, () => {

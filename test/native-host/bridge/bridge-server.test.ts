@@ -1,0 +1,94 @@
+/**
+ * The bridge server in this process with a fake login service whose `begin` the test finishes
+ * when it wants: what the bridge does while a login is still being begun (the built host's
+ * discovery is too quick to hold open from outside).
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { BRIDGE_LIMITS, BRIDGE_SECRET_HEADER } from '../../../shared/bridge-protocol';
+import { ErrorCode } from '../../../shared/errors';
+import type { BeginResult, HostPush } from '../../../shared/protocol';
+import { BridgeServer } from '../../../native-host/bridge/bridge-server';
+import type { HostContext } from '../../../native-host/host-context';
+
+interface FakeLogin {
+  /** Each `begin` call, in order; resolve one to let that login go on. */
+  begins: { serverUrl: string; resolve: (flow: BeginResult) => void }[];
+  cancelled: string[];
+  settledListeners: Map<string, unknown>;
+}
+
+function fakeContext(): { ctx: HostContext; login: FakeLogin } {
+  const login: FakeLogin = { begins: [], cancelled: [], settledListeners: new Map() };
+  const ctx = {
+    version: 'test',
+    login: {
+      begin: (serverUrl: string) => new Promise<BeginResult>((resolve) => login.begins.push({ serverUrl, resolve })),
+      onceSettled: (state: string, listener: unknown) => {
+        login.settledListeners.set(state, listener);
+        return () => login.settledListeners.delete(state);
+      },
+      flows: { cancel: (state: string) => login.cancelled.push(state) },
+    },
+  } as unknown as HostContext;
+  return { ctx, login };
+}
+
+function flowFor(state: string): BeginResult {
+  return {
+    state,
+    authorizeUrl: `https://as.example/authorize?state=${state}`,
+    redirectUri: 'http://127.0.0.1:1/callback',
+    issuer: 'https://as.example',
+    appliedRules: [],
+    expiresAt: Date.now() + 600_000,
+  };
+}
+
+let bridge: BridgeServer | undefined;
+afterEach(async () => {
+  await bridge?.close();
+  bridge = undefined;
+});
+
+async function startBridge() {
+  const { ctx, login } = fakeContext();
+  const pushes: HostPush[] = [];
+  const dir = join(await mkdtemp(join(tmpdir(), 'mlb-bs-')), 'run');
+  bridge = await BridgeServer.start({ ctx, push: (m) => pushes.push(m), identity: { browser: 'chromium' }, dir });
+  const { secret } = JSON.parse(await readFile(bridge.filePath, 'utf8'));
+  const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/`, { headers: { [BRIDGE_SECRET_HEADER]: secret } });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const messages: any[] = [];
+  ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
+  return { login, pushes, ws, messages };
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('bridge server: a login whose CLI goes away while it is being begun', () => {
+  it('cancels the flow once begin returns, and pushes no openLogin', async () => {
+    const { login, pushes, ws } = await startBridge();
+    ws.send(JSON.stringify({ id: 'l', type: 'login', serverUrl: 'https://mcp.example/mcp' }));
+    await until(() => login.begins.length === 1, 'begin');
+    // Ctrl-C in the CLI during discovery.
+    ws.close();
+    await new Promise((r) => ws.once('close', r));
+    await new Promise((r) => setTimeout(r, 50));
+    login.begins[0]!.resolve(flowFor('s1'));
+    await until(() => login.cancelled.length > 0, 'the cancel');
+    expect(login.cancelled).toEqual(['s1']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(pushes).toEqual([]);
+    expect(login.settledListeners.size).toBe(0);
+  });
+});
