@@ -27,7 +27,7 @@ import {
   type BridgeHelloResult,
   type BridgeRequest,
 } from '../../shared/bridge-protocol';
-import { requestIdOf, type HostPush } from '../../shared/protocol';
+import { requestIdOf, type BeginResult, type HostPush } from '../../shared/protocol';
 import type { HostContext } from '../host-context';
 import type { FlowOutcome } from '../oauth/login-service';
 import { errorResponse } from '../requests/dispatch';
@@ -46,6 +46,18 @@ export interface BridgeServerOptions {
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** What one CLI connection has under way. */
+interface Connection {
+  /** Flows begun for it, each with how to abandon it; a CLI that goes away (Ctrl-C, timeout) abandons them. */
+  logins: Map<string, () => void>;
+  /**
+   * Logins whose `begin` is still running: they hold a slot of the per-connection limit from the
+   * moment they are accepted, or logins sent together would all pass the check before any counts.
+   */
+  beginning: number;
+  isOpen(): boolean;
 }
 
 function sameSecret(given: string | undefined, secret: string): boolean {
@@ -144,8 +156,8 @@ export class BridgeServer {
     const send = (message: unknown) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
-    // Flows begun for this connection; a CLI that goes away (Ctrl-C, timeout) abandons them.
-    const logins = new Map<string, () => void>();
+    const conn: Connection = { logins: new Map(), beginning: 0, isOpen: () => ws.readyState === ws.OPEN };
+    const logins = conn.logins;
     ws.on('error', () => undefined);
     ws.on('close', () => {
       for (const [state, abandon] of logins) {
@@ -169,17 +181,11 @@ export class BridgeServer {
       } catch (error) {
         return send(errorResponse(id, error));
       }
-      const isOpen = () => ws.readyState === ws.OPEN;
-      this.#handle(request, send, logins, isOpen).catch((error: unknown) => send(errorResponse(request.id, error)));
+      this.#handle(request, send, conn).catch((error: unknown) => send(errorResponse(request.id, error)));
     });
   }
 
-  async #handle(
-    request: BridgeRequest,
-    send: (message: unknown) => void,
-    logins: Map<string, () => void>,
-    isOpen: () => boolean,
-  ): Promise<void> {
+  async #handle(request: BridgeRequest, send: (message: unknown) => void, conn: Connection): Promise<void> {
     const { ctx } = this.#options;
     if (request.type === 'hello') {
       const data: BridgeHelloResult = {
@@ -191,15 +197,23 @@ export class BridgeServer {
       };
       return send({ id: request.id, ok: true, data });
     }
-    if (logins.size >= BRIDGE_LIMITS.maxLoginsPerConnection) {
+    const { logins } = conn;
+    if (logins.size + conn.beginning >= BRIDGE_LIMITS.maxLoginsPerConnection) {
       throw new ProtocolError(ErrorCode.InvalidField, `at most ${BRIDGE_LIMITS.maxLoginsPerConnection} logins at a time per connection`);
     }
     // The flow keeps the CLI's choice of clients until its callback, whoever delivers that.
-    const flow = await ctx.login.begin(request.serverUrl, request.clients ? { clients: request.clients } : {});
+    let flow: BeginResult;
+    conn.beginning++;
+    try {
+      flow = await ctx.login.begin(request.serverUrl, request.clients ? { clients: request.clients } : {});
+    } finally {
+      // Synchronously followed by the `logins.set` below: the slot passes from one count to the other.
+      conn.beginning--;
+    }
     // The CLI may have gone (Ctrl-C during discovery) while `begin` ran: the close handler could
     // not abandon a flow that was not registered yet, so forget it here and open no tab for a
     // login the user already cancelled.
-    if (!isOpen()) {
+    if (!conn.isOpen()) {
       ctx.login.flows.cancel(flow.state);
       return;
     }

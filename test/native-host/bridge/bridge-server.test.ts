@@ -16,7 +16,7 @@ import type { HostContext } from '../../../native-host/host-context';
 
 interface FakeLogin {
   /** Each `begin` call, in order; resolve one to let that login go on. */
-  begins: { serverUrl: string; resolve: (flow: BeginResult) => void }[];
+  begins: { serverUrl: string; resolve: (flow: BeginResult) => void; reject: (error: Error) => void }[];
   cancelled: string[];
   settledListeners: Map<string, unknown>;
 }
@@ -26,7 +26,7 @@ function fakeContext(): { ctx: HostContext; login: FakeLogin } {
   const ctx = {
     version: 'test',
     login: {
-      begin: (serverUrl: string) => new Promise<BeginResult>((resolve) => login.begins.push({ serverUrl, resolve })),
+      begin: (serverUrl: string) => new Promise<BeginResult>((resolve, reject) => login.begins.push({ serverUrl, resolve, reject })),
       onceSettled: (state: string, listener: unknown) => {
         login.settledListeners.set(state, listener);
         return () => login.settledListeners.delete(state);
@@ -90,5 +90,44 @@ describe('bridge server: a login whose CLI goes away while it is being begun', (
     await new Promise((r) => setTimeout(r, 50));
     expect(pushes).toEqual([]);
     expect(login.settledListeners.size).toBe(0);
+  });
+});
+
+describe('bridge server: the limit of logins per connection', () => {
+  it('counts a login from the moment it is accepted: 6 sent at once begin 2, the others are refused', async () => {
+    const { login, pushes, ws, messages } = await startBridge();
+    const max = BRIDGE_LIMITS.maxLoginsPerConnection;
+    for (let i = 0; i < 6; i++) ws.send(JSON.stringify({ id: `l${i}`, type: 'login', serverUrl: 'https://mcp.example/mcp' }));
+    await until(() => messages.length >= 6 - max, 'the refusals');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(login.begins).toHaveLength(max);
+    expect(messages).toHaveLength(6 - max);
+    for (const m of messages) {
+      expect(m).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidField, message: expect.stringContaining(`at most ${max} logins`) } });
+    }
+    for (const [i, b] of login.begins.entries()) b.resolve(flowFor(`s${i}`));
+    await until(() => pushes.length === max, 'the pushes');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(pushes).toHaveLength(max);
+    // Both slots are taken by open logins now; one more is still refused.
+    messages.length = 0;
+    ws.send(JSON.stringify({ id: 'more', type: 'login', serverUrl: 'https://mcp.example/mcp' }));
+    await until(() => messages.some((m) => m.id === 'more'), 'the answer');
+    expect(messages.find((m) => m.id === 'more')).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidField } });
+    expect(login.begins).toHaveLength(max);
+    ws.close();
+  });
+
+  it('frees the slot when begin fails', async () => {
+    const { login, ws, messages } = await startBridge();
+    const max = BRIDGE_LIMITS.maxLoginsPerConnection;
+    for (let i = 0; i < max; i++) ws.send(JSON.stringify({ id: `l${i}`, type: 'login', serverUrl: 'https://mcp.example/mcp' }));
+    await until(() => login.begins.length === max, 'the begins');
+    // A begin that fails (discovery error) gives its slot back.
+    login.begins[0]!.reject(new Error('discovery failed'));
+    await until(() => messages.some((m) => m.id === 'l0'), 'the failure');
+    ws.send(JSON.stringify({ id: 'again', type: 'login', serverUrl: 'https://mcp.example/mcp' }));
+    await until(() => login.begins.length === max + 1, 'a new begin');
+    ws.close();
   });
 });
