@@ -41,7 +41,32 @@ export interface BridgeServerOptions {
   identity: BrowserIdentity;
   /** Default: runtimeDir(). */
   dir?: string;
+  /** Tests only: shorter HTTP limits than BRIDGE_HTTP_LIMITS, so a timeout can be seen quickly. */
+  httpLimits?: Partial<BridgeHttpLimits>;
 }
+
+export interface BridgeHttpLimits {
+  /** Open TCP connections, authenticated or not; beyond it the server drops new ones at once. */
+  maxSockets: number;
+  /** How long a client may take to send its request's headers (the upgrade's or any other). */
+  headersTimeoutMs: number;
+  /** How long a whole non-upgrade request may take. */
+  requestTimeoutMs: number;
+  /** How often Node looks for connections over those timeouts (its default, 30 s, would let them linger). */
+  checkIntervalMs: number;
+}
+
+/**
+ * Anyone on this machine can open a TCP connection to the port before proving anything; Node's
+ * defaults (60 s for headers, 300 s per request, unbounded connections) would let a local process
+ * hold many of them. A real CLI sends its upgrade at once, so a few seconds is plenty.
+ */
+export const BRIDGE_HTTP_LIMITS: BridgeHttpLimits = {
+  maxSockets: 32,
+  headersTimeoutMs: 5000,
+  requestTimeoutMs: 5000,
+  checkIntervalMs: 1000,
+};
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -86,8 +111,15 @@ export class BridgeServer {
 
   static async start(options: BridgeServerOptions): Promise<BridgeServer> {
     const secret = randomBytes(32).toString('base64url');
-    // Plain HTTP requests get nothing useful: only the upgrade is served.
-    const server = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'));
+    const limits = { ...BRIDGE_HTTP_LIMITS, ...options.httpLimits };
+    // Plain HTTP requests get nothing useful: only the upgrade is served, and the connection is
+    // closed after the answer (no keep-alive to hold it open).
+    const server = createServer(
+      { connectionsCheckingInterval: limits.checkIntervalMs, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs },
+      (_req, res) => res.writeHead(404, { 'content-type': 'text/plain', connection: 'close' }).end('not found'),
+    );
+    server.maxConnections = limits.maxSockets;
+    server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => {

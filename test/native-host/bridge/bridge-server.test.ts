@@ -5,13 +5,14 @@
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { BRIDGE_LIMITS, BRIDGE_SECRET_HEADER } from '../../../shared/bridge-protocol';
 import { ErrorCode } from '../../../shared/errors';
 import type { BeginResult, HostPush } from '../../../shared/protocol';
-import { BridgeServer } from '../../../native-host/bridge/bridge-server';
+import { BRIDGE_HTTP_LIMITS, BridgeServer, type BridgeHttpLimits } from '../../../native-host/bridge/bridge-server';
 import type { HostContext } from '../../../native-host/host-context';
 
 interface FakeLogin {
@@ -54,11 +55,11 @@ afterEach(async () => {
   bridge = undefined;
 });
 
-async function startBridge() {
+async function startBridge(httpLimits?: Partial<BridgeHttpLimits>) {
   const { ctx, login } = fakeContext();
   const pushes: HostPush[] = [];
   const dir = join(await mkdtemp(join(tmpdir(), 'mlb-bs-')), 'run');
-  bridge = await BridgeServer.start({ ctx, push: (m) => pushes.push(m), identity: { browser: 'chromium' }, dir });
+  bridge = await BridgeServer.start({ ctx, push: (m) => pushes.push(m), identity: { browser: 'chromium' }, dir, ...(httpLimits ? { httpLimits } : {}) });
   const { secret } = JSON.parse(await readFile(bridge.filePath, 'utf8'));
   const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/`, { headers: { [BRIDGE_SECRET_HEADER]: secret } });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
@@ -129,5 +130,60 @@ describe('bridge server: the limit of logins per connection', () => {
     ws.send(JSON.stringify({ id: 'again', type: 'login', serverUrl: 'https://mcp.example/mcp' }));
     await until(() => login.begins.length === max + 1, 'a new begin');
     ws.close();
+  });
+});
+
+/** A raw TCP connection to the bridge's port; `closed` resolves when the server ends it. */
+async function rawSocket(port: number): Promise<{ socket: Socket; closed: Promise<void> }> {
+  const socket = tcpConnect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.resume();
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return { socket, closed };
+}
+
+function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  return Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
+}
+
+describe('bridge server: connections that never authenticate', () => {
+  it('uses a few seconds for headers and requests, not Node\'s minutes', () => {
+    expect(BRIDGE_HTTP_LIMITS.headersTimeoutMs).toBeLessThanOrEqual(10_000);
+    expect(BRIDGE_HTTP_LIMITS.requestTimeoutMs).toBeLessThanOrEqual(10_000);
+    expect(BRIDGE_HTTP_LIMITS.maxSockets).toBeGreaterThan(BRIDGE_LIMITS.maxConnections);
+  });
+
+  it('closes a connection whose request never ends, and one that sends nothing, after the headers timeout', async () => {
+    await startBridge({ headersTimeoutMs: 300, requestTimeoutMs: 300, checkIntervalMs: 50 });
+    const partial = await rawSocket(bridge!.port);
+    partial.socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${bridge!.port}\r\nx-slow: `);
+    const silent = await rawSocket(bridge!.port);
+    expect(await within(partial.closed, 3000)).not.toBe('timeout');
+    expect(await within(silent.closed, 3000)).not.toBe('timeout');
+  });
+
+  it('keeps an authenticated WebSocket open past those timeouts', async () => {
+    const { ws, messages } = await startBridge({ headersTimeoutMs: 300, requestTimeoutMs: 300, checkIntervalMs: 50 });
+    await new Promise((r) => setTimeout(r, 800));
+    ws.send(JSON.stringify({ id: 'h', type: 'hello' }));
+    await until(() => messages.length === 1, 'hello');
+    expect(messages[0]).toMatchObject({ id: 'h', ok: true });
+    ws.close();
+  });
+
+  it('closes a plain HTTP connection after its 404 (no keep-alive)', async () => {
+    await startBridge();
+    const raw = await rawSocket(bridge!.port);
+    raw.socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${bridge!.port}\r\nConnection: keep-alive\r\n\r\n`);
+    expect(await within(raw.closed, 3000)).not.toBe('timeout');
+  });
+
+  it('drops TCP connections beyond its limit at once', async () => {
+    await startBridge({ maxSockets: 3 });
+    const open = [await rawSocket(bridge!.port), await rawSocket(bridge!.port), await rawSocket(bridge!.port)];
+    const extra = await rawSocket(bridge!.port);
+    expect(await within(extra.closed, 2000)).not.toBe('timeout');
+    for (const o of open) o.socket.destroy();
   });
 });
