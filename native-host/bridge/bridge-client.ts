@@ -3,6 +3,7 @@
  * from its runtime file, and sends it requests (PROTOCOL.md "Bridge"). Answers are checked before
  * use; the connection's lifetime is the CLI's: closing it abandons a login in progress.
  */
+import { terminalSafe } from '../cli/terminal-text';
 import WebSocket from 'ws';
 import { BRIDGE_LIMITS, BRIDGE_SECRET_HEADER, type BridgeHelloResult, type BridgeOpeningEvent } from '../../shared/bridge-protocol';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
@@ -92,7 +93,8 @@ export class BridgeClient {
         if (m.ok === true) return resolve(m.data);
         const e = isObject(m.error) ? m.error : {};
         const code = typeof e.code === 'number' ? e.code : ErrorCode.Internal;
-        const message = typeof e.message === 'string' ? e.message.slice(0, 2000) : 'the host sent an unreadable error';
+        // The CLI prints it: no control characters from the host reach the terminal.
+        const message = typeof e.message === 'string' ? terminalSafe(e.message.slice(0, 2000), true) : 'the host sent an unreadable error';
         reject(new ProtocolError(code, message));
       });
       this.#ws.send(JSON.stringify({ id, ...fields }));

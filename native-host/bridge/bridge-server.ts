@@ -27,7 +27,7 @@ import {
   type BridgeHelloResult,
   type BridgeRequest,
 } from '../../shared/bridge-protocol';
-import { requestIdOf, type HostPush } from '../../shared/protocol';
+import { requestIdOf, type BeginResult, type HostPush } from '../../shared/protocol';
 import type { HostContext } from '../host-context';
 import type { FlowOutcome } from '../oauth/login-service';
 import { errorResponse } from '../requests/dispatch';
@@ -41,11 +41,48 @@ export interface BridgeServerOptions {
   identity: BrowserIdentity;
   /** Default: runtimeDir(). */
   dir?: string;
+  /** Tests only: shorter HTTP limits than BRIDGE_HTTP_LIMITS, so a timeout can be seen quickly. */
+  httpLimits?: Partial<BridgeHttpLimits>;
 }
+
+export interface BridgeHttpLimits {
+  /** Open TCP connections, authenticated or not; beyond it the server drops new ones at once. */
+  maxSockets: number;
+  /** How long a client may take to send its request's headers (the upgrade's or any other). */
+  headersTimeoutMs: number;
+  /** How long a whole non-upgrade request may take. */
+  requestTimeoutMs: number;
+  /** How often Node looks for connections over those timeouts (its default, 30 s, would let them linger). */
+  checkIntervalMs: number;
+}
+
+/**
+ * Anyone on this machine can open a TCP connection to the port before proving anything; Node's
+ * defaults (60 s for headers, 300 s per request, unbounded connections) would let a local process
+ * hold many of them. A real CLI sends its upgrade at once, so a few seconds is plenty.
+ */
+export const BRIDGE_HTTP_LIMITS: BridgeHttpLimits = {
+  maxSockets: 32,
+  headersTimeoutMs: 5000,
+  requestTimeoutMs: 5000,
+  checkIntervalMs: 1000,
+};
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** What one CLI connection has under way. */
+interface Connection {
+  /** Flows begun for it, each with how to abandon it; a CLI that goes away (Ctrl-C, timeout) abandons them. */
+  logins: Map<string, () => void>;
+  /**
+   * Logins whose `begin` is still running: they hold a slot of the per-connection limit from the
+   * moment they are accepted, or logins sent together would all pass the check before any counts.
+   */
+  beginning: number;
+  isOpen(): boolean;
 }
 
 function sameSecret(given: string | undefined, secret: string): boolean {
@@ -74,8 +111,15 @@ export class BridgeServer {
 
   static async start(options: BridgeServerOptions): Promise<BridgeServer> {
     const secret = randomBytes(32).toString('base64url');
-    // Plain HTTP requests get nothing useful: only the upgrade is served.
-    const server = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'));
+    const limits = { ...BRIDGE_HTTP_LIMITS, ...options.httpLimits };
+    // Plain HTTP requests get nothing useful: only the upgrade is served, and the connection is
+    // closed after the answer (no keep-alive to hold it open).
+    const server = createServer(
+      { connectionsCheckingInterval: limits.checkIntervalMs, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs },
+      (_req, res) => res.writeHead(404, { 'content-type': 'text/plain', connection: 'close' }).end('not found'),
+    );
+    server.maxConnections = limits.maxSockets;
+    server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => {
@@ -144,8 +188,8 @@ export class BridgeServer {
     const send = (message: unknown) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
-    // Flows begun for this connection; a CLI that goes away (Ctrl-C, timeout) abandons them.
-    const logins = new Map<string, () => void>();
+    const conn: Connection = { logins: new Map(), beginning: 0, isOpen: () => ws.readyState === ws.OPEN };
+    const logins = conn.logins;
     ws.on('error', () => undefined);
     ws.on('close', () => {
       for (const [state, abandon] of logins) {
@@ -169,11 +213,11 @@ export class BridgeServer {
       } catch (error) {
         return send(errorResponse(id, error));
       }
-      this.#handle(request, send, logins).catch((error: unknown) => send(errorResponse(request.id, error)));
+      this.#handle(request, send, conn).catch((error: unknown) => send(errorResponse(request.id, error)));
     });
   }
 
-  async #handle(request: BridgeRequest, send: (message: unknown) => void, logins: Map<string, () => void>): Promise<void> {
+  async #handle(request: BridgeRequest, send: (message: unknown) => void, conn: Connection): Promise<void> {
     const { ctx } = this.#options;
     if (request.type === 'hello') {
       const data: BridgeHelloResult = {
@@ -185,11 +229,26 @@ export class BridgeServer {
       };
       return send({ id: request.id, ok: true, data });
     }
-    if (logins.size >= BRIDGE_LIMITS.maxLoginsPerConnection) {
+    const { logins } = conn;
+    if (logins.size + conn.beginning >= BRIDGE_LIMITS.maxLoginsPerConnection) {
       throw new ProtocolError(ErrorCode.InvalidField, `at most ${BRIDGE_LIMITS.maxLoginsPerConnection} logins at a time per connection`);
     }
     // The flow keeps the CLI's choice of clients until its callback, whoever delivers that.
-    const flow = await ctx.login.begin(request.serverUrl, request.clients ? { clients: request.clients } : {});
+    let flow: BeginResult;
+    conn.beginning++;
+    try {
+      flow = await ctx.login.begin(request.serverUrl, request.clients ? { clients: request.clients } : {});
+    } finally {
+      // Synchronously followed by the `logins.set` below: the slot passes from one count to the other.
+      conn.beginning--;
+    }
+    // The CLI may have gone (Ctrl-C during discovery) while `begin` ran: the close handler could
+    // not abandon a flow that was not registered yet, so forget it here and open no tab for a
+    // login the user already cancelled.
+    if (!conn.isOpen()) {
+      ctx.login.flows.cancel(flow.state);
+      return;
+    }
     const outcome = new Promise<FlowOutcome>((resolve) => {
       const dispose = ctx.login.onceSettled(flow.state, resolve);
       logins.set(flow.state, () => {

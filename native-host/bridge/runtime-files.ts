@@ -111,13 +111,24 @@ export function removeBridgeFileSync(path: string): void {
   }
 }
 
-export function isAlive(pid: number): boolean {
+/**
+ * Whether `pid` may still be the host that wrote a file of ours. `kill` and `platform` are seams
+ * for tests.
+ */
+export function isAlive(
+  pid: number,
+  kill: (pid: number, signal: number) => unknown = process.kill.bind(process),
+  platform: NodeJS.Platform = process.platform,
+): boolean {
   try {
-    process.kill(pid, 0);
+    kill(pid, 0);
     return true;
   } catch (err) {
-    // EPERM: it exists, it is just not ours to signal.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    // EPERM: the pid exists but belongs to another user. Our host always runs as us, so on POSIX
+    // that is a reused pid, not our host: the file is stale (trusting it would send the login and
+    // its secret to whatever now listens on that port). Windows reports EPERM for other reasons
+    // (e.g. protected processes of our own), so there it still counts as running.
+    return platform === 'win32' && (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { terminalSafe } from './terminal-text';
 import { BRIDGE_CAPABILITIES } from '../../shared/bridge-protocol';
 import { ProtocolError } from '../../shared/errors';
 import { LIMITS, type CompleteResult } from '../../shared/protocol';
@@ -184,9 +185,9 @@ async function connectToExtension(browser: string | undefined, needsClients: boo
   // one that does not list the capability would ignore `clients` and write to every client.
   if (needsClients && !hello.capabilities.includes(BRIDGE_CAPABILITIES.loginClients)) {
     client.close();
-    const why = `the host in ${chosen.browser} (mcp-login-bridge ${hello.hostVersion}) cannot limit a login to --client targets`;
+    const why = `the host in ${terminalSafe(chosen.browser)} (mcp-login-bridge ${terminalSafe(hello.hostVersion)}) cannot limit a login to --client targets`;
     if (browser !== undefined) {
-      throw new Error(`${why}; restart ${chosen.browser} so it starts the installed host, or leave out --browser to use your default browser`);
+      throw new Error(`${why}; restart ${terminalSafe(chosen.browser)} so it starts the installed host, or leave out --browser to use your default browser`);
     }
     process.stderr.write(`The ${why}; using your default browser instead (restart the browser to update its host).\n`);
     return undefined;
@@ -200,7 +201,7 @@ async function loginThroughExtension(
   timeoutSeconds: number,
   clients: readonly ClientName[] | undefined,
 ): Promise<CompleteResult> {
-  const where = client.info.browser === 'unknown' ? 'your browser' : client.info.browser;
+  const where = client.info.browser === 'unknown' ? 'your browser' : terminalSafe(client.info.browser);
   const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in (through the extension in ${where})…`);
   let waiting: { stop(final?: string): void } | undefined;
   try {
@@ -210,8 +211,9 @@ async function loginThroughExtension(
           serverUrl,
           ({ flow }) => {
             discovering.stop();
-            if (flow.appliedRules.length) process.stderr.write(`Provider rules applied: ${flow.appliedRules.join(', ')}\n`);
-            process.stderr.write(`The sign-in opened in a tab of ${where}. If no tab appeared, open:\n  ${flow.authorizeUrl}\n`);
+            // Everything in `flow` came from the host: print it only once it cannot drive the terminal.
+            if (flow.appliedRules.length) process.stderr.write(`Provider rules applied: ${terminalSafe(flow.appliedRules.join(', '))}\n`);
+            process.stderr.write(`The sign-in opened in a tab of ${where}. If no tab appeared, open:\n  ${terminalSafe(flow.authorizeUrl)}\n`);
             waiting = startProgress('Waiting for the login to finish in your browser…');
             startTimer();
           },
@@ -285,13 +287,17 @@ async function loginLocally(
 function printSummary(r: CompleteResult): void {
   const stored = r.stored.map((s) => `\n    ${s.target}${s.server ? ` (${s.server})` : ''}: ${s.location}`).join('');
   process.stdout.write(
-    `Logged in to ${r.serverUrl}\n  issuer: ${r.issuer}\n  stored in:${stored}\n  access token: ${formatExpiry(
-      r.expiresAt,
-    )}\n  refresh token: ${r.refreshCapable ? 'yes, you stay logged in' : 'NO'}\n`,
+    // Through the bridge the whole result came from the host.
+    terminalSafe(
+      `Logged in to ${r.serverUrl}\n  issuer: ${r.issuer}\n  stored in:${stored}\n  access token: ${formatExpiry(
+        r.expiresAt,
+      )}\n  refresh token: ${r.refreshCapable ? 'yes, you stay logged in' : 'NO'}\n`,
+      true,
+    ),
   );
   if (!r.stored.some((s) => s.target !== 'bridge')) {
     process.stdout.write('  (no Codex or Claude Code server is configured with this URL, so only the keychain entry was written)\n');
   }
-  for (const notice of r.notices ?? []) process.stderr.write(`${notice.target === 'codex' ? 'Codex' : 'Claude Code'}: ${notice.message}\n`);
-  if (r.warning) process.stderr.write(`Warning: ${r.warning.message}\n`);
+  for (const notice of r.notices ?? []) process.stderr.write(`${notice.target === 'codex' ? 'Codex' : 'Claude Code'}: ${terminalSafe(notice.message, true)}\n`);
+  if (r.warning) process.stderr.write(`Warning: ${terminalSafe(r.warning.message, true)}\n`);
 }

@@ -2,7 +2,7 @@
  * The host as the browser runs it: frames in on stdin, frames out on stdout, nothing else on
  * stdout (console output is sent to stderr, which the browser logs). Requests run concurrently
  * and answer by id, so a slow `begin` does not hold up a `status`. The process ends when the
- * browser closes stdin (the extension's port was disconnected).
+ * browser closes stdin or stops reading stdout (the extension's port was disconnected).
  */
 import { LIMITS } from '../../shared/protocol';
 import type { HostContext } from '../host-context';
@@ -56,5 +56,9 @@ export function runNativeHost(ctx: HostContext, io: NativeIo): Promise<void> {
     });
     io.input.on('end', finish);
     io.input.on('error', finish);
+    // The browser closed its end of our stdout (the port was disconnected): a write then fails
+    // with EPIPE as an 'error' event, which unhandled would crash the host. Nobody can read us
+    // any more, so end as if stdin had closed. The listener stays for later writes (pushes).
+    io.output.on('error', finish);
   });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { browserNameFromExecutable, identityFromArgv } from '../../../native-host/bridge/browser-identity';
-import { ensurePrivateDir, listBridges, runtimeDir, scanBridges, writeBridgeFile, type BridgeInfo } from '../../../native-host/bridge/runtime-files';
+import { ensurePrivateDir, isAlive, listBridges, runtimeDir, scanBridges, writeBridgeFile, type BridgeInfo } from '../../../native-host/bridge/runtime-files';
 import { checkRunningHosts } from '../../../native-host/doctor/checks';
 
 const SECRET = 'a'.repeat(43);
@@ -139,5 +139,24 @@ describe('browser identity', () => {
     expect(browserNameFromExecutable('/usr/lib/firefox/firefox-bin')).toBe('firefox');
     expect(browserNameFromExecutable('/opt/brave.com/brave/brave')).toBe('brave');
     expect(identityFromArgv([])).toEqual({ browser: 'unknown' });
+  });
+});
+
+describe('isAlive', () => {
+  const failing = (code: string) => () => {
+    throw Object.assign(new Error(code), { code });
+  };
+
+  it('on POSIX calls a pid of another user (EPERM) not our host: the file is stale', () => {
+    expect(isAlive(4242, failing('EPERM'), 'linux')).toBe(false);
+    expect(isAlive(4242, failing('EPERM'), 'darwin')).toBe(false);
+    expect(isAlive(4242, failing('ESRCH'), 'linux')).toBe(false);
+    expect(isAlive(4242, () => true, 'linux')).toBe(true);
+    expect(isAlive(process.pid)).toBe(true);
+    expect(isAlive(deadPid())).toBe(false);
+  });
+
+  it('on Windows still counts EPERM as running', () => {
+    expect(isAlive(4242, failing('EPERM'), 'win32')).toBe(true);
   });
 });

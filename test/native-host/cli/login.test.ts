@@ -251,3 +251,46 @@ describe('login --client with a browser host too old to honour it', () => {
     }
   });
 });
+
+describe('login through a host that sends control characters', () => {
+  it('prints none of them: rule ids, the authorize URL and the host error reach the terminal cleaned', async () => {
+    const ESC = '\x1b';
+    const runtime = join(await mkdtemp(join(tmpdir(), 'mlb-cli-esc-')), 'runtime');
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    wss.on('connection', (ws) =>
+      ws.on('message', (d) => {
+        const m = JSON.parse(d.toString());
+        if (m.type === 'hello') {
+          ws.send(JSON.stringify({ id: m.id, ok: true, data: { hostVersion: `1.0${ESC}]0;pwned\x07`, protocolVersion: 1, pid: process.pid, browser: 'chromium', capabilities: ['login.clients'] } }));
+          return;
+        }
+        const flow = {
+          state: 's',
+          authorizeUrl: `https://as.example/authorize${ESC}]8;;https://evil.example${ESC}\\\u202Eclick`,
+          redirectUri: 'http://127.0.0.1:1/callback',
+          issuer: 'https://as.example',
+          appliedRules: [`rule${ESC}[2J`],
+          expiresAt: Date.now() + 600_000,
+        };
+        ws.send(JSON.stringify({ id: m.id, event: 'opening', flow }));
+        ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: 304, name: 'AuthorizationDenied', message: `denied${ESC}[1A${ESC}[2K\r\x9b31mgranted` } }));
+      }),
+    );
+    const port = (wss.address() as { port: number }).port;
+    await writeBridgeFile(runtime, { version: 1, pid: process.pid, port, secret: randomBytes(32).toString('base64url'), browser: 'chromium', startedAt: Date.now() });
+    const run = runLogin(['https://mcp.example/mcp'], { ...env, MCP_LOGIN_BRIDGE_RUNTIME_DIR: runtime });
+    try {
+      const { code, stdout, stderr } = await run.done;
+      expect(code).not.toBe(0);
+      expect(stderr).toContain('If no tab appeared, open:\n  https://as.example/authorize]8;;https://evil.example\\click');
+      expect(stderr).toContain('Provider rules applied: rule[2J');
+      expect(stderr).toContain('denied');
+      expect(stdout + stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
+    } finally {
+      run.child.kill();
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise((r) => wss.close(r));
+    }
+  });
+});

@@ -76,3 +76,15 @@ describe('native host process', () => {
     expect(h.stderr()).not.toMatch(/Error: host wrote a bad frame/);
   });
 });
+
+describe('native host process: the browser stops reading', () => {
+  it('ends quietly (exit 0, no crash) when its stdout pipe was closed and it has an answer to write', async () => {
+    const h = start();
+    // The browser's end of our stdout goes away while stdin stays open.
+    h.child.stdout.destroy();
+    h.send({ id: 'h1', type: 'hello', extensionVersion: '1.0.0' });
+    const code = await Promise.race([h.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000))]);
+    expect(h.stderr()).not.toMatch(/EPIPE|Unhandled|internal error/);
+    expect(code).toBe(0);
+  });
+});
