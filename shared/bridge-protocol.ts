@@ -23,6 +23,9 @@ export const BRIDGE_LIMITS = {
 
 /** The header that carries the secret from the runtime file (browsers cannot set it). */
 export const BRIDGE_SECRET_HEADER = 'x-mcp-login-bridge-secret';
+/** The CLI's fresh nonce, and the host's answer proving it holds the secret too (native-host/bridge/bridge-proof.ts). */
+export const BRIDGE_NONCE_HEADER = 'x-mcp-login-bridge-nonce';
+export const BRIDGE_PROOF_HEADER = 'x-mcp-login-bridge-proof';
 
 /**
  * What a host can do beyond protocol version 1, listed in its `hello` answer. Hosts ignore fields

@@ -5,7 +5,8 @@
  */
 import { terminalSafe } from '../cli/terminal-text';
 import WebSocket from 'ws';
-import { BRIDGE_LIMITS, BRIDGE_SECRET_HEADER, type BridgeHelloResult, type BridgeOpeningEvent } from '../../shared/bridge-protocol';
+import { BRIDGE_LIMITS, BRIDGE_NONCE_HEADER, BRIDGE_PROOF_HEADER, BRIDGE_SECRET_HEADER, type BridgeHelloResult, type BridgeOpeningEvent } from '../../shared/bridge-protocol';
+import { isValidProof, newNonce } from './bridge-proof';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import type { ClientName, CompleteResult } from '../../shared/protocol';
 import { listBridges, runtimeDir, type FoundBridge } from './runtime-files';
@@ -55,8 +56,9 @@ export class BridgeClient {
 
   static connect(info: FoundBridge, timeoutMs = 3000): Promise<BridgeClient> {
     return new Promise((resolve, reject) => {
+      const nonce = newNonce();
       const ws = new WebSocket(`ws://127.0.0.1:${info.port}/`, {
-        headers: { [BRIDGE_SECRET_HEADER]: info.secret },
+        headers: { [BRIDGE_SECRET_HEADER]: info.secret, [BRIDGE_NONCE_HEADER]: nonce },
         maxPayload: BRIDGE_LIMITS.maxMessageBytes,
         perMessageDeflate: false,
         handshakeTimeout: timeoutMs,
@@ -66,7 +68,15 @@ export class BridgeClient {
         ws.terminate();
         reject(new BridgeUnavailable(`the host in ${info.browser} (pid ${info.pid}) did not accept a connection: ${why}`));
       };
+      // The handshake's answer comes before 'open': whoever took the port after a host died
+      // cannot answer the nonce, and is not talked to.
+      let proven = false;
+      ws.once('upgrade', (res) => {
+        const header = res.headers[BRIDGE_PROOF_HEADER];
+        proven = isValidProof(info.secret, nonce, typeof header === 'string' ? header : undefined);
+      });
       ws.once('open', () => {
+        if (!proven) return fail('it could not prove it is the host that wrote the runtime file (another program may have its port; restart the browser)');
         ws.removeAllListeners('unexpected-response');
         ws.on('error', () => undefined);
         resolve(new BridgeClient(info, ws));

@@ -10,6 +10,8 @@
  * - its `Host` is exactly `127.0.0.1:<port>` (DNS rebinding names another host);
  * - it carries the secret in the `x-mcp-login-bridge-secret` header (compared in constant time);
  * - fewer than BRIDGE_LIMITS.maxConnections are open.
+ * The accepted handshake's answer carries the host's proof that it holds the secret too
+ * (bridge-proof.ts), so the CLI never talks to a program that took a dead host's port.
  * Messages over `maxPayload` close the connection (1009); binary frames close it (1003); every
  * text message is validated before use.
  */
@@ -22,6 +24,8 @@ import { ErrorCode, ProtocolError } from '../../shared/errors';
 import {
   BRIDGE_CAPABILITIES,
   BRIDGE_LIMITS,
+  BRIDGE_NONCE_HEADER,
+  BRIDGE_PROOF_HEADER,
   BRIDGE_SECRET_HEADER,
   parseBridgeRequest,
   type BridgeHelloResult,
@@ -32,6 +36,7 @@ import type { HostContext } from '../host-context';
 import type { FlowOutcome } from '../oauth/login-service';
 import { errorResponse } from '../requests/dispatch';
 import type { BrowserIdentity } from './browser-identity';
+import { proofFor } from './bridge-proof';
 import { removeBridgeFileSync, runtimeDir, touchBridgeFile, writeBridgeFile } from './runtime-files';
 
 export interface BridgeServerOptions {
@@ -143,6 +148,11 @@ export class BridgeServer {
         if (wss.clients.size >= BRIDGE_LIMITS.maxConnections) return done(false, 503, 'Busy');
         done(true);
       },
+    });
+    // Only for a handshake verifyClient accepted: the host proves to the CLI that it holds the secret too.
+    wss.on('headers', (headers, req) => {
+      const proof = proofFor(secret, headerValue(req, BRIDGE_NONCE_HEADER));
+      if (proof) headers.push(`${BRIDGE_PROOF_HEADER}: ${proof}`);
     });
     // Without a listener, a refused handshake or a bad frame would be an uncaught 'error'.
     wss.on('error', () => undefined);

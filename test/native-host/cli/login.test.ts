@@ -10,7 +10,9 @@ import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { proofFor } from '../../../native-host/bridge/bridge-proof';
+import { BRIDGE_NONCE_HEADER, BRIDGE_PROOF_HEADER } from '../../../shared/bridge-protocol';
 import { writeBridgeFile } from '../../../native-host/bridge/runtime-files';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
@@ -176,25 +178,28 @@ describe('login (CLI, no extension)', () => {
 });
 
 /**
- * A browser host of a release before `login.clients`: it answers hello without capabilities and
- * would take a login (ignoring `clients`). Announced in a runtime folder of its own, under this
- * test process's pid (a live one, so the CLI does not treat the file as stale).
+ * A stand-in browser host announced in `runtime` under this test process's pid (a live one, so the
+ * CLI does not treat the file as stale). It answers the CLI's nonce with the proof a real host
+ * gives (bridge-proof.ts) unless `prove` is false: then it is a program that took a dead host's port.
  */
-async function startOldHost(runtime: string) {
+async function startFakeHost(runtime: string, onMessage: (ws: WebSocket, m: { id: string; type: string }) => void, { prove = true } = {}) {
+  const secret = randomBytes(32).toString('base64url');
   const received: string[] = [];
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((r) => wss.once('listening', r));
+  wss.on('headers', (headers, req) => {
+    const proof = proofFor(secret, req.headers[BRIDGE_NONCE_HEADER] as string | undefined);
+    if (prove && proof) headers.push(`${BRIDGE_PROOF_HEADER}: ${proof}`);
+  });
   wss.on('connection', (ws) =>
     ws.on('message', (d) => {
       const m = JSON.parse(d.toString());
       received.push(m.type);
-      if (m.type === 'hello') ws.send(JSON.stringify({ id: m.id, ok: true, data: { hostVersion: '0.0.9', protocolVersion: 1, pid: process.pid, browser: 'chromium' } }));
-      // An old host would run the login for every client; answering with an error ends such a CLI at once.
-      else ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: 599, name: 'Internal', message: 'the old host was sent a login' } }));
+      onMessage(ws, m);
     }),
   );
   const port = (wss.address() as { port: number }).port;
-  await writeBridgeFile(runtime, { version: 1, pid: process.pid, port, secret: randomBytes(32).toString('base64url'), browser: 'chromium', startedAt: Date.now() });
+  await writeBridgeFile(runtime, { version: 1, pid: process.pid, port, secret, browser: 'chromium', startedAt: Date.now() });
   return {
     received,
     close: () => {
@@ -202,6 +207,15 @@ async function startOldHost(runtime: string) {
       return new Promise((r) => wss.close(r));
     },
   };
+}
+
+/** A browser host of a release before `login.clients`: it answers hello without capabilities and would take a login (ignoring `clients`). */
+function startOldHost(runtime: string) {
+  return startFakeHost(runtime, (ws, m) => {
+    if (m.type === 'hello') ws.send(JSON.stringify({ id: m.id, ok: true, data: { hostVersion: '0.0.9', protocolVersion: 1, pid: process.pid, browser: 'chromium' } }));
+    // An old host would run the login for every client; answering with an error ends such a CLI at once.
+    else ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: 599, name: 'Internal', message: 'the old host was sent a login' } }));
+  });
 }
 
 describe('login --client with a browser host too old to honour it', () => {
@@ -256,29 +270,22 @@ describe('login through a host that sends control characters', () => {
   it('prints none of them: rule ids, the authorize URL and the host error reach the terminal cleaned', async () => {
     const ESC = '\x1b';
     const runtime = join(await mkdtemp(join(tmpdir(), 'mlb-cli-esc-')), 'runtime');
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise((r) => wss.once('listening', r));
-    wss.on('connection', (ws) =>
-      ws.on('message', (d) => {
-        const m = JSON.parse(d.toString());
-        if (m.type === 'hello') {
-          ws.send(JSON.stringify({ id: m.id, ok: true, data: { hostVersion: `1.0${ESC}]0;pwned\x07`, protocolVersion: 1, pid: process.pid, browser: 'chromium', capabilities: ['login.clients'] } }));
-          return;
-        }
-        const flow = {
-          state: 's',
-          authorizeUrl: `https://as.example/authorize${ESC}]8;;https://evil.example${ESC}\\\u202Eclick`,
-          redirectUri: 'http://127.0.0.1:1/callback',
-          issuer: 'https://as.example',
-          appliedRules: [`rule${ESC}[2J`],
-          expiresAt: Date.now() + 600_000,
-        };
-        ws.send(JSON.stringify({ id: m.id, event: 'opening', flow }));
-        ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: 304, name: 'AuthorizationDenied', message: `denied${ESC}[1A${ESC}[2K\r\x9b31mgranted` } }));
-      }),
-    );
-    const port = (wss.address() as { port: number }).port;
-    await writeBridgeFile(runtime, { version: 1, pid: process.pid, port, secret: randomBytes(32).toString('base64url'), browser: 'chromium', startedAt: Date.now() });
+    const host = await startFakeHost(runtime, (ws, m) => {
+      if (m.type === 'hello') {
+        ws.send(JSON.stringify({ id: m.id, ok: true, data: { hostVersion: `1.0${ESC}]0;pwned\x07`, protocolVersion: 1, pid: process.pid, browser: 'chromium', capabilities: ['login.clients'] } }));
+        return;
+      }
+      const flow = {
+        state: 's',
+        authorizeUrl: `https://as.example/authorize${ESC}]8;;https://evil.example${ESC}\\\u202Eclick`,
+        redirectUri: 'http://127.0.0.1:1/callback',
+        issuer: 'https://as.example',
+        appliedRules: [`rule${ESC}[2J`],
+        expiresAt: Date.now() + 600_000,
+      };
+      ws.send(JSON.stringify({ id: m.id, event: 'opening', flow }));
+      ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: 304, name: 'AuthorizationDenied', message: `denied${ESC}[1A${ESC}[2K\r\x9b31mgranted` } }));
+    });
     const run = runLogin(['https://mcp.example/mcp'], { ...env, MCP_LOGIN_BRIDGE_RUNTIME_DIR: runtime });
     try {
       const { code, stdout, stderr } = await run.done;
@@ -289,8 +296,28 @@ describe('login through a host that sends control characters', () => {
       expect(stdout + stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
     } finally {
       run.child.kill();
-      for (const ws of wss.clients) ws.terminate();
-      await new Promise((r) => wss.close(r));
+      await host.close();
+    }
+  });
+});
+
+describe('login when the port in the runtime file is not the host that wrote it', () => {
+  it('talks to no program that cannot prove it holds the secret, and logs in without it', async () => {
+    // A host died without removing its file; another program now listens on its port.
+    const runtime = join(await mkdtemp(join(tmpdir(), 'mlb-cli-impostor-')), 'runtime');
+    const impostor = await startFakeHost(runtime, (ws, m) => ws.send(JSON.stringify({ id: m.id, ok: true, data: {} })), { prove: false });
+    const run = runLogin([mcp.url, '--json'], { ...env, MCP_LOGIN_BRIDGE_RUNTIME_DIR: runtime });
+    try {
+      const link = await Promise.race([run.authorizeUrl, run.done.then((r) => Promise.reject(new Error(`login ended first: ${r.stderr}`)))]);
+      expect((await openStartLink(link)).page.status).toBe(200);
+      const { code, stdout, stderr } = await run.done;
+      expect(code, stderr).toBe(0);
+      expect(stderr).toMatch(/did not answer \(.*could not prove it is the host that wrote the runtime file/);
+      expect(JSON.parse(stdout)).toMatchObject({ ok: true, via: 'system-browser' });
+      expect(impostor.received, 'not even hello reached it').toEqual([]);
+    } finally {
+      run.child.kill();
+      await impostor.close();
     }
   });
 });
