@@ -8,6 +8,10 @@
  * a client refreshed by itself (newer, another refresh token) is adopted instead of our entry,
  * whose refresh token a rotating provider has then spent; after a rotation the copies still holding
  * a spent token get the new tokens (rotation-sync.ts decides which).
+ *
+ * If our store refuses the new credential (locked keychain, D-Bus timeout), the copies are still
+ * written, so a rotated refresh token lives on where the next run adopts it; the store write is
+ * retried once, then the error says where the new login went.
  */
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { needsRefresh } from '../oauth/refresh-margin';
@@ -104,17 +108,52 @@ async function refreshFromNewest(
     }
   }
   // Ours first: it is what every waiting `token` process reads, and what is handed out.
-  await store.write(final);
+  let storeError: unknown;
+  try {
+    await store.write(final);
+  } catch (error) {
+    storeError = error;
+  }
+  // After a rotation the new refresh token exists only in memory and at the provider: whatever
+  // happened to our store, the copies get it (the next run adopts it from them, rotation-sync.ts).
   const outcome = { current, used, final };
+  const holding: string[] = [];
   for (const target of held.copies) {
+    const label = clientLabel({ client: target.copy.client, name: target.copy.server });
+    if (final.refreshToken && target.copy.refreshToken === final.refreshToken) holding.push(label);
     if (!shouldUpdate(target.copy, outcome)) continue;
     try {
       const warning = await target.write(final);
       if (warning) warnings.push(warning);
+      holding.push(label);
     } catch (error) {
-      const label = clientLabel({ client: target.copy.client, name: target.copy.server });
       warnings.push(`${label} still holds the previous refresh token, which the provider may now refuse: updating it failed (${describeError(error)}).`);
     }
   }
+  if (storeError !== undefined) {
+    // Once more: a keychain that was locked or busy a moment ago often answers now.
+    try {
+      await store.write(final);
+    } catch (error) {
+      throw notSaved(store, current, final, holding, error);
+    }
+  }
   return { credential: final, refreshed, warnings };
+}
+
+/** Says what became of a refreshed login the bridge store refused, naming places, never a token. */
+function notSaved(store: CredentialTarget, current: StoredCredential, final: StoredCredential, holding: string[], error: unknown): ProtocolError {
+  const url = current.serverUrl;
+  const head = `the refreshed login for ${url} could not be saved in ${store.describe()} (${describeError(error)})`;
+  if (!final.refreshToken || final.refreshToken === current.refreshToken) {
+    return new ProtocolError(ErrorCode.StoreFailed, `${head}; the stored login still works, try again`, { cause: error });
+  }
+  if (holding.length) {
+    return new ProtocolError(ErrorCode.StoreFailed, `${head}; the provider's new refresh token was saved in ${holding.join(' and ')}, and the next run takes it from there`, { cause: error });
+  }
+  return new ProtocolError(
+    ErrorCode.StoreFailed,
+    `${head}, nor anywhere else; the provider has replaced the stored refresh token, so the next refresh will likely be refused: fix the keychain, then run: mcp-login-bridge login ${url}`,
+    { cause: error },
+  );
 }
