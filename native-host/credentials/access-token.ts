@@ -18,6 +18,7 @@ import { needsRefresh } from '../oauth/refresh-margin';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import type { HeldCopies, WithClientCopies } from './client-copies';
 import { clientLabel, describeError } from './copy-labels';
+import type { HeldLock, WithRefreshLock } from './refresh-lock';
 import type * as RotationSync from './rotation-sync';
 
 export interface AccessTokenResult {
@@ -42,6 +43,8 @@ export interface AccessTokenOptions {
   now?: () => number;
   /** The clients' copies of the login; default: Codex's and Claude Code's stores. */
   clientCopies?: WithClientCopies;
+  /** Tests only: the cross-process lock; default: refresh-lock.ts. */
+  refreshLock?: WithRefreshLock;
 }
 
 export async function validAccessToken(store: CredentialTarget, serverUrl: string, options: AccessTokenOptions = {}): Promise<AccessTokenResult> {
@@ -62,7 +65,8 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
     const latest = await readUsable(store, serverUrl);
     return needsRefresh(latest, now()) ? undefined : { credential: latest, refreshed: false, warnings: [] };
   };
-  return withRefreshLock(serverUrl, async () => {
+  const lock = options.refreshLock ?? withRefreshLock;
+  return lock(serverUrl, async (held) => {
     // Another process may have refreshed while we waited for the lock.
     const current = await readUsable(store, serverUrl);
     if (!needsRefresh(current, now())) return { credential: current, refreshed: false, warnings: [] };
@@ -70,7 +74,7 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
     // our refresh token is then spent. Look at the copies under the clients' own locks, held until
     // the new tokens are written back, so no client refreshes in between.
     const withCopies = options.clientCopies ?? clientCopies();
-    return withCopies(serverUrl, (held) => refreshFromNewest(store, current, held, now, refreshCredential, sync));
+    return withCopies(serverUrl, (copies) => refreshFromNewest(store, current, copies, held, now, refreshCredential, sync));
   }, { whileWaiting: freshInStore });
 }
 
@@ -78,6 +82,7 @@ async function refreshFromNewest(
   store: CredentialTarget,
   current: StoredCredential,
   held: HeldCopies,
+  lock: HeldLock,
   now: () => number,
   refreshCredential: (credential: StoredCredential, now: () => number) => Promise<StoredCredential>,
   { adoptCopy, pickAdoptable, shouldUpdate }: typeof RotationSync,
@@ -91,6 +96,8 @@ async function refreshFromNewest(
     // The client's refresh is as good as ours would be, and costs the provider nothing.
     final = used;
   } else {
+    // Lost while we waited for the clients' locks: another process may be refreshing this very token.
+    if (lock.lost()) return afterLostLock(store, current, now, warnings, 'before refreshing');
     try {
       final = await refreshCredential(used, now);
       refreshed = true;
@@ -105,6 +112,13 @@ async function refreshFromNewest(
         if (latest?.refreshToken === current.refreshToken) await store.write({ ...used, loginNeeded: true, updatedAt: now() });
       }
       throw err;
+    }
+  }
+  if (lock.lost()) {
+    // Lost during the refresh: write only over what we started from, never over another process's result.
+    const latest = await store.read(current.serverUrl);
+    if (!latest || latest.refreshToken !== current.refreshToken || latest.updatedAt !== current.updatedAt) {
+      return afterLostLock(store, current, now, warnings, 'while refreshing');
     }
   }
   // Ours first: it is what every waiting `token` process reads, and what is handed out.
@@ -139,6 +153,21 @@ async function refreshFromNewest(
     }
   }
   return { credential: final, refreshed, warnings };
+}
+
+/**
+ * With the lock lost, another process may have refreshed: its stored result is used if it is fresh;
+ * otherwise nothing is refreshed or written on a guess, and the caller may simply try again.
+ */
+async function afterLostLock(store: CredentialTarget, current: StoredCredential, now: () => number, warnings: string[], when: string): Promise<AccessTokenResult> {
+  const latest = await readUsable(store, current.serverUrl);
+  if (latest.refreshToken !== current.refreshToken || latest.updatedAt !== current.updatedAt) {
+    if (!needsRefresh(latest, now())) return { credential: latest, refreshed: false, warnings };
+  }
+  throw new ProtocolError(
+    ErrorCode.RefreshFailed,
+    `the refresh lock for ${current.serverUrl} was lost ${when} (the machine slept or stalled); nothing more was written, to avoid a second refresh: try again`,
+  );
 }
 
 /** Says what became of a refreshed login the bridge store refused, naming places, never a token. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { validAccessToken } from '../../../native-host/credentials/access-token';
 import type { HeldCopies, WithClientCopies } from '../../../native-host/credentials/client-copies';
+import type { HeldLock, WithRefreshLock } from '../../../native-host/credentials/refresh-lock';
 import type { ClientCopy } from '../../../native-host/credentials/rotation-sync';
 import { refreshCredential } from '../../../native-host/oauth/refresh';
 import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
@@ -143,5 +144,44 @@ describe('a rotated refresh token our store refuses', () => {
     const error = (await validAccessToken(store, mcp.url, { clientCopies: noCopies }).catch((e: unknown) => e)) as ProtocolError;
     expect(error.code).toBe(ErrorCode.StoreFailed);
     expect(error.message).toContain('mcp-login-bridge login');
+  });
+});
+
+/** A lock whose `lost()` answers from `answers`, one per call (the last one repeats). */
+function lockLosing(answers: (() => boolean)[]): WithRefreshLock {
+  return async <T>(_url: string, fn: (lock: HeldLock) => Promise<T>): Promise<T> => {
+    let call = 0;
+    return fn({ lost: () => answers[Math.min(call++, answers.length - 1)]!() });
+  };
+}
+
+describe('a refresh lock lost while held', () => {
+  it('before the token request: nothing is refreshed or written, and the error says to try again', async () => {
+    const { store, original } = await expiredLogin();
+    const refreshes = provider.stats.refreshRequests;
+    const error = (await validAccessToken(store, mcp.url, { clientCopies: noCopies, refreshLock: lockLosing([() => true]) }).catch((e: unknown) => e)) as ProtocolError;
+    expect(error.code).toBe(ErrorCode.RefreshFailed);
+    expect(error.message).toContain('lock');
+    expect(provider.stats.refreshRequests).toBe(refreshes);
+    expect(store.writes).toBe(0);
+    expect(store.entry).toBe(original);
+  });
+
+  it('during the refresh, with another process\'s fresh result stored meanwhile: that result is used, not overwritten', async () => {
+    const { store, original } = await expiredLogin();
+    const other: StoredCredential = { ...original, accessToken: 'by-another-process', refreshToken: 'R-other', expiresAt: Date.now() + 3_600_000, updatedAt: Date.now() };
+    const lock = lockLosing([() => false, () => ((store.entry = other), true)]);
+    const result = await validAccessToken(store, mcp.url, { clientCopies: noCopies, refreshLock: lock });
+    expect(result).toMatchObject({ credential: other, refreshed: false });
+    expect(store.entry).toBe(other);
+    expect(store.writes).toBe(0);
+  });
+
+  it('during the refresh, with the store as we left it: ours is written (it holds the live token)', async () => {
+    const { store, original } = await expiredLogin();
+    const result = await validAccessToken(store, mcp.url, { clientCopies: noCopies, refreshLock: lockLosing([() => false, () => true]) });
+    expect(result.refreshed).toBe(true);
+    expect(store.entry).toBe(result.credential);
+    expect(result.credential.refreshToken).not.toBe(original.refreshToken);
   });
 });
