@@ -39,6 +39,19 @@ async function readUsable(store: CredentialTarget, serverUrl: string): Promise<S
   return credential;
 }
 
+/**
+ * Whether `latest`, read after waiting for the lock, can be handed out. Outside the refresh margin,
+ * always. Inside it too when another process stored it since we first read (another access token,
+ * a later write) and it has not actually expired: a provider issuing tokens for 60 s or less (the
+ * margin) hands out tokens that are "due" the moment they arrive, and without this every waiter
+ * would refresh again in turn.
+ */
+function usableAfterWait(first: StoredCredential, latest: StoredCredential, now: number): boolean {
+  if (!needsRefresh(latest, now)) return true;
+  const replaced = latest.accessToken !== first.accessToken || latest.updatedAt > first.updatedAt;
+  return replaced && (latest.expiresAt === null || latest.expiresAt > now);
+}
+
 export interface AccessTokenOptions {
   now?: () => number;
   /** The clients' copies of the login; default: Codex's and Claude Code's stores. */
@@ -63,13 +76,13 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
   // While another process refreshes, its result may already be stored: take it, no lock needed.
   const freshInStore = async () => {
     const latest = await readUsable(store, serverUrl);
-    return needsRefresh(latest, now()) ? undefined : { credential: latest, refreshed: false, warnings: [] };
+    return usableAfterWait(first, latest, now()) ? { credential: latest, refreshed: false, warnings: [] } : undefined;
   };
   const lock = options.refreshLock ?? withRefreshLock;
   return lock(serverUrl, async (held) => {
     // Another process may have refreshed while we waited for the lock.
     const current = await readUsable(store, serverUrl);
-    if (!needsRefresh(current, now())) return { credential: current, refreshed: false, warnings: [] };
+    if (usableAfterWait(first, current, now())) return { credential: current, refreshed: false, warnings: [] };
     // A client (Codex, Claude Code) may have refreshed its copy by itself: with a rotating provider
     // our refresh token is then spent. Look at the copies under the clients' own locks, held until
     // the new tokens are written back, so no client refreshes in between.

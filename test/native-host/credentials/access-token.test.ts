@@ -185,3 +185,24 @@ describe('a refresh lock lost while held', () => {
     expect(result.credential.refreshToken).not.toBe(original.refreshToken);
   });
 });
+
+describe('a provider issuing access tokens for less than the refresh margin', () => {
+  it('concurrent callers still refresh once and share the token', async () => {
+    const shortLived = await startGoogleLikeProvider({ rotateRefreshTokens: true, accessTokenTtlSeconds: 30 });
+    const shortMcp = await startMcpServer({ issuer: shortLived.issuer });
+    try {
+      const login = await loginToFixture(shortLived, shortMcp.url, { configuredClient: true });
+      const store = new MemoryStore();
+      store.entry = { ...login, expiresAt: Date.now() - 1_000 };
+      const before = shortLived.stats.refreshRequests;
+      const results = await Promise.all(Array.from({ length: 5 }, () => validAccessToken(store, shortMcp.url, { clientCopies: noCopies })));
+      expect(shortLived.stats.refreshRequests - before).toBe(1);
+      expect(new Set(results.map((r) => r.credential.accessToken)).size).toBe(1);
+      expect(results.filter((r) => r.refreshed)).toHaveLength(1);
+      expect(shortLived.stats.refreshTokenReuses).toBe(0);
+    } finally {
+      await shortMcp.close();
+      await shortLived.close();
+    }
+  });
+});
