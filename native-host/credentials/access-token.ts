@@ -8,12 +8,17 @@
  * a client refreshed by itself (newer, another refresh token) is adopted instead of our entry,
  * whose refresh token a rotating provider has then spent; after a rotation the copies still holding
  * a spent token get the new tokens (rotation-sync.ts decides which).
+ *
+ * If our store refuses the new credential (locked keychain, D-Bus timeout), the copies are still
+ * written, so a rotated refresh token lives on where the next run adopts it; the store write is
+ * retried once, then the error says where the new login went.
  */
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { needsRefresh } from '../oauth/refresh-margin';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import type { HeldCopies, WithClientCopies } from './client-copies';
 import { clientLabel, describeError } from './copy-labels';
+import type { HeldLock, WithRefreshLock } from './refresh-lock';
 import type * as RotationSync from './rotation-sync';
 
 export interface AccessTokenResult {
@@ -34,10 +39,25 @@ async function readUsable(store: CredentialTarget, serverUrl: string): Promise<S
   return credential;
 }
 
+/**
+ * Whether `latest`, read after waiting for the lock, can be handed out. Outside the refresh margin,
+ * always. Inside it too when another process stored it since we first read (another access token,
+ * a later write) and it has not actually expired: a provider issuing tokens for 60 s or less (the
+ * margin) hands out tokens that are "due" the moment they arrive, and without this every waiter
+ * would refresh again in turn.
+ */
+function usableAfterWait(first: StoredCredential, latest: StoredCredential, now: number): boolean {
+  if (!needsRefresh(latest, now)) return true;
+  const replaced = latest.accessToken !== first.accessToken || latest.updatedAt > first.updatedAt;
+  return replaced && (latest.expiresAt === null || latest.expiresAt > now);
+}
+
 export interface AccessTokenOptions {
   now?: () => number;
   /** The clients' copies of the login; default: Codex's and Claude Code's stores. */
   clientCopies?: WithClientCopies;
+  /** Tests only: the cross-process lock; default: refresh-lock.ts. */
+  refreshLock?: WithRefreshLock;
 }
 
 export async function validAccessToken(store: CredentialTarget, serverUrl: string, options: AccessTokenOptions = {}): Promise<AccessTokenResult> {
@@ -56,17 +76,18 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
   // While another process refreshes, its result may already be stored: take it, no lock needed.
   const freshInStore = async () => {
     const latest = await readUsable(store, serverUrl);
-    return needsRefresh(latest, now()) ? undefined : { credential: latest, refreshed: false, warnings: [] };
+    return usableAfterWait(first, latest, now()) ? { credential: latest, refreshed: false, warnings: [] } : undefined;
   };
-  return withRefreshLock(serverUrl, async () => {
+  const lock = options.refreshLock ?? withRefreshLock;
+  return lock(serverUrl, async (held) => {
     // Another process may have refreshed while we waited for the lock.
     const current = await readUsable(store, serverUrl);
-    if (!needsRefresh(current, now())) return { credential: current, refreshed: false, warnings: [] };
+    if (usableAfterWait(first, current, now())) return { credential: current, refreshed: false, warnings: [] };
     // A client (Codex, Claude Code) may have refreshed its copy by itself: with a rotating provider
     // our refresh token is then spent. Look at the copies under the clients' own locks, held until
     // the new tokens are written back, so no client refreshes in between.
     const withCopies = options.clientCopies ?? clientCopies();
-    return withCopies(serverUrl, (held) => refreshFromNewest(store, current, held, now, refreshCredential, sync));
+    return withCopies(serverUrl, (copies) => refreshFromNewest(store, current, copies, held, now, refreshCredential, sync));
   }, { whileWaiting: freshInStore });
 }
 
@@ -74,6 +95,7 @@ async function refreshFromNewest(
   store: CredentialTarget,
   current: StoredCredential,
   held: HeldCopies,
+  lock: HeldLock,
   now: () => number,
   refreshCredential: (credential: StoredCredential, now: () => number) => Promise<StoredCredential>,
   { adoptCopy, pickAdoptable, shouldUpdate }: typeof RotationSync,
@@ -87,6 +109,8 @@ async function refreshFromNewest(
     // The client's refresh is as good as ours would be, and costs the provider nothing.
     final = used;
   } else {
+    // Lost while we waited for the clients' locks: another process may be refreshing this very token.
+    if (lock.lost()) return afterLostLock(store, current, now, warnings, 'before refreshing');
     try {
       final = await refreshCredential(used, now);
       refreshed = true;
@@ -103,18 +127,75 @@ async function refreshFromNewest(
       throw err;
     }
   }
+  if (lock.lost()) {
+    // Lost during the refresh: write only over what we started from, never over another process's result.
+    const latest = await store.read(current.serverUrl);
+    if (!latest || latest.refreshToken !== current.refreshToken || latest.updatedAt !== current.updatedAt) {
+      return afterLostLock(store, current, now, warnings, 'while refreshing');
+    }
+  }
   // Ours first: it is what every waiting `token` process reads, and what is handed out.
-  await store.write(final);
+  let storeError: unknown;
+  try {
+    await store.write(final);
+  } catch (error) {
+    storeError = error;
+  }
+  // After a rotation the new refresh token exists only in memory and at the provider: whatever
+  // happened to our store, the copies get it (the next run adopts it from them, rotation-sync.ts).
   const outcome = { current, used, final };
+  const holding: string[] = [];
   for (const target of held.copies) {
+    const label = clientLabel({ client: target.copy.client, name: target.copy.server });
+    if (final.refreshToken && target.copy.refreshToken === final.refreshToken) holding.push(label);
     if (!shouldUpdate(target.copy, outcome)) continue;
     try {
       const warning = await target.write(final);
       if (warning) warnings.push(warning);
+      holding.push(label);
     } catch (error) {
-      const label = clientLabel({ client: target.copy.client, name: target.copy.server });
       warnings.push(`${label} still holds the previous refresh token, which the provider may now refuse: updating it failed (${describeError(error)}).`);
     }
   }
+  if (storeError !== undefined) {
+    // Once more: a keychain that was locked or busy a moment ago often answers now.
+    try {
+      await store.write(final);
+    } catch (error) {
+      throw notSaved(store, current, final, holding, error);
+    }
+  }
   return { credential: final, refreshed, warnings };
+}
+
+/**
+ * With the lock lost, another process may have refreshed: its stored result is used if it is fresh;
+ * otherwise nothing is refreshed or written on a guess, and the caller may simply try again.
+ */
+async function afterLostLock(store: CredentialTarget, current: StoredCredential, now: () => number, warnings: string[], when: string): Promise<AccessTokenResult> {
+  const latest = await readUsable(store, current.serverUrl);
+  if (latest.refreshToken !== current.refreshToken || latest.updatedAt !== current.updatedAt) {
+    if (!needsRefresh(latest, now())) return { credential: latest, refreshed: false, warnings };
+  }
+  throw new ProtocolError(
+    ErrorCode.RefreshFailed,
+    `the refresh lock for ${current.serverUrl} was lost ${when} (the machine slept or stalled); nothing more was written, to avoid a second refresh: try again`,
+  );
+}
+
+/** Says what became of a refreshed login the bridge store refused, naming places, never a token. */
+function notSaved(store: CredentialTarget, current: StoredCredential, final: StoredCredential, holding: string[], error: unknown): ProtocolError {
+  const url = current.serverUrl;
+  const head = `the refreshed login for ${url} could not be saved in ${store.describe()} (${describeError(error)})`;
+  if (!final.refreshToken || final.refreshToken === current.refreshToken) {
+    return new ProtocolError(ErrorCode.StoreFailed, `${head}; the stored login still works, try again`, { cause: error });
+  }
+  if (holding.length) {
+    return new ProtocolError(ErrorCode.StoreFailed, `${head}; the provider's new refresh token was saved in ${holding.join(' and ')}, and the next run takes it from there`, { cause: error });
+  }
+  return new ProtocolError(
+    ErrorCode.StoreFailed,
+    `${head}, nor anywhere else; the provider has replaced the stored refresh token, so the next refresh will likely be refused: fix the keychain, then run: mcp-login-bridge login ${url}`,
+    { cause: error },
+  );
 }

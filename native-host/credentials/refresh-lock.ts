@@ -8,6 +8,12 @@
  * may look at the store (`whileWaiting`) and leave as soon as the holder has written a fresh
  * credential. Fifty waiters then finish together right after the one refresh, instead of taking
  * the lock one after the other only to find there is nothing left to do.
+ *
+ * A lock can be lost while held: proper-lockfile gives it up when it could not touch it within
+ * the stale time (the laptop slept mid-refresh, the event loop stalled), and a waiter may then take
+ * it. Its default reaction throws from a timer, killing the process, possibly between the
+ * provider's rotation and our write. We record the loss instead; the holder checks `lost()` before
+ * each step that must not run twice (the token request, the write) and re-reads the store.
  */
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -24,19 +30,34 @@ const WAIT_LIMIT_MS = 60_000;
 export interface RefreshLockOptions<T> {
   /** Called between attempts while another process holds the lock; a value ends the wait. */
   whileWaiting?: () => Promise<T | undefined>;
+  /** Tests only: a shorter stale time, so a lost lock shows within seconds. */
+  staleMs?: number;
 }
+
+/** What the holder can ask about its lock. */
+export interface HeldLock {
+  /** True once the lock was found taken over or gone; another process may now be refreshing. */
+  lost(): boolean;
+}
+
+export type WithRefreshLock = <T>(serverUrl: string, fn: (lock: HeldLock) => Promise<T>, options?: RefreshLockOptions<T>) => Promise<T>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function withRefreshLock<T>(serverUrl: string, fn: () => Promise<T>, options: RefreshLockOptions<T> = {}): Promise<T> {
+export async function withRefreshLock<T>(serverUrl: string, fn: (lock: HeldLock) => Promise<T>, options: RefreshLockOptions<T> = {}): Promise<T> {
   const dir = join(dataDir(), 'locks');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `refresh-${createHash('sha256').update(serverUrl).digest('hex').slice(0, 32)}`);
   const deadline = Date.now() + WAIT_LIMIT_MS;
   let release: (() => Promise<void>) | undefined;
+  let lost = false;
+  // Recorded, not thrown: see the module comment.
+  const onCompromised = () => {
+    lost = true;
+  };
   for (let attempt = 0; !release; attempt++) {
     try {
-      release = await lockfile.lock(path, { realpath: false, stale: STALE_MS, retries: 0 });
+      release = await lockfile.lock(path, { realpath: false, stale: options.staleMs ?? STALE_MS, retries: 0, onCompromised });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) {
         throw new ProtocolError(ErrorCode.RefreshFailed, `could not take the refresh lock ${path}: ${(err as Error).message}`);
@@ -50,7 +71,7 @@ export async function withRefreshLock<T>(serverUrl: string, fn: () => Promise<T>
     }
   }
   try {
-    return await fn();
+    return await fn({ lost: () => lost });
   } finally {
     await release().catch(() => {});
   }

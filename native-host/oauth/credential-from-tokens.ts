@@ -12,6 +12,19 @@ export interface CredentialContext {
 }
 
 /**
+ * Longest access token lifetime we record. A provider may send any number (1e300, a fraction of a
+ * second); the stores accept only a whole, safe epoch-ms expiry, and a refusal there would come
+ * after a rotating provider already spent the old refresh token.
+ */
+const MAX_EXPIRES_IN_S = 10 * 365 * 86_400;
+
+/** Epoch ms of expiry: whole milliseconds, never before `now`, at most ten years ahead. */
+export function expiryFrom(expiresIn: number, now: number): number {
+  const seconds = Number.isFinite(expiresIn) ? Math.min(Math.max(expiresIn, 0), MAX_EXPIRES_IN_S) : MAX_EXPIRES_IN_S;
+  return Math.floor(now + seconds * 1000);
+}
+
+/**
  * The stored form of a token response. A refresh response without a refresh token keeps the old
  * one (Google never re-sends it; RFC 6749 §6 makes it optional).
  */
@@ -32,7 +45,7 @@ export function credentialFromTokens(
     accessToken: tokens.access_token,
     tokenType: tokens.token_type,
     ...(refreshToken ? { refreshToken } : {}),
-    expiresAt: typeof tokens.expires_in === 'number' ? now + tokens.expires_in * 1000 : null,
+    expiresAt: typeof tokens.expires_in === 'number' ? expiryFrom(tokens.expires_in, now) : null,
     scope: tokens.scope ?? previous?.scope ?? ctx.requestedScopes.join(' '),
     updatedAt: now,
   };

@@ -13,6 +13,22 @@ import { httpOptions, policyFor } from './http-options';
 
 export { REFRESH_MARGIN_MS, needsRefresh } from './refresh-margin';
 
+/**
+ * Error codes after which retrying cannot help: the grant is gone (revoked, expired, consent
+ * withdrawn, a spent rotated token), or the client is (a dynamically registered client the
+ * provider deleted never comes back). Each names what was refused, for the message.
+ */
+const LOGIN_AGAIN = new Map<string, string>([
+  ['invalid_grant', 'refresh token (revoked, expired or consent withdrawn)'],
+  ['invalid_client', 'client registration'],
+  ['unauthorized_client', 'client for refreshing'],
+]);
+
+/** The provider's own error text, as it goes into our messages: bounded, one line, no control characters. */
+function providerText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 200);
+}
+
 export async function refreshCredential(credential: StoredCredential, now: () => number = Date.now): Promise<StoredCredential> {
   if (!credential.refreshToken) {
     throw new ProtocolError(
@@ -34,14 +50,16 @@ export async function refreshCredential(credential: StoredCredential, now: () =>
     tokens = await oauth.processRefreshTokenResponse(as, client, response);
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
-    if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant') {
+    // Only a 400/401 answer is the provider's verdict on the grant or the client (RFC 6749 §5.2);
+    // the same code in a 5xx body is an outage, and the stored login is kept for a retry.
+    if (err instanceof oauth.ResponseBodyError && (err.status === 400 || err.status === 401) && LOGIN_AGAIN.has(err.error)) {
       throw new ProtocolError(
         ErrorCode.LoginNeeded,
-        `${credential.issuer} no longer accepts the refresh token for ${credential.serverUrl} (invalid_grant: revoked, expired or consent withdrawn); run: mcp-login-bridge login ${credential.serverUrl}`,
+        `${credential.issuer} no longer accepts the ${LOGIN_AGAIN.get(err.error)} for ${credential.serverUrl} (${err.error}); run: mcp-login-bridge login ${credential.serverUrl}`,
         { cause: err },
       );
     }
-    const detail = err instanceof oauth.ResponseBodyError ? err.error : (err as Error).message;
+    const detail = err instanceof oauth.ResponseBodyError ? `${providerText(err.error)} (HTTP ${err.status})` : (err as Error).message;
     throw new ProtocolError(ErrorCode.RefreshFailed, `refreshing the token for ${credential.serverUrl} failed: ${detail}; the stored login is kept`, {
       cause: err,
     });
