@@ -11,6 +11,7 @@ import { suggestedGoogleLikeRule } from '../../shared/providers';
 import { configPath, type HostConfig } from '../config';
 import type { ClientLogins } from '../clients/client-logins';
 import type { ClientName } from '../clients/client-server';
+import { withRefreshLock, type WithRefreshLock } from '../credentials/refresh-lock';
 import type { CredentialTarget } from '../stores/credential';
 import { buildAuthorizeUrl } from './authorize-url';
 import { clientAuthFor } from './client-auth';
@@ -27,6 +28,8 @@ export interface LoginServiceDeps {
   redirectUri: () => Promise<string>;
   /** Also writes each login into the local clients that have the server configured (Codex, Claude Code). */
   clients?: ClientLogins;
+  /** The cross-process refresh lock (credentials/refresh-lock.ts); replaceable in tests. */
+  withLock?: WithRefreshLock;
   now?: () => number;
 }
 
@@ -53,10 +56,12 @@ export class LoginService {
   readonly flows: PendingFlows;
   readonly #deps: LoginServiceDeps;
   readonly #now: () => number;
+  readonly #withLock: WithRefreshLock;
 
   constructor(deps: LoginServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#withLock = deps.withLock ?? withRefreshLock;
     this.flows = new PendingFlows(this.#now);
   }
 
@@ -174,17 +179,22 @@ export class LoginService {
       this.#now(),
     );
     const storeStarted = performance.now();
-    await this.#deps.store.write(credential);
-    const stored: StoredTarget[] = [{ target: this.#deps.store.name, location: this.#deps.store.describe() }];
-    let notices: ClientNotice[] = [];
-    if (this.#deps.clients) {
-      const written = await this.#deps.clients.write(credential, {
-        ...(flow.resourceMetadataUrl ? { resourceMetadataUrl: flow.resourceMetadataUrl } : {}),
-        ...flow.clientOptions,
-      });
-      stored.push(...written.stored);
-      notices = written.notices;
-    }
+    // Under the server's refresh lock, like every write of its login: a `token` refreshing the
+    // previous login at this moment would otherwise store that login's tokens over this one.
+    const { stored, notices } = await this.#withLock(flow.serverUrl, async () => {
+      await this.#deps.store.write(credential);
+      const stored: StoredTarget[] = [{ target: this.#deps.store.name, location: this.#deps.store.describe() }];
+      let notices: ClientNotice[] = [];
+      if (this.#deps.clients) {
+        const written = await this.#deps.clients.write(credential, {
+          ...(flow.resourceMetadataUrl ? { resourceMetadataUrl: flow.resourceMetadataUrl } : {}),
+          ...flow.clientOptions,
+        });
+        stored.push(...written.stored);
+        notices = written.notices;
+      }
+      return { stored, notices };
+    });
     const storeMs = performance.now() - storeStarted;
 
     const warning = credential.refreshToken ? undefined : this.#noRefreshTokenWarning(flow);

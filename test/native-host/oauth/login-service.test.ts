@@ -11,6 +11,7 @@ import { LIMITS } from '../../../shared/protocol';
 import { parseRule } from '../../../shared/providers';
 import { EMPTY_CONFIG, type HostConfig } from '../../../native-host/config';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
+import { withRefreshLock } from '../../../native-host/credentials/refresh-lock';
 import { LoginService } from '../../../native-host/oauth/login-service';
 import { refreshCredential } from '../../../native-host/oauth/refresh';
 import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
@@ -172,6 +173,21 @@ describe('LoginService with a Google-like provider', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("stores a login only while holding the server's refresh lock, so a refresh in flight cannot overwrite it", async () => {
+    const { store, login } = service(googleLikeConfig());
+    const begun = await login.begin(mcp.url);
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    let completed: Promise<unknown> | undefined;
+    // A `token` of another process holds the lock (the real one, a file lock) while it refreshes.
+    await withRefreshLock(mcp.url, async () => {
+      completed = login.complete(callback.href);
+      await new Promise((r) => setTimeout(r, 700));
+      expect(await store.list(), 'nothing written while the lock is held').toEqual([]);
+    });
+    await completed;
+    expect((await store.read(mcp.url))?.refreshToken).toBeTruthy();
   });
 
   it('refuses a server URL with a user name or password before any request, without echoing it', async () => {
