@@ -10,7 +10,7 @@ import { configPath } from '../config';
 import { ClaudeCodeStore } from '../stores/claude-code/claude-code-store';
 import { CodexStore } from '../stores/codex/codex-store';
 import type { StoredCredential } from '../stores/credential';
-import type { ClientDiscovery, ClientName, ClientServer } from './client-server';
+import { claudeServerRef, type ClientDiscovery, type ClientName, type ClientServer } from './client-server';
 import { CODEX_SECRET_ADVICE_PREFIX, codexClientAdvice, describeCodexAdvice } from './codex-client-advice';
 import { codexHome, readCodexConfig } from './codex-config';
 import { writeCodexOauthSettings } from './codex-config-edit';
@@ -107,7 +107,7 @@ export class ClientLogins {
   }
 
   async #writeClaude(server: Extract<ClientServer, { client: 'claude-code' }>, credential: StoredCredential, context: ClientLoginContext, result: ClientLoginResult): Promise<void> {
-    const ref = { name: server.name, url: server.url, ...(server.config.type !== undefined ? { type: server.config.type } : {}), ...(server.config.headers ? { headers: server.config.headers } : {}) };
+    const ref = claudeServerRef(server);
     const written = await this.#claude.write(ref, credential, {
       authorizationServerUrl: credential.issuer,
       ...(context.resourceMetadataUrl ? { resourceMetadataUrl: context.resourceMetadataUrl } : {}),

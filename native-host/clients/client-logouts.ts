@@ -9,7 +9,7 @@ import { ClaudeCodeStore } from '../stores/claude-code/claude-code-store';
 import { CodexStore } from '../stores/codex/codex-store';
 import type { StoredCredential } from '../stores/credential';
 import { clientLabel, describeError } from '../credentials/copy-labels';
-import type { ClientName, ClientServer } from './client-server';
+import { claudeServerRef, type ClientName } from './client-server';
 import { readCodexConfig, type CodexConfig } from './codex-config';
 import { discoverClientServers, serversForUrl } from './configured-servers';
 
@@ -27,9 +27,6 @@ export interface ClientLogoutsDeps {
   platform?: NodeJS.Platform;
 }
 
-function claudeRef(server: Extract<ClientServer, { client: 'claude-code' }>) {
-  return { name: server.name, url: server.url, ...(server.config.type !== undefined ? { type: server.config.type } : {}), ...(server.config.headers ? { headers: server.config.headers } : {}) };
-}
 
 export class ClientLogouts {
   readonly #codex: CodexStore;
@@ -53,10 +50,10 @@ export class ClientLogouts {
       try {
         if (server.client === 'codex') codexConfig ??= await readCodexConfig(this.#codex.home);
         if (targets.includes(server.client)) {
-          const removed = server.client === 'codex' ? await this.#codex.delete(server, codexConfig) : await this.#claude.delete(claudeRef(server));
+          const removed = server.client === 'codex' ? await this.#codex.delete(server, codexConfig) : await this.#claude.delete(claudeServerRef(server));
           if (removed) result.removed.push({ target: server.client, server: server.name, location: server.client === 'codex' ? this.#codex.describe() : this.#claude.describe() });
         } else if (ours) {
-          const copy = server.client === 'codex' ? (await this.#codex.read(server, codexConfig))?.credential : (await this.#claude.read(claudeRef(server)))?.credential;
+          const copy = server.client === 'codex' ? (await this.#codex.read(server, codexConfig))?.credential : (await this.#claude.read(claudeServerRef(server)))?.credential;
           if (copy && copy.clientId === ours.clientId && copy.issuer === ours.issuer) result.sharing.push(clientLabel(server));
         }
       } catch (error) {

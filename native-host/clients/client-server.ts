@@ -18,3 +18,8 @@ export interface ClientDiscovery {
   /** Config files that could not be read; each names the file and field, never a value. */
   problems: string[];
 }
+
+/** What Claude Code's store needs to name a server's entry (its key covers the type and headers). */
+export function claudeServerRef(server: Extract<ClientServer, { client: 'claude-code' }>) {
+  return { name: server.name, url: server.url, ...(server.config.type !== undefined ? { type: server.config.type } : {}), ...(server.config.headers ? { headers: server.config.headers } : {}) };
+}

@@ -11,7 +11,7 @@ import { ClaudeCodeStore } from '../stores/claude-code/claude-code-store';
 import { codexUsability } from '../stores/codex/codex-entry';
 import { CodexStore } from '../stores/codex/codex-store';
 import type { StoredCredential } from '../stores/credential';
-import type { ClientDiscovery, ClientServer } from './client-server';
+import { claudeServerRef, type ClientDiscovery, type ClientServer } from './client-server';
 import { codexClientAdvice, describeCodexAdvice } from './codex-client-advice';
 import { readCodexConfig, type CodexConfig } from './codex-config';
 import { discoverClientServers } from './configured-servers';
@@ -90,7 +90,7 @@ async function codexStatus(
 }
 
 async function claudeStatus(store: ClaudeCodeStore, server: Extract<ClientServer, { client: 'claude-code' }>, now: number): Promise<Judgement> {
-  const ref = { name: server.name, url: server.url, ...(server.config.type !== undefined ? { type: server.config.type } : {}), ...(server.config.headers ? { headers: server.config.headers } : {}) };
+  const ref = claudeServerRef(server);
   const read = await store.read(ref);
   if (!read) return { loggedIn: false, refreshCapable: false, expiresAt: null, reason: 'not logged in' };
   const c = read.credential;

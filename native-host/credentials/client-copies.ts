@@ -14,7 +14,7 @@
  * Warnings name the client, the server and the file or field, never a token.
  */
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import type { ClientServer } from '../clients/client-server';
+import { claudeServerRef, type ClientServer } from '../clients/client-server';
 import { readCodexConfig, type CodexConfig } from '../clients/codex-config';
 import { discoverClientServers, serversForUrl } from '../clients/configured-servers';
 import { ClaudeCodeStore } from '../stores/claude-code/claude-code-store';
@@ -52,9 +52,6 @@ export interface ClientCopiesDeps {
  */
 const LOCK_WAIT_MS = 8_000;
 
-function claudeRef(server: Extract<ClientServer, { client: 'claude-code' }>) {
-  return { name: server.name, url: server.url, ...(server.config.type !== undefined ? { type: server.config.type } : {}), ...(server.config.headers ? { headers: server.config.headers } : {}) };
-}
 
 /**
  * One server per store entry: the same server in two Claude scopes (user and a project's local
@@ -64,7 +61,7 @@ function claudeRef(server: Extract<ClientServer, { client: 'claude-code' }>) {
 function onePerEntry(servers: ClientServer[]): ClientServer[] {
   const seen = new Set<string>();
   return servers.filter((server) => {
-    const key = server.client === 'codex' ? `codex:${codexStoreKey(server.name, server.url)}` : `claude:${claudeStoreKey(server.name, claudeRef(server))}`;
+    const key = server.client === 'codex' ? `codex:${codexStoreKey(server.name, server.url)}` : `claude:${claudeStoreKey(server.name, claudeServerRef(server))}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -119,7 +116,7 @@ export function clientCopies(deps: ClientCopiesDeps = {}): WithClientCopies {
             return next();
           }, config);
         }
-        return await claude.locked(claudeRef(server), async (session) => {
+        return await claude.locked(claudeServerRef(server), async (session) => {
           await readInto(server, held, async () => {
             const found = await session.read();
             if (!found) return undefined;
