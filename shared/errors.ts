@@ -39,8 +39,6 @@ export const ErrorCode = {
   Internal: 599,
 } as const;
 
-export type ErrorCodeNumber = (typeof ErrorCode)[keyof typeof ErrorCode];
-
 const NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 
 export function errorName(code: number): string {

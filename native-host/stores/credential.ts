@@ -28,7 +28,7 @@ export interface StoredCredential {
   loginNeeded?: boolean;
 }
 
-/** One place credentials are written to. Codex and Claude Code targets implement it later. */
+/** The bridge's own store of a login (the local clients' copies are written by their adapters). */
 export interface CredentialTarget {
   readonly name: 'bridge';
   /** Where entries live, for messages (never contains a secret). */
