@@ -54,3 +54,8 @@ export class ProtocolError extends Error {
     this.code = code;
   }
 }
+
+/** A thrown value as one bounded line for a log: its message, or its text when it is not an Error. */
+export function errorText(error: unknown, max = 200): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, max);
+}
