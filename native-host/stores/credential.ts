@@ -37,4 +37,14 @@ export interface CredentialTarget {
   write(credential: StoredCredential): Promise<void>;
   delete(serverUrl: string): Promise<boolean>;
   list(): Promise<StoredCredential[]>;
+  /**
+   * Proves, before a login starts, that `write` will succeed; says where entries will go.
+   * @throws ProtocolError with the reason and the fix.
+   */
+  checkWritable?(): Promise<{ location: string }>;
+  /**
+   * Keeps a credential whose `write` failed somewhere it can be recovered from; returns where.
+   * Called after a code was redeemed, when losing the credential would lose the login.
+   */
+  rescue?(credential: StoredCredential): Promise<string>;
 }

@@ -157,6 +157,17 @@ export class SplitKeychain {
     return result;
   }
 
+  /**
+   * Proves the keychain takes a write: one item under `<service>-write-check` (another service, so
+   * no listing of ours ever shows it), set and removed. A read alone would not do: a locked Secret
+   * Service collection answers searches but refuses to create items.
+   */
+  async probe(): Promise<void> {
+    const id: KeyringItemId = { service: `${this.service}-write-check`, account: `pid-${process.pid}` };
+    await this.keychain.set(id, 'ok');
+    await this.keychain.delete(id);
+  }
+
   private async currentSet(account: string): Promise<PartSet | undefined> {
     const secret = await this.keychain.get(this.id(account));
     if (secret === undefined) return undefined;
