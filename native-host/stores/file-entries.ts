@@ -71,7 +71,8 @@ export class FileEntries {
       if (secret === undefined) continue; // removed meanwhile
       const account = serverUrlOf(secret);
       if (account === undefined) result.push({ account: path, path, damaged: 'it is not an entry of mcp-login-bridge (no "serverUrl")' });
-      else if (`${fileStem(account)}.json` !== name) result.push({ account, path, damaged: 'its file name does not match the "serverUrl" it holds' });
+      // Listed under its path, not the server it claims: it is not that server's entry.
+      else if (`${fileStem(account)}.json` !== name) result.push({ account: path, path, damaged: `its file name does not match the "serverUrl" it holds (${account})` });
       else result.push({ account, secret, path });
     }
     return result;
