@@ -30,8 +30,8 @@ export interface LoginServiceDeps {
   clients?: ClientLogins;
   /**
    * Checks, before anything opens in a browser, that the client stores this login will write (the
-   * `--client` targets, or every client with the server configured) can be written. A hook for the
-   * clients' own preflight (their adapters' checkWritable); without it only the bridge's store is
+   * `--client` targets, or every client with the server configured) can be written: the client
+   * adapters' checkWritable (oauth/store-preflight.ts). Without it only the bridge's store is
    * checked, and a client that cannot be written is a notice after the login.
    */
   checkClientStores?: (serverUrl: string, options: BeginOptions) => Promise<void>;
