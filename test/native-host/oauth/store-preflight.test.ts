@@ -24,7 +24,7 @@ function adapter(id: 'codex' | 'claude-code', servers: Array<Partial<ConfiguredS
       servers: servers.map((s) => ({ client: id, name: 'x', url: URL_A, source: 'test', entryKey: 'k', storeReachable: true, config: {}, ...s })),
       problems: [],
     }),
-    checkWritable: async (server) => {
+    checkWritable: async (server: ConfiguredServer) => {
       checked.push(server.name);
       const why = refuse(server.name);
       return why ? { target: id, kind: 'store-unwritable', server: server.name, message: why } : undefined;
