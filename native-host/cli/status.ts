@@ -1,4 +1,5 @@
 import { clientStatuses } from '../clients/client-status';
+import { describeClients } from '../clients/registry';
 import { summarize } from '../requests/status';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
@@ -12,14 +13,14 @@ export const statusCommand: Command = {
 
 Lists every login in the bridge store (the OS keychain, service "mcp-login-bridge"): the server,
 its issuer, when the access token expires and whether a refresh token is stored. Then, per local
-client (Codex, Claude Code) and per server configured there: logged in or not, until when, whether
+client and per server configured there (${describeClients()}): logged in or not, until when, whether
 that client can refresh it by itself, and if not, why (no refresh token, no issuer, a client id
-that differs from the client's config, the client secret missing from Codex's config.toml).
+that differs from the client's config, a client secret missing from the client's config).
 Never prints a token or a secret.
 
 Options:
   --json     print {"ok": true, "credentials": [...], "damaged": [...], "clients": [...],
-             "clientProblems": [...]} for scripts
+             "clientProblems": [{"target", "kind", "message"}]} for scripts
   -h, --help show this help`,
   async run(args) {
     const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
@@ -39,7 +40,7 @@ Options:
         return ExitCode.Ok;
       }
       for (const d of damaged) process.stderr.write(`Unreadable entry for ${d.serverUrl}: ${d.error}\n`);
-      for (const p of clientProblems) process.stderr.write(`${p}\n`);
+      for (const p of clientProblems) process.stderr.write(`${p.message}\n`);
       if (!credentials.length) process.stdout.write('No logins stored yet. Run: mcp-login-bridge login <server-url>\n');
       for (const c of credentials) {
         process.stdout.write(
@@ -49,7 +50,7 @@ Options:
         );
       }
       for (const c of clients) {
-        const name = c.client === 'codex' ? 'Codex' : 'Claude Code';
+        const name = c.label ?? c.client;
         const state = !c.loggedIn
           ? `not logged in${c.reason && c.reason !== 'not logged in' ? ` (${c.reason})` : ''}`
           : `logged in${c.store ? ` (${c.store})` : ''}, access token ${formatExpiry(c.expiresAt)}, ${c.refreshCapable ? 'refreshes by itself' : `does NOT refresh: ${c.reason ?? 'unknown'}`}`;

@@ -4,7 +4,7 @@
  * `client_id` from the same table), never from the stored login; and a configured `client_id`
  * that differs from the stored one makes Codex ask for a new login (INTEROP.md).
  */
-import type { StoredCredential } from '../stores/credential';
+import type { StoredCredential } from '../../stores/credential';
 import type { CodexServerConfig } from './codex-config';
 
 export type CodexClientAdvice =
