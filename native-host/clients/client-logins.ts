@@ -67,6 +67,22 @@ export class ClientLogins {
     }
     return result;
   }
+
+  /**
+   * Before the browser opens: what would keep a login for `serverUrl` from reaching the clients
+   * (`clients`, default all) — configs that cannot be read, and each configured server's store
+   * the adapter's preflight refuses. Writes nothing; an empty list means every copy could be written.
+   */
+  async preflight(serverUrl: string, clients?: readonly ClientName[]): Promise<ClientNotice[]> {
+    const adapters = clients ? this.#adapters.filter((a) => clients.includes(a.id)) : this.#adapters;
+    const discovery = await discoverClientServers(adapters);
+    const notices = [...discovery.problems];
+    for (const { adapter, server } of serversForUrl(discovery, serverUrl)) {
+      const refusal = await adapter.checkWritable(server);
+      if (refusal) notices.push(refusal);
+    }
+    return notices;
+  }
 }
 
 /**

@@ -155,3 +155,35 @@ describe('login --write-config after a browser host completed the login', () => 
     expect(text).toContain('# Codex config with comments');
   });
 });
+
+describe('the preflight before a login', () => {
+  it('finds nothing in the way when every configured store can be written, and writes nothing', async () => {
+    const s = await setup('preflight-ok');
+    const clients = new ClientLogins({ adapters: s.adapters });
+    expect(await clients.preflight(mcp.url)).toEqual([]);
+    expect(await s.codex.read({ name: 'gm', url: mcp.url })).toBeUndefined();
+  });
+
+  it("names a store that would refuse the login's copy, and a config that cannot be read, with their kinds", async () => {
+    const s = await setup('preflight-refused');
+    const damaged = '{"mcpOAuth": "not an object"}';
+    await writeFile(join(s.claudeDir, '.credentials.json'), damaged);
+    await writeFile(join(s.codexHome, 'config.toml'), 'mcp_oauth_credentials_store = "nowhere"\n');
+    const notices = await new ClientLogins({ adapters: s.adapters }).preflight(mcp.url);
+    expect(notices).toEqual([
+      { target: 'codex', kind: 'config-unreadable', message: expect.stringContaining('mcp_oauth_credentials_store must be') },
+      { target: 'claude-code', kind: 'store-unwritable', server: 'mail', message: expect.stringContaining('"mcpOAuth" must be an object') },
+    ]);
+    expect(await readFile(join(s.claudeDir, '.credentials.json'), 'utf8')).toBe(damaged);
+    // Only the clients asked for are checked.
+    expect(await new ClientLogins({ adapters: s.adapters }).preflight(mcp.url, ['codex'])).toEqual([notices[0]]);
+  });
+
+  it("names Codex's encrypted store (the Windows default), which a login cannot write", async () => {
+    const s = await setup('preflight-encrypted');
+    const windows = new CodexAdapter({ env: { CODEX_HOME: s.codexHome }, platform: 'win32' });
+    expect(await new ClientLogins({ adapters: [windows] }).preflight(mcp.url)).toEqual([
+      { target: 'codex', kind: 'store-unwritable', server: 'gm', message: expect.stringContaining('secret_auth_storage = false') },
+    ]);
+  });
+});
