@@ -27,7 +27,9 @@ export const loginCommand: Command = {
 Discovers the server's authorization server and opens the login with the parameters the provider
 needs to issue a refresh token (e.g. Google's access_type=offline and prompt=consent), then stores
 the credential in the OS keychain, and in every local MCP client that has the server configured
-with exactly this URL: ${describeClients()}. Prints a summary, never a token.
+with exactly this URL:
+${describeClients()}
+Prints a summary, never a token.
 
 When a browser with the extension is running, the login opens as a tab of that browser (your real
 profile, its passkeys and sessions) and the extension hands the callback to the host. Otherwise it

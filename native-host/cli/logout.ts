@@ -20,10 +20,11 @@ export const logoutCommand: Command = {
   help: `Usage: mcp-login-bridge logout <server-url|name> [--client <target>]… [--no-revoke] [--json]
 
 Removes the server's login from the OS keychain ("bridge", the entry "token" reads) and, with
---client, from the local MCP clients too (every server they have configured with that URL:
-${describeClients()}). When the keychain entry is removed, its tokens are first revoked at the
-provider if it offers token revocation (RFC 7009, a "revocation_endpoint" in its metadata), unless
-a client's login left in place is the same login (a login through mcp-login-bridge writes one to each):
+--client, from the local MCP clients too (every server they have configured with that URL):
+${describeClients()}
+When the keychain entry is removed, its tokens are first revoked at the provider if it offers
+token revocation (RFC 7009, a "revocation_endpoint" in its metadata), unless a client's login
+left in place is the same login (a login through mcp-login-bridge writes one to each):
 revoking ends the whole login at the provider, so they would be logged out too. The local
 entries are removed even when the provider cannot be reached; the message says so.
 

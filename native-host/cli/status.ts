@@ -13,9 +13,10 @@ export const statusCommand: Command = {
 
 Lists every login in the bridge store (the OS keychain, service "mcp-login-bridge"): the server,
 its issuer, when the access token expires and whether a refresh token is stored. Then, per local
-client and per server configured there (${describeClients()}): logged in or not, until when, whether
-that client can refresh it by itself, and if not, why (no refresh token, no issuer, a client id
-that differs from the client's config, a client secret missing from the client's config).
+client and per server configured there, logged in or not, until when, whether that client can
+refresh it by itself, and if not, why (no refresh token, no issuer, a client id that differs from
+the client's config, a client secret missing from the client's config). The clients:
+${describeClients()}
 Never prints a token or a secret.
 
 Options:

@@ -26,10 +26,9 @@ export function clientLabels(): Record<ClientName, string> {
   return Object.fromEntries(clientAdapters().map((a) => [a.id, a.label])) as Record<ClientName, string>;
 }
 
-/** "Codex (…) and Claude Code (…)": the clients and where each is configured, for help texts. */
+/** One line per client, "  - Codex: <where it is configured>", for help texts. */
 export function describeClients(): string {
-  const parts = clientAdapters().map((a) => (a.configHint ? `${a.label} (${a.configHint})` : a.label));
-  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? 'none');
+  return clientAdapters().map((a) => `  - ${a.label}${a.configHint ? `: ${a.configHint}` : ''}`).join('\n');
 }
 
 export function isClientName(value: string): value is ClientName {
