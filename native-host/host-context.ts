@@ -1,6 +1,6 @@
 /**
  * What every request handler may use, built once per host process. The same context serves
- * native messaging and (later) the loopback bridge, so both speak exactly the same messages.
+ * native messaging and the loopback bridge, so both speak exactly the same messages.
  */
 import { ClientLogins } from './clients/client-logins';
 import { loadConfig, type HostConfig } from './config';

@@ -204,13 +204,6 @@ export interface StatusResult {
   pendingFlows: number;
 }
 
-export interface ResultByType {
-  hello: HelloResult;
-  begin: BeginResult;
-  complete: CompleteResult;
-  status: StatusResult;
-}
-
 export interface ErrorBody {
   code: number;
   name: string;

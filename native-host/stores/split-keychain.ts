@@ -121,9 +121,8 @@ export class SplitKeychain {
    * Removes the entry and every part of it (also parts an interrupted write left). The header goes
    * first, so a failure half-way leaves no entry rather than a damaged one.
    *
-   * @returns whether the entry itself was there.
+   * @returns true when anything was removed: the entry, or parts an interrupted write left without it.
    */
-  /** True when anything was removed: the entry, or parts an interrupted write left without it. */
   async delete(account: string): Promise<boolean> {
     const existed = await this.keychain.delete(this.id(account));
     let parts = false;
