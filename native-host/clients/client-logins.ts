@@ -6,17 +6,14 @@
 import { ProtocolError } from '../../shared/errors';
 import type { CompleteResult, StoredTarget } from '../../shared/protocol';
 import type { StoredCredential } from '../stores/credential';
-import { notice, type ClientAdapter, type ClientName, type ClientNotice } from './client-adapter';
+import { notice, type ClientAdapter, type ClientName, type ClientNotice, type WriteContext } from './client-adapter';
 import { discoverClientServers, serversForUrl } from './configured-servers';
 import { clientAdapters } from './registry';
 
-export interface ClientLoginContext {
-  /** Where the protected resource metadata was found (Claude keeps it for later discovery). */
-  resourceMetadataUrl?: string;
+/** What each adapter's `write` gets (WriteContext), and which clients to write. */
+export interface ClientLoginContext extends WriteContext {
   /** Only these clients; default: every client that has the URL configured. */
   clients?: readonly ClientName[];
-  /** Add settings a client's config lacks (Codex's client id and secret) instead of only saying which. */
-  writeConfig?: boolean;
 }
 
 export interface ClientLoginResult {
@@ -37,17 +34,15 @@ export class ClientLogins {
   }
 
   async write(credential: StoredCredential, context: ClientLoginContext = {}): Promise<ClientLoginResult> {
-    const wanted = context.clients ? new Set(context.clients) : undefined;
+    const { clients, ...writeContext } = context;
+    const wanted = clients ? new Set(clients) : undefined;
     const discovery = await discoverClientServers(this.#adapters);
     const result: ClientLoginResult = { stored: [], notices: [...discovery.problems] };
     const configured = serversForUrl(discovery, credential.serverUrl);
     for (const { adapter, server } of configured) {
       if (wanted && !wanted.has(server.client)) continue;
       try {
-        const written = await adapter.write(server, credential, {
-          ...(context.resourceMetadataUrl ? { resourceMetadataUrl: context.resourceMetadataUrl } : {}),
-          ...(context.writeConfig ? { writeConfig: true } : {}),
-        });
+        const written = await adapter.write(server, credential, writeContext);
         if (written.location !== undefined) result.stored.push({ target: server.client, location: written.location, server: server.name });
         result.notices.push(...written.notices);
       } catch (error) {
