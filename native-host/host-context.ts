@@ -30,7 +30,7 @@ export function createHostContext(options: { store?: CredentialTarget; clients?:
     loadConfig: () => loadConfig(),
     store,
     redirectUri: () => listener.redirectUri(),
-    // Every login also lands in Codex and Claude Code wherever they have the server configured.
+    // Every login also lands in every local client that has the server configured.
     ...(options.clients === false ? {} : { clients: options.clients ?? new ClientLogins() }),
     ...(options.now ? { now: options.now } : {}),
     // The clients' own preflight, before anything opens (the bridge's store checks itself).

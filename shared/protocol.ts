@@ -94,7 +94,7 @@ export interface StoredTarget {
   target: TargetName;
   /** Where it was written, for the user (e.g. "keychain service mcp-login-bridge"). */
   location: string;
-  /** For codex and claude-code: the server's name in that client's configuration. */
+  /** For a client target: the server's name in that client's configuration. */
   server?: string;
 }
 
@@ -152,7 +152,7 @@ export interface CompleteResult {
   scope: string;
   /** Set when the login worked but is not what the user wanted (no refresh token). */
   warning?: Warning;
-  /** About the clients (Codex, Claude Code) the login was written to or could not be. */
+  /** About the clients the login was written to or could not be. */
   notices?: ClientNotice[];
   /** Milliseconds the host spent from receiving the callback to the stored credential. */
   timings: { totalMs: number; tokenEndpointMs: number; storeMs: number };
@@ -196,8 +196,10 @@ export interface StatusResult {
   credentials: CredentialSummary[];
   /** Keychain entries of ours that cannot be read (the error names the server and field, never a value). */
   damaged?: Array<{ serverUrl: string; error: string }>;
-  /** Logins as the local clients (Codex, Claude Code) hold them, per configured server. */
+  /** Logins as the local clients hold them, per configured server. */
   clients?: ClientLoginSummary[];
+  /** The clients' configs that could not be read (kind `config-unreadable`): their servers are missing above. */
+  clientProblems?: ClientNotice[];
   /** Flows begun and not yet completed or expired. */
   pendingFlows: number;
 }

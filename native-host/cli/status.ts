@@ -1,4 +1,5 @@
 import { clientStatuses } from '../clients/client-status';
+import { describeClients } from '../clients/registry';
 import { summarize } from '../requests/status';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
@@ -13,15 +14,17 @@ export const statusCommand: Command = {
 Lists every login in the bridge store (the OS keychain, service "mcp-login-bridge", or without a
 keychain the 0600 files under the state folder; the host config's "store" setting decides): the
 server, where its entry is, its issuer, when the access token expires and whether a refresh token
-is stored. Then, per local
-client (Codex, Claude Code) and per server configured there: logged in or not, until when, whether
-that client can refresh it by itself, and if not, why (no refresh token, no issuer, a client id
-that differs from the client's config, the client secret missing from Codex's config.toml).
+is stored. Then, per local client and per server configured there: logged in or not, until when,
+whether that client can refresh it by itself, and if not, why (no refresh token, no issuer, a
+client id that differs from the client's config, a client secret missing from the client's
+config). The clients:
+${describeClients()}
 Never prints a token or a secret.
 
 Options:
   --json     print {"ok": true, "store": {mode, fileDir, keychainProblem?}, "credentials": [...
-             each with "location"], "damaged": [...], "clients": [...], "clientProblems": [...]}
+             each with "location"], "damaged": [...], "clients": [...],
+             "clientProblems": [{"target", "kind", "message"}]} for scripts
   -h, --help show this help`,
   async run(args) {
     const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
@@ -47,7 +50,7 @@ Options:
         process.stderr.write(`The keychain cannot be reached (${scan.keychainProblem}); listing the bridge's files in ${bridge.fileDir} only.\n`);
       }
       for (const d of damaged) process.stderr.write(`Unreadable entry for ${d.serverUrl}: ${d.error}\n`);
-      for (const p of clientProblems) process.stderr.write(`${p}\n`);
+      for (const p of clientProblems) process.stderr.write(`${p.message}\n`);
       if (!credentials.length) process.stdout.write('No logins stored yet. Run: mcp-login-bridge login <server-url>\n');
       for (const c of credentials) {
         process.stdout.write(
@@ -57,7 +60,7 @@ Options:
         );
       }
       for (const c of clients) {
-        const name = c.client === 'codex' ? 'Codex' : 'Claude Code';
+        const name = c.label ?? c.client;
         const state = !c.loggedIn
           ? `not logged in${c.reason && c.reason !== 'not logged in' ? ` (${c.reason})` : ''}`
           : `logged in${c.store ? ` (${c.store})` : ''}, access token ${formatExpiry(c.expiresAt)}, ${c.refreshCapable ? 'refreshes by itself' : `does NOT refresh: ${c.reason ?? 'unknown'}`}`;

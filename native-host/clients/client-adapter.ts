@@ -111,6 +111,8 @@ export interface ClientAdapter<Config = unknown> {
   readonly id: ClientName;
   /** For people: "Codex", "Claude Code". */
   readonly label: string;
+  /** For help texts: where the client's servers are configured and its copy goes, e.g. "mcpServers.<name>". */
+  readonly configHint?: string;
 
   /** Every server the client has configured with a URL, as written, and the configs it could not read. */
   discover(): Promise<ClientDiscovery>;

@@ -5,18 +5,30 @@
  */
 import { CLIENT_NAMES } from '../../shared/protocol';
 import type { AdapterOptions, ClientAdapter, ClientName } from './client-adapter';
+import { ClaudeCodeAdapter } from './claude-code/claude-code-adapter';
+import { CodexAdapter } from './codex/codex-adapter';
 
 type AdapterFactory = (options: AdapterOptions) => ClientAdapter;
 
-// One line per client; filled in as the adapters move into their folders.
-const FACTORIES: Partial<Record<ClientName, AdapterFactory>> = {};
+// One line per client.
+const FACTORIES: Record<ClientName, AdapterFactory> = {
+  codex: (options) => new CodexAdapter(options),
+  'claude-code': (options) => new ClaudeCodeAdapter(options),
+};
 
 /** The adapters, in CLIENT_NAMES order (messages and status list clients in that order); `only` narrows them. */
 export function clientAdapters(options: AdapterOptions = {}, only?: readonly ClientName[]): ClientAdapter[] {
-  return CLIENT_NAMES.filter((name) => !only || only.includes(name)).flatMap((name) => {
-    const factory = FACTORIES[name];
-    return factory ? [factory(options)] : [];
-  });
+  return CLIENT_NAMES.filter((name) => !only || only.includes(name)).map((name) => FACTORIES[name](options));
+}
+
+/** Each client's label by name ("codex" → "Codex"), for messages about notices and targets. */
+export function clientLabels(): Record<ClientName, string> {
+  return Object.fromEntries(clientAdapters().map((a) => [a.id, a.label])) as Record<ClientName, string>;
+}
+
+/** One line per client, "  - Codex: <where it is configured>", for help texts. */
+export function describeClients(): string {
+  return clientAdapters().map((a) => `  - ${a.label}${a.configHint ? `: ${a.configHint}` : ''}`).join('\n');
 }
 
 export function isClientName(value: string): value is ClientName {

@@ -1,7 +1,7 @@
 /**
  * What `doctor` checks, each with what to do when it fails: the node this runs on, each browser's
- * host manifest and the launcher it names, the host config, the OS keychain, and running
- * browser hosts' bridges. Every message is safe to print: no token, no bridge secret.
+ * host manifest and the launcher it names, the host config, the OS keychain, running browser
+ * hosts' bridges, and the local MCP clients (client-checks.ts). Every message is safe to print: no token, no bridge secret.
  */
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -218,6 +218,8 @@ export async function runChecks(options: { browsers?: BrowserName[]; userDataDir
       fix: 'mcp-login-bridge install --browser <chrome|chromium|edge|brave|vivaldi|firefox>',
     });
   }
-  checks.push(configCheck, await checkKeychain(), ...(await checkRunningHosts()));
+  // Loaded only here: the clients' adapters are not needed by the other checks.
+  const { checkClients } = await import('./client-checks');
+  checks.push(configCheck, await checkKeychain(), ...(await checkRunningHosts()), ...(await checkClients()));
   return checks;
 }

@@ -10,7 +10,7 @@ import { LIMITS, type BeginResult, type ClientNotice, type CompleteResult, type 
 import { suggestedGoogleLikeRule } from '../../shared/providers';
 import { configPath, type HostConfig } from '../config';
 import type { ClientLogins } from '../clients/client-logins';
-import type { ClientName } from '../clients/client-server';
+import type { ClientName } from '../clients/client-adapter';
 import { withRefreshLock, type WithRefreshLock } from '../credentials/refresh-lock';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import { buildAuthorizeUrl } from './authorize-url';
@@ -26,7 +26,7 @@ export interface LoginServiceDeps {
   store: CredentialTarget;
   /** The loopback redirect URI the host listens on (started on demand). */
   redirectUri: () => Promise<string>;
-  /** Also writes each login into the local clients that have the server configured (Codex, Claude Code). */
+  /** Also writes each login into the local clients that have the server configured (clients/registry.ts). */
   clients?: ClientLogins;
   /**
    * Checks, before anything opens in a browser, that the client stores this login will write (the
@@ -43,8 +43,8 @@ export interface LoginServiceDeps {
 /** Per-login choices about the local clients; default: every client with the URL configured. */
 export interface BeginOptions {
   clients?: ClientName[];
-  /** Add missing client settings to Codex's config.toml instead of only saying which lines to add. */
-  writeCodexConfig?: boolean;
+  /** Add settings a client's config lacks (e.g. a client secret) instead of only saying which. */
+  writeConfig?: boolean;
 }
 
 /** How a flow ended: its result, or the error that ended it. */

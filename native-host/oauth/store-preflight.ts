@@ -10,24 +10,16 @@
  * notices, as before: those are not writes that would fail.
  */
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import type { ClientAdapter, ClientName, ClientNotice } from '../clients/client-adapter';
-import { clientAdapters } from '../clients/registry';
+import type { ClientName } from '../clients/client-adapter';
+import { ClientLogins } from '../clients/client-logins';
 
 export async function checkClientStoresWritable(
   serverUrl: string,
   only: readonly ClientName[] | undefined,
-  adapters: () => ClientAdapter[] = () => clientAdapters({}, only),
+  clients: ClientLogins = new ClientLogins(),
 ): Promise<void> {
-  const problems: ClientNotice[] = [];
-  for (const adapter of adapters()) {
-    if (only && !only.includes(adapter.id)) continue;
-    const { servers } = await adapter.discover();
-    for (const server of servers) {
-      if (server.url !== serverUrl || !server.storeReachable) continue;
-      const problem = await adapter.checkWritable(server);
-      if (problem) problems.push(problem);
-    }
-  }
+  // Configs that cannot be read are the login's notices (those servers are not written at all).
+  const problems = (await clients.preflight(serverUrl, only)).filter((n) => n.kind === 'store-unwritable');
   if (problems.length === 0) return;
   throw new ProtocolError(
     ErrorCode.StoreFailed,

@@ -28,7 +28,10 @@ export interface StoredCredential {
   loginNeeded?: boolean;
 }
 
-/** The bridge's own store of a login (the local clients' copies are written by their adapters). */
+/**
+ * The bridge's own store (bridge-store.ts). The clients' copies are not written through this: each
+ * client has an adapter (clients/client-adapter.ts) that speaks its format, names and locks.
+ */
 export interface CredentialTarget {
   readonly name: 'bridge';
   /** Where entries live, for messages (never contains a secret). */

@@ -139,6 +139,23 @@ describe('parseCompleteResult', () => {
     expect(r).toEqual(complete);
   });
 
+  it("keeps the clients' server names and the host's notices, with their kind", () => {
+    const stored = [complete.stored[0], { target: 'codex', location: '~/.codex/.credentials.json, key "gm|0123"', server: 'gm' }];
+    const notices = [
+      { target: 'codex', kind: 'settings-missing', server: 'gm', message: 'Codex refreshes gm only with the client secret in its config: add to …' },
+      { target: 'claude-code', kind: 'not-configured', message: 'Claude Code has no server with url "https://mcp.example/mcp"; add it' },
+    ];
+    const r = parseCompleteResult({ ...complete, stored, notices: notices.map((n) => ({ ...n, extra: 'SECRET' })) });
+    expect(r.stored).toEqual(stored);
+    expect(r.notices).toEqual(notices);
+    expect(JSON.stringify(r)).not.toContain('SECRET');
+    // A kind this extension does not know yet (a newer host) is kept: it is only shown.
+    expect(parseCompleteResult({ ...complete, notices: [{ ...notices[0], kind: 'some-new-kind' }] }).notices![0]!.kind).toBe('some-new-kind');
+    expect(invalidMessage(() => parseCompleteResult({ ...complete, notices: [{ target: 'codex', message: 'no kind' }] }))).toContain('kind');
+    expect(invalidMessage(() => parseCompleteResult({ ...complete, notices: {} }))).toContain('notices');
+    expect(invalidMessage(() => parseCompleteResult({ ...complete, stored: [{ ...stored[1], server: 7 }] }))).toContain('server');
+  });
+
   it('accepts a warning and a missing expiry', () => {
     const warning = { code: 401, name: 'NoRefreshToken', message: 'no refresh token; add rule x' };
     expect(parseCompleteResult({ ...complete, refreshCapable: false, expiresAt: null, warning })).toMatchObject({ warning, expiresAt: null });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientAdapter, ConfiguredServer } from '../../../native-host/clients/client-adapter';
 import { EMPTY_CONFIG } from '../../../native-host/config';
 import { LoginService } from '../../../native-host/oauth/login-service';
+import { ClientLogins } from '../../../native-host/clients/client-logins';
 import { checkClientStoresWritable } from '../../../native-host/oauth/store-preflight';
 import type { CredentialTarget } from '../../../native-host/stores/credential';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
@@ -36,7 +37,7 @@ describe('checkClientStoresWritable', () => {
   it('asks each server configured with exactly this URL, and fails with every reason', async () => {
     const codex = adapter('codex', [{ name: 'a' }, { name: 'other', url: 'http://127.0.0.1:1/mcp/' }, { name: 'enc', storeReachable: false }], (n) => (n === 'a' ? 'Codex: /home/u/.codex is read-only.' : undefined));
     const claude = adapter('claude-code', [{ name: 'b' }], () => 'Claude Code: ~/.claude is read-only.');
-    const error = await checkClientStoresWritable(URL_A, undefined, () => [codex, claude]).then(
+    const error = await checkClientStoresWritable(URL_A, undefined, new ClientLogins({ adapters: [codex, claude] })).then(
       () => undefined,
       (e: unknown) => e as ProtocolError,
     );
@@ -51,7 +52,7 @@ describe('checkClientStoresWritable', () => {
   it('asks only the --client targets, and passes when they can be written', async () => {
     const codex = adapter('codex', [{ name: 'a' }], () => undefined);
     const claude = adapter('claude-code', [{ name: 'b' }], () => 'refused');
-    await checkClientStoresWritable(URL_A, ['codex'], () => [codex, claude]);
+    await checkClientStoresWritable(URL_A, ["codex"], new ClientLogins({ adapters: [codex, claude] }));
     expect(codex.checked).toEqual(['a']);
     expect(claude.checked).toEqual([]);
   });

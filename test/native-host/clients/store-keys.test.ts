@@ -1,7 +1,7 @@
 /** The store-key vectors of INTEROP.md, measured against Codex 0.171.0 and read from Claude Code 2.1.332. */
 import { describe, expect, it } from 'vitest';
-import { codexStoreKey } from '../../../native-host/stores/codex/store-key';
-import { claudeRefreshLockName, claudeStoreKey } from '../../../native-host/stores/claude-code/store-key';
+import { codexStoreKey } from '../../../native-host/clients/codex/store-key';
+import { claudeRefreshLockName, claudeStoreKey } from '../../../native-host/clients/claude-code/store-key';
 
 describe('Codex store key', () => {
   it.each([

@@ -7,7 +7,7 @@
  * computed from the server's own entry in Claude's MCP config: `type` is left out when the entry
  * has none (JSON.stringify drops undefined), and the headers are the entry's, in its order.
  */
-import { sha256Hex } from '../codex/store-key';
+import { createHash } from 'node:crypto';
 
 /** The parts of a `mcpServers.<name>` entry that go into the key. */
 export interface ClaudeServerKeyFields {
@@ -18,7 +18,7 @@ export interface ClaudeServerKeyFields {
 
 export function claudeStoreKey(serverName: string, server: ClaudeServerKeyFields): string {
   const payload = JSON.stringify({ type: server.type, url: server.url, headers: server.headers || {} });
-  return `${serverName}|${sha256Hex(payload).slice(0, 16)}`;
+  return `${serverName}|${createHash('sha256').update(payload, 'utf8').digest('hex').slice(0, 16)}`;
 }
 
 /**

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientLogins } from '../../../../native-host/clients/client-logins';
-import { discoverClientServers } from '../../../../native-host/clients/configured-servers';
-import { codexUsability } from '../../../../native-host/stores/codex/codex-entry';
-import { CODEX_KEYRING_SERVICE, CodexStore } from '../../../../native-host/stores/codex/codex-store';
-import { codexStoreKey } from '../../../../native-host/stores/codex/store-key';
+import { CodexAdapter } from '../../../../native-host/clients/codex/codex-adapter';
+import { codexUsability } from '../../../../native-host/clients/codex/codex-entry';
+import { CODEX_KEYRING_SERVICE, CodexStore } from '../../../../native-host/clients/codex/codex-store';
+import { codexStoreKey } from '../../../../native-host/clients/codex/store-key';
 import type { StoredCredential } from '../../../../native-host/stores/credential';
 import { BridgeStore } from '../../../../native-host/stores/bridge-store';
 import { keyringList } from '../../../../native-host/stores/keyring-entry';
@@ -53,7 +53,7 @@ async function codexHome(mode: StoreMode) {
   await writeFile(join(home, 'config.toml'), `mcp_oauth_credentials_store = "${mode}"\n\n[mcp_servers.mock]\nurl = "${mcp.url}"\n`);
   const env = { ...process.env, ...keyring.env, CODEX_HOME: home };
   const store = new CodexStore({ home });
-  const clients = new ClientLogins({ codex: store, discover: () => discoverClientServers({ codexHome: home, clients: ['codex'] }) });
+  const clients = new ClientLogins({ adapters: [new CodexAdapter({ store })] });
   return { home, env, store, clients, server: { name: 'mock', url: mcp.url } };
 }
 

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
-import { addCodexOauthSettings, parseTableHeader, writeCodexOauthSettings } from '../../../native-host/clients/codex-config-edit';
-import { codexClientAdvice, describeCodexAdvice } from '../../../native-host/clients/codex-client-advice';
-import { parseCodexConfig } from '../../../native-host/clients/codex-config';
-import { ProtocolError } from '../../../shared/errors';
+import { addCodexOauthSettings, parseTableHeader, writeCodexOauthSettings } from '../../../../native-host/clients/codex/codex-config-edit';
+import { codexClientAdvice, describeCodexAdvice } from '../../../../native-host/clients/codex/codex-client-advice';
+import { parseCodexConfig } from '../../../../native-host/clients/codex/codex-config';
+import { ProtocolError } from '../../../../shared/errors';
 
 const CONFIG = `# my codex config
 model = "o3"

@@ -20,12 +20,12 @@
  */
 import { join } from 'node:path';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
-import { codexHome, readCodexConfig, usesEncryptedSecrets, type CodexConfig, type CodexCredentialsStore } from '../../clients/codex-config';
-import { readTextIfExists, writeFileAtomic } from '../atomic-file';
-import type { StoredCredential } from '../credential';
-import { isObject, parseJsonObject, type Fields } from '../entry-fields';
-import { withFileLocks, type LockOptions } from '../file-lock';
-import { describeKeychain, keyringDelete, keyringGet, keyringSet, type KeyringItemId } from '../keyring-entry';
+import { codexHome, readCodexConfig, usesEncryptedSecrets, type CodexConfig, type CodexCredentialsStore } from './codex-config';
+import { readTextIfExists, writeFileAtomic } from '../../stores/atomic-file';
+import type { StoredCredential } from '../../stores/credential';
+import { isObject, parseJsonObject, type Fields } from '../../stores/entry-fields';
+import { withFileLocks, type LockOptions } from '../../stores/file-lock';
+import { describeKeychain, keyringDelete, keyringGet, keyringSet, type KeyringItemId } from '../../stores/keyring-entry';
 import { codexCredentialFrom, parseFileEntry, parseKeyringSecret, toFileEntry, toKeyringSecret, type CodexCredential } from './codex-entry';
 import { codexStoreKey, sha256Hex } from './store-key';
 

@@ -21,8 +21,9 @@ vi.mock('../../../../native-host/stores/keyring-entry', async (importOriginal) =
 });
 
 const { ClientLogins } = await import('../../../../native-host/clients/client-logins');
-const { discoverClientServers } = await import('../../../../native-host/clients/configured-servers');
-const { CodexStore } = await import('../../../../native-host/stores/codex/codex-store');
+const { CodexAdapter } = await import('../../../../native-host/clients/codex/codex-adapter');
+const { ClaudeCodeAdapter } = await import('../../../../native-host/clients/claude-code/claude-code-adapter');
+const { CodexStore } = await import('../../../../native-host/clients/codex/codex-store');
 
 const NOW = 1_800_000_000_000;
 const SERVER = { name: 'gmail', url: 'https://gmailmcp.googleapis.com/mcp/v1' };
@@ -76,7 +77,7 @@ describe('Codex auto store, keychain written but the file entry cannot be remove
     const empty = await mkdtemp(join(tmpdir(), 'mlb-codex-auto-claude-'));
     try {
       const env = { HOME: empty, CLAUDE_CONFIG_DIR: empty };
-      const clients = new ClientLogins({ codex, discover: () => discoverClientServers({ codexHome: home, env, projectDir: empty }) });
+      const clients = new ClientLogins({ adapters: [new CodexAdapter({ store: codex }), new ClaudeCodeAdapter({ env, projectDir: empty })] });
       const result = await clients.write(CREDENTIAL);
       expect(result.stored).toEqual([expect.objectContaining({ target: 'codex', server: 'gmail' })]);
       expect(result.notices.map((n) => n.message).join('\n')).not.toMatch(/Not written/);

@@ -6,10 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { isObject, jsonType, type Fields } from '../stores/entry-fields';
-import { claudeUserConfigPath } from '../stores/claude-code/claude-paths';
-import type { ClientServer } from './client-server';
+import { ErrorCode, ProtocolError } from '../../../shared/errors';
+import { isObject, jsonType, type Fields } from '../../stores/entry-fields';
+import { claudeUserConfigPath } from './claude-paths';
+import { notice, type ClientDiscovery, type ConfiguredServer } from '../client-adapter';
+import { claudeServerRef } from './claude-server-ref';
+import { claudeStoreKey } from './store-key';
 
 export interface ClaudeServerConfig {
   name: string;
@@ -107,12 +109,14 @@ export interface ClaudeDiscoveryOptions {
 }
 
 /** Every URL server Claude Code has configured, user, local and project scope. */
-export async function discoverClaudeServers(options: ClaudeDiscoveryOptions = {}): Promise<{ servers: ClientServer[]; problems: string[] }> {
+export async function discoverClaudeServers(options: ClaudeDiscoveryOptions = {}): Promise<ClientDiscovery & { servers: ConfiguredServer<ClaudeServerConfig>[] }> {
   const env = options.env ?? process.env;
-  const servers: ClientServer[] = [];
+  const servers: ConfiguredServer<ClaudeServerConfig>[] = [];
   const problems: string[] = [];
   const add = (list: ClaudeServerConfig[], source: string) => {
-    for (const config of list) servers.push({ client: 'claude-code', name: config.name, url: config.url, source, config });
+    for (const config of list) {
+      servers.push({ client: 'claude-code', name: config.name, url: config.url, source, entryKey: claudeStoreKey(config.name, claudeServerRef(config)), storeReachable: true, config });
+    }
   };
   const userPath = claudeUserConfigPath(env);
   try {
@@ -135,5 +139,5 @@ export async function discoverClaudeServers(options: ClaudeDiscoveryOptions = {}
   } catch (error) {
     problems.push((error as Error).message);
   }
-  return { servers, problems };
+  return { servers, problems: problems.map((problem) => notice('claude-code', 'config-unreadable', problem)) };
 }

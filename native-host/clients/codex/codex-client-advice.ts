@@ -4,7 +4,7 @@
  * `client_id` from the same table), never from the stored login; and a configured `client_id`
  * that differs from the stored one makes Codex ask for a new login (INTEROP.md).
  */
-import type { StoredCredential } from '../stores/credential';
+import type { StoredCredential } from '../../stores/credential';
 import type { CodexServerConfig } from './codex-config';
 
 export type CodexClientAdvice =
@@ -33,9 +33,6 @@ export function codexOauthTableHeader(serverName: string): string {
   return `[mcp_servers.${key}.oauth]`;
 }
 
-/** How the "add these lines" notice starts, so a later `--write-config` step can find it. */
-export const CODEX_SECRET_ADVICE_PREFIX = 'Codex refreshes ';
-
 /**
  * The sentence `login` and `status` show: which lines to add, with the secret's place held by a
  * pointer to where the user keeps it (a client secret never goes into a message).
@@ -52,7 +49,7 @@ export function describeCodexAdvice(advice: CodexClientAdvice, serverName: strin
   if (advice.missing.includes('client_id')) lines.push(`client_id = ${JSON.stringify(advice.clientId)}`);
   if (advice.missing.includes('client_secret')) lines.push(`client_secret = "<the client secret, as in ${secretSource}>"`);
   return (
-    `${CODEX_SECRET_ADVICE_PREFIX}${serverName} only with the client secret in its config: add to ${configPath}:\n  ${lines.join('\n  ')}\n` +
+    `Codex refreshes ${serverName} only with the client secret in its config: add to ${configPath}:\n  ${lines.join('\n  ')}\n` +
     `or run the login again with --write-config to let mcp-login-bridge add them (comments and order are kept).`
   );
 }

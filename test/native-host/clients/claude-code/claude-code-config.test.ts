@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { discoverClaudeServers } from '../../../native-host/clients/claude-code-config';
+import { discoverClaudeServers } from '../../../../native-host/clients/claude-code/claude-code-config';
 
 let root: string;
 beforeEach(async () => {
@@ -36,7 +36,8 @@ describe('Claude Code discovery', () => {
       ['c', '~/.claude.json (local, /work/c)'],
       ['ok', `~/project/.mcp.json (project)`],
     ]);
-    expect(problems).toEqual([
+    expect(problems.every((p) => p.target === 'claude-code' && p.kind === 'config-unreadable')).toBe(true);
+    expect(problems.map((p) => p.message)).toEqual([
       `Claude Code config ${join(root, '.claude.json')}: mcpServers.broken.url must be a string`,
       `Claude Code config ${join(root, '.claude.json')}: projects["/work/bad"].mcpServers.bad.url must be a string`,
       `Claude Code config ${join(root, '.claude.json')}: projects["/work/odd"].mcpServers must be an object, got string`,
@@ -48,6 +49,6 @@ describe('Claude Code discovery', () => {
     await writeFile(join(root, '.claude.json'), '{"mcpServers": {"x": {"url": "https://x.example/mcp",}}}');
     const { servers, problems } = await discover();
     expect(servers).toEqual([]);
-    expect(problems).toEqual([`Claude Code config ${join(root, '.claude.json')}: not valid JSON`]);
+    expect(problems).toEqual([{ target: 'claude-code', kind: 'config-unreadable', message: `Claude Code config ${join(root, '.claude.json')}: not valid JSON` }]);
   });
 });

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors';
-import { parseCodexConfig } from '../../../../native-host/clients/codex-config';
-import { codexUsability, parseKeyringSecret, toKeyringSecret, type CodexCredential } from '../../../../native-host/stores/codex/codex-entry';
-import { CodexStore } from '../../../../native-host/stores/codex/codex-store';
-import { codexStoreKey } from '../../../../native-host/stores/codex/store-key';
+import { parseCodexConfig } from '../../../../native-host/clients/codex/codex-config';
+import { codexUsability, parseKeyringSecret, toKeyringSecret, type CodexCredential } from '../../../../native-host/clients/codex/codex-entry';
+import { CodexStore } from '../../../../native-host/clients/codex/codex-store';
+import { codexStoreKey } from '../../../../native-host/clients/codex/store-key';
 import type { StoredCredential } from '../../../../native-host/stores/credential';
 
 const NOW = 1_800_000_000_000;

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors';
-import { claudeUsability } from '../../../../native-host/stores/claude-code/claude-entry';
-import { ClaudeCodeStore } from '../../../../native-host/stores/claude-code/claude-code-store';
-import { claudeCredentialsPath, claudeKeychainAccount, claudeKeychainService } from '../../../../native-host/stores/claude-code/claude-paths';
+import { claudeUsability } from '../../../../native-host/clients/claude-code/claude-entry';
+import { ClaudeCodeStore } from '../../../../native-host/clients/claude-code/claude-code-store';
+import { claudeCredentialsPath, claudeKeychainAccount, claudeKeychainService } from '../../../../native-host/clients/claude-code/claude-paths';
 import type { StoredCredential } from '../../../../native-host/stores/credential';
 
 const NOW = 1_800_000_000_000;

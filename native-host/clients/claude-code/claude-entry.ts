@@ -9,8 +9,8 @@
  * secret in `mcpOAuthClientConfig[key]` when the configured client id matches), and re-discovers the
  * token endpoint from `discoveryState.authorizationServerUrl`.
  */
-import type { StoredCredential } from '../credential';
-import { EntryReader, isObject, type Fields } from '../entry-fields';
+import type { StoredCredential } from '../../stores/credential';
+import { EntryReader, isObject, type Fields } from '../../stores/entry-fields';
 
 export interface ClaudeDiscoveryState {
   authorizationServerUrl: string;

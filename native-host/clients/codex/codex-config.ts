@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
-import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { ErrorCode, ProtocolError } from '../../../shared/errors';
 
 export type CodexCredentialsStore = 'auto' | 'file' | 'keyring';
 

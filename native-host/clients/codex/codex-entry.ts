@@ -11,8 +11,8 @@
  * `token_type` is required in the keyring form (without it Codex cannot read the entry).
  * `issuer` must be the authorization server metadata's `issuer` verbatim, or Codex never refreshes.
  */
-import type { StoredCredential } from '../credential';
-import { EntryReader, isObject, type Fields } from '../entry-fields';
+import type { StoredCredential } from '../../stores/credential';
+import { EntryReader, isObject, type Fields } from '../../stores/entry-fields';
 
 /** A login as Codex holds it: what Codex needs, nothing of ours (no resource, no secret). */
 export interface CodexCredential {

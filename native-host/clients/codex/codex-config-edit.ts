@@ -11,8 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse, TomlError } from 'smol-toml';
 import { TOML_OPTIONS } from './codex-config';
-import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { writeFileAtomic } from '../stores/atomic-file';
+import { ErrorCode, ProtocolError } from '../../../shared/errors';
+import { writeFileAtomic } from '../../stores/atomic-file';
 import { codexOauthTableHeader } from './codex-client-advice';
 
 export interface OauthSettings {
