@@ -72,12 +72,23 @@ export function reportError(err: unknown, json: boolean): number {
   return code;
 }
 
+/**
+ * A time for people: local, to the minute, with the date only when it is not today ("14:05",
+ * "3 Dec, 14:05"). Scripts get the number (epoch ms) in --json.
+ */
+export function formatLocalTime(epochMs: number, now = Date.now()): string {
+  const at = new Date(epochMs);
+  const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return at.toDateString() === new Date(now).toDateString() ? time : `${at.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: at.getFullYear() === new Date(now).getFullYear() ? undefined : 'numeric' })}, ${time}`;
+}
+
 export function formatExpiry(expiresAt: number | null, now = Date.now()): string {
   if (expiresAt === null) return 'no expiry given';
   const seconds = Math.round((expiresAt - now) / 1000);
-  if (seconds <= 0) return `expired ${new Date(expiresAt).toISOString()}`;
+  if (seconds <= 0) return `expired at ${formatLocalTime(expiresAt, now)}`;
   const minutes = Math.floor(seconds / 60);
-  return `expires in ${minutes >= 1 ? `${minutes} min` : `${seconds} s`} (${new Date(expiresAt).toISOString()})`;
+  const inHours = minutes >= 120 ? `${Math.floor(minutes / 60)} h` : minutes >= 1 ? `${minutes} min` : `${seconds} s`;
+  return `expires in ${inHours} (at ${formatLocalTime(expiresAt, now)})`;
 }
 
 /** A one-line progress indicator on stderr while waiting; plain lines when stderr is not a TTY. */

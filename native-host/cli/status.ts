@@ -20,7 +20,10 @@ Never prints a token or a secret.
 Options:
   --json     print {"ok": true, "credentials": [...], "damaged": [...], "clients": [...],
              "clientProblems": [...]} for scripts
-  -h, --help show this help`,
+  -h, --help show this help
+
+Exit codes: 0 at least one login works (or there are none), 1 every stored login is broken
+(expired without a refresh token, refused by the provider, or unreadable), 2 usage.`,
   async run(args) {
     const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
     if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
@@ -34,9 +37,15 @@ Options:
       const damaged = scan.invalid.map((i) => ({ serverUrl: i.serverUrl, error: i.error.message }));
       const byUrl = new Map(scan.credentials.map((c) => [c.serverUrl, c]));
       const { clients, problems: clientProblems } = await clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) });
+      // Like `gh auth status`: a script (or a prompt) learns from the exit code alone that nothing
+      // it is logged in to still works; one login that works is enough for 0.
+      const now = Date.now();
+      const works = (c: (typeof credentials)[number]) => !c.loginNeeded && (c.refreshCapable || c.expiresAt === null || c.expiresAt > now);
+      const allBroken = (credentials.length > 0 || damaged.length > 0) && !credentials.some(works);
+      const exit = allBroken ? ExitCode.Failed : ExitCode.Ok;
       if (json) {
         printJson({ ok: true, credentials, damaged, clients, clientProblems });
-        return ExitCode.Ok;
+        return exit;
       }
       for (const d of damaged) process.stderr.write(`Unreadable entry for ${d.serverUrl}: ${d.error}\n`);
       for (const p of clientProblems) process.stderr.write(`${p}\n`);
@@ -55,7 +64,8 @@ Options:
           : `logged in${c.store ? ` (${c.store})` : ''}, access token ${formatExpiry(c.expiresAt)}, ${c.refreshCapable ? 'refreshes by itself' : `does NOT refresh: ${c.reason ?? 'unknown'}`}`;
         process.stdout.write(`${name} ${c.server} (${c.serverUrl}): ${state}${c.issuer ? `\n  issuer: ${c.issuer}` : ''}\n`);
       }
-      return ExitCode.Ok;
+      if (allBroken) process.stderr.write('None of your logins works any more: log in again (mcp-login-bridge login <server-url>).\n');
+      return exit;
     } catch (err) {
       return reportError(err, json);
     }
