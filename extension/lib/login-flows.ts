@@ -10,6 +10,7 @@ import { ExtensionError, type HostError, toDisplayError } from './extension-erro
 import { PendingFlows, type PendingFlow } from './pending-flows';
 import { checkServerUrl } from './server-url';
 import {
+  alreadyWaitingSummary,
   completedSummary,
   errorSummary,
   finishingSummary,
@@ -29,6 +30,8 @@ export interface LoginFlowDeps {
     /** Opens an about:blank tab (in `windowId`, else the current window); returns its id. */
     openBlank(windowId?: number): Promise<number>;
     navigate(tabId: number, url: string): Promise<void>;
+    /** Brings an open tab (and its window) to the front; rejects when the tab is gone. */
+    focus(tabId: number): Promise<void>;
     close(tabId: number): Promise<void>;
   };
   capture: {
@@ -80,6 +83,10 @@ export class LoginFlows {
       await this.save(refused);
       return refused;
     }
+    // A second click while the sign-in waits in a tab (lost behind other windows, say) brings
+    // that tab back instead of opening another sign-in the user would have to tell apart.
+    const open = await this.focusWaitingLogin(serverUrl);
+    if (open) return open;
     let summary: ResultSummary;
     try {
       const begun = await this.deps.host.begin(serverUrl);
@@ -185,6 +192,28 @@ export class LoginFlows {
     this.deps.log?.(`flow ${delivery.flow.flowId}: callback captured in its tab; sent to the host while the callback page loads`);
     void delivery.outcome;
     return true;
+  }
+
+  /** Logins waiting for their sign-in in a tab of this browser (a closed tab ends its login). */
+  waitingCount(): number {
+    return this.flows.waiting().length;
+  }
+
+  private async focusWaitingLogin(serverUrl: string): Promise<ResultSummary | undefined> {
+    const flow = this.flows.waiting().find((f) => f.serverUrl === serverUrl && f.tabId !== undefined);
+    if (!flow) return undefined;
+    try {
+      await this.deps.tabs.focus(flow.tabId!);
+    } catch {
+      // The tab is gone and its close event not yet seen: end that login and start afresh.
+      await this.handleTabClosed(flow.tabId!);
+      return undefined;
+    }
+    this.deps.log?.(`flow ${flow.flowId}: already waiting in tab ${flow.tabId}; focused it`);
+    const b: SummaryBase = { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now: this.deps.now() };
+    const summary = alreadyWaitingSummary({ ...b, expiresAt: flow.expiresAt }, this.formatTime);
+    await this.save(summary);
+    return summary;
   }
 
   /** Whether a login this extension started is waiting in the tab (automatic capture leaves it alone). */

@@ -105,7 +105,10 @@ export function buildLoginStatusView(reply: LoginStatusReply, now: number, forma
   const { credentials, clients, pendingFlows } = reply.status;
   const notes: string[] = [];
   if (!clients) notes.push('The logins of Codex and Claude Code could not be read; run `mcp-login-bridge status` in a terminal to see why.');
-  if (pendingFlows > 0) notes.push(`${pendingFlows} login${pendingFlows === 1 ? '' : 's'} in progress.`);
+  // This browser's own count when the background gave one: a sign-in whose tab was closed is over
+  // for the user, though the host keeps its flow until it expires.
+  const waiting = reply.waitingHere ?? pendingFlows;
+  if (waiting > 0) notes.push(`${waiting} sign-in${waiting === 1 ? '' : 's'} waiting in a tab.`);
 
   // Servers in the order the host listed them: ours first, then the ones only a client has. Keyed
   // by the exact URL, as the host and the clients match them ("…/mcp" and "…/mcp/" are two servers).

@@ -70,6 +70,11 @@ export class PendingFlows<R> {
     return [...this.entries.values()].filter((e) => !e.outcome && e.flow.tabId === tabId).map((e) => e.flow);
   }
 
+  /** Flows still waiting for their callback, oldest first. */
+  waiting(): PendingFlow[] {
+    return [...this.entries.values()].filter((e) => !e.outcome).map((e) => e.flow);
+  }
+
   /** Forgets a state entirely; a later delivery of it is then unknown. */
   forget(state: string): void {
     this.entries.delete(state);

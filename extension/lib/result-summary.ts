@@ -43,7 +43,18 @@ export function waitingForSignInSummary(b: SummaryBase & { authorizeUrl: string;
     ...base(b),
     state: 'pending',
     message: `Waiting for you to sign in for ${b.serverUrl} in the new tab.`,
-    details: [`Signing in at ${new URL(b.authorizeUrl).origin}; this login expires at ${formatTime(b.expiresAt)}.`],
+    // The attempt's deadline, not the login's: a finished login lasts far longer.
+    details: [`Signing in at ${new URL(b.authorizeUrl).origin}. Finish by ${formatTime(b.expiresAt)}, or start again.`],
+  };
+}
+
+/** A second Authorize for a server whose sign-in tab is still open: that tab was brought forward. */
+export function alreadyWaitingSummary(b: SummaryBase & { expiresAt: number }, formatTime: FormatTime): ResultSummary {
+  return {
+    ...base(b),
+    state: 'pending',
+    message: `The sign-in for ${b.serverUrl} is already open; finish it in that tab.`,
+    details: [`Finish by ${formatTime(b.expiresAt)}, or close the tab to start again.`],
   };
 }
 

@@ -56,6 +56,7 @@ function setup(overrides: Partial<LoginFlowDeps> = {}) {
         return 42;
       }),
       navigate: vi.fn(async (tabId: number, url: string) => void steps.push(`navigate ${tabId} ${url}`)),
+      focus: vi.fn(async (tabId: number) => void steps.push(`focus ${tabId}`)),
       close: vi.fn(async (tabId: number) => void steps.push(`close ${tabId}`)),
     },
     capture: {
@@ -92,6 +93,35 @@ function setup(overrides: Partial<LoginFlowDeps> = {}) {
 }
 
 describe('LoginFlows.authorize', () => {
+  it('a second Authorize for a server whose sign-in waits focuses that tab instead of opening another', async () => {
+    const { flows, deps, steps } = setup();
+    const first = await flows.authorize(SERVER);
+    expect(flows.waitingCount()).toBe(1);
+    const second = await flows.authorize(SERVER);
+    expect(deps.host.begin).toHaveBeenCalledTimes(1);
+    expect(deps.tabs.openBlank).toHaveBeenCalledTimes(1);
+    expect(steps.at(-1)).toBe('focus 42');
+    expect(second).toMatchObject({ flowId: first.flowId, state: 'pending', message: `The sign-in for ${SERVER} is already open; finish it in that tab.` });
+    expect(flows.waitingCount()).toBe(1);
+  });
+
+  it('closing the sign-in tab ends the login, and the waiting count drops', async () => {
+    const { flows } = setup();
+    await flows.authorize(SERVER);
+    await flows.handleTabClosed(42);
+    expect(flows.waitingCount()).toBe(0);
+  });
+
+  it('a waiting login whose tab is already gone (focus fails) gives way to a new one', async () => {
+    const { flows, deps } = setup();
+    await flows.authorize(SERVER);
+    (deps.tabs.focus as ReturnType<typeof vi.fn>).mockRejectedValueOnce(new Error('No tab with id: 42'));
+    (deps.host.begin as ReturnType<typeof vi.fn>).mockResolvedValueOnce(beginResult('st2'));
+    const again = await flows.authorize(SERVER);
+    expect(deps.host.begin).toHaveBeenCalledTimes(2);
+    expect(again.message).toContain('Waiting for you to sign in');
+  });
+
   it('arms the capture for the flow tab before sending the tab to the provider', async () => {
     const { flows, steps, saved } = setup();
     const summary = await flows.authorize(SERVER, 3);
@@ -383,7 +413,8 @@ describe('LoginFlows with a reused state', () => {
   it('refuses a second flow with the state of one in progress', async () => {
     const { flows } = setup();
     await flows.authorize(SERVER);
-    const second = await flows.authorize(SERVER);
+    // Another server: the same server would only bring the waiting tab forward.
+    const second = await flows.authorize('https://other.example/mcp');
     expect(second.error?.name).toBe('InvalidHostResponse');
   });
 });

@@ -128,10 +128,17 @@ describe('buildLoginStatusView', () => {
     expect(refused.rows[0]).toMatchObject({ state: 'error', loggedIn: false, summary: 'Log in again', reason: expect.stringContaining('refused') });
   });
 
+  it("counts this browser's waiting sign-ins, not the host's flows whose tab was closed", () => {
+    const v = buildLoginStatusView({ ok: true, status: { credentials: [], clients: [], pendingFlows: 2 }, waitingHere: 0 }, NOW, formatTime);
+    expect(v.state !== 'error' && v.notes).toEqual([]);
+    const w = buildLoginStatusView({ ok: true, status: { credentials: [], clients: [], pendingFlows: 2 }, waitingHere: 2 }, NOW, formatTime);
+    expect(w.state !== 'error' && w.notes).toEqual(['2 sign-ins waiting in a tab.']);
+  });
+
   it('notes unreadable client stores and logins in progress; says when there is nothing at all', () => {
     const v = buildLoginStatusView({ ok: true, status: { credentials: [], pendingFlows: 1 } }, NOW, formatTime);
     expect(v.state).toBe('empty');
-    expect(v.state !== 'error' && v.notes).toEqual([expect.stringContaining('could not be read'), '1 login in progress.']);
+    expect(v.state !== 'error' && v.notes).toEqual([expect.stringContaining('could not be read'), '1 sign-in waiting in a tab.']);
   });
 
   it('says the host is missing in the host status wording', () => {

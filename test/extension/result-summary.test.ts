@@ -43,7 +43,7 @@ describe('result summaries', () => {
 
   it('names the provider origin while waiting, never the full authorize URL', () => {
     const s = waitingForSignInSummary({ ...b, authorizeUrl: 'https://accounts.google.com/o/oauth2/auth?state=SECRETSTATE&code_challenge=x', expiresAt: 99 }, fmt);
-    expect(s.details[0]).toBe('Signing in at https://accounts.google.com; this login expires at T99.');
+    expect(s.details[0]).toBe('Signing in at https://accounts.google.com. Finish by T99, or start again.');
     expect(JSON.stringify(s)).not.toContain('SECRETSTATE');
   });
 
