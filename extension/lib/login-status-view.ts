@@ -6,7 +6,6 @@
 import type { ClientLoginSummary, CredentialSummary } from '../../shared/protocol';
 import { describeErrorCode, type DisplayError } from './extension-errors';
 import type { LoginStatusReply } from './messages';
-import { describeHostUnavailable } from './render-result';
 import type { FormatTime } from './result-summary';
 
 /** ok: logged in and renews itself; warning: logged in but will end; error: not logged in. */
@@ -35,7 +34,9 @@ export interface ServerLogins {
 export type LoginStatusView =
   | { state: 'ok'; servers: ServerLogins[]; notes: string[] }
   | { state: 'empty'; message: string; notes: string[] }
-  | { state: 'error'; message: string; details: string[] };
+  | { state: 'error'; message: string; details: string[] }
+  /** No host to ask: said once, in the popup's banner; this is only a placeholder. */
+  | { state: 'unavailable'; message: string };
 
 /** Errors that mean "there is no host to ask", worded like the host status line above. */
 const HOST_MISSING = new Set(['HostNotInstalled', 'HostForbidden', 'HostExited', 'HostDisconnected']);
@@ -89,7 +90,8 @@ function clientRow(c: ClientLoginSummary, now: number, formatTime: FormatTime): 
 }
 
 function errorView(error: DisplayError): LoginStatusView {
-  if (HOST_MISSING.has(error.name)) return { state: 'error', message: describeHostUnavailable(error), details: [] };
+  // The banner above says what to do; here only where the logins will be.
+  if (HOST_MISSING.has(error.name)) return { state: 'unavailable', message: 'Your logins appear here once the native host answers.' };
   if (error.source === 'host' && error.code === UNKNOWN_TYPE) {
     return {
       state: 'error',
@@ -154,8 +156,8 @@ export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 
   if (view.state === 'error') {
     nodes.push(el('p', 'logins-message', view.message));
     for (const d of view.details) nodes.push(el('p', 'hint', d));
-  } else if (view.state === 'empty') {
-    nodes.push(el('p', 'logins-message', view.message));
+  } else if (view.state === 'empty' || view.state === 'unavailable') {
+    nodes.push(el('p', view.state === 'empty' ? 'logins-message' : 'hint', view.message));
   } else {
     for (const server of view.servers) {
       const block = el('div', 'login-server');
@@ -175,6 +177,6 @@ export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 
       nodes.push(block);
     }
   }
-  if (view.state !== 'error') for (const n of view.notes) nodes.push(el('p', 'hint', n));
+  if (view.state === 'ok' || view.state === 'empty') for (const n of view.notes) nodes.push(el('p', 'hint', n));
   element.replaceChildren(...nodes);
 }
