@@ -233,7 +233,7 @@ export class LoginFlows {
     if (!flow) return false;
     const b: SummaryBase = { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now: this.deps.now() };
     const summary =
-      'result' in outcome ? completedSummary(b, outcome.result, this.formatTime) : errorSummary(b, toDisplayError(outcome.error));
+      'result' in outcome ? completedSummary(b, outcome.result, this.formatTime, flow.appliedRules) : errorSummary(b, toDisplayError(outcome.error));
     // A flow that already has an outcome (its callback was captured, it expired, its tab closed) keeps it.
     if (!this.flows.end(state, summary)) return false;
     this.deps.log?.(`flow ${flow.flowId}: completed by the host's loopback listener (${summary.state})`);
@@ -296,6 +296,7 @@ export class LoginFlows {
       expiresAt: begun.expiresAt,
       tabId,
       ruleId,
+      appliedRules: begun.appliedRules,
     };
     this.flows.add(flow);
     const ttl = Math.min(Math.max(begun.expiresAt - this.deps.now(), 0), MAX_CAPTURE_MS);
@@ -321,7 +322,7 @@ export class LoginFlows {
     try {
       // Rebuilt from the flow's own redirect URI: the callback page only supplies the query.
       const result = await this.deps.host.complete(`${flow.redirectUri}?${query}`);
-      summary = completedSummary({ ...b, now: this.deps.now() }, result, this.formatTime);
+      summary = completedSummary({ ...b, now: this.deps.now() }, result, this.formatTime, flow.appliedRules);
     } catch (error) {
       summary = errorSummary({ ...b, now: this.deps.now() }, toDisplayError(error));
     }

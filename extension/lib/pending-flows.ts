@@ -15,6 +15,8 @@ export interface PendingFlow {
   expiresAt: number;
   tabId?: number;
   ruleId?: number;
+  /** Provider rules the host applied to the authorize request (from `begin`). */
+  appliedRules?: string[];
 }
 
 export type Delivery<R> =

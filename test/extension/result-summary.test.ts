@@ -38,7 +38,7 @@ describe('result summaries', () => {
     const s = errorSummary(b, toDisplayError(explainDisconnect('Specified native messaging host not found.', 'x')));
     expect(s).toMatchObject({ state: 'error', error: { name: 'HostNotInstalled' } });
     expect(s.message).toContain('mcp-login-bridge install');
-    expect(s.details).toEqual(['Extension error HostNotInstalled', 'Server: https://mcp.example/mcp']);
+    expect(s.details).toEqual(['Error code: HostNotInstalled', 'Server: https://mcp.example/mcp']);
   });
 
   it('names the provider origin while waiting, never the full authorize URL', () => {
