@@ -40,7 +40,7 @@ export function renderResult(element: HTMLElement, view: { state: ResultView; me
     link.setAttribute('aria-label', `Add a refresh-token rule for ${view.action.origin}`);
     const row = document.createElement('p');
     row.className = 'result-actions';
-    row.append(link, document.createTextNode(` Adds access_type=offline and prompt=consent at ${view.action.origin}; then log in again.`));
+    row.append(link);
     nodes.push(row);
   }
   element.replaceChildren(...nodes);

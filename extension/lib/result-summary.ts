@@ -33,8 +33,12 @@ export interface ResultAction {
 
 export type FormatTime = (epochMs: number) => string;
 
-export const formatLocalTime: FormatTime = (ms) =>
-  new Date(ms).toLocaleString(undefined, { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
+/** Local time to the minute; the date only when it is not today (as the CLI prints it). */
+export const formatLocalTime: FormatTime = (ms) => {
+  const at = new Date(ms);
+  const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return at.toDateString() === new Date().toDateString() ? time : `${at.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })}, ${time}`;
+};
 
 export interface SummaryBase {
   flowId: string;
