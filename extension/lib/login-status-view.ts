@@ -144,8 +144,29 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, te
   return node;
 }
 
+/** What a server's buttons in "Your logins" do; the popup supplies them. */
+export interface LoginActions {
+  /** Starts a new login for the server (as Authorize does). */
+  logInAgain(serverUrl: string): void;
+  /** Copies the line a client runs to get headers (Claude Code's headersHelper). */
+  copyHelper(serverUrl: string, button: HTMLButtonElement): void;
+}
+
+/** The headers helper line for a server, as the README's Claude Code example writes it. */
+export function helperLine(serverUrl: string): string {
+  return `mcp-login-bridge token ${serverUrl} --headers`;
+}
+
+function actionButton(text: string, label: string, onClick: (button: HTMLButtonElement) => void): HTMLButtonElement {
+  const button = el('button', 'secondary small', text);
+  button.type = 'button';
+  button.setAttribute('aria-label', label);
+  button.addEventListener('click', () => onClick(button));
+  return button;
+}
+
 /** Renders a view into the section's list element; the state also goes on it for styles and tests. */
-export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 'loading'): void {
+export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 'loading', actions?: LoginActions): void {
   if (view === 'loading') {
     element.dataset.state = 'loading';
     element.replaceChildren(el('p', 'hint', 'Checking your logins…'));
@@ -174,6 +195,18 @@ export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 
         list.append(item);
       }
       block.append(el('p', 'login-server-url', server.serverUrl), list);
+      if (actions) {
+        const row = el('div', 'login-actions');
+        const bridge = server.rows.find((r) => r.who === 'bridge');
+        row.append(
+          actionButton(bridge?.loggedIn ? 'Log in again' : 'Log in', `${bridge?.loggedIn ? 'Log in again to' : 'Log in to'} ${server.serverUrl}`, () => actions.logInAgain(server.serverUrl)),
+        );
+        // The helper reads our keychain entry: only worth copying once there is one.
+        if (bridge?.loggedIn) {
+          row.append(actionButton('Copy helper command', `Copy the token helper command for ${server.serverUrl}`, (b) => actions.copyHelper(server.serverUrl, b)));
+        }
+        block.append(row);
+      }
       nodes.push(block);
     }
   }

@@ -29,7 +29,9 @@ Options:
   --client <target>   which stored logins to remove (repeatable): bridge, codex, claude-code.
                       Default: bridge only.
   --no-revoke         only remove the local entries
-  --json              print {"ok": true, "serverUrl", "removed": [...], "revocation": {...}}
+  --json              print {"ok": true, "serverUrl", "removed": [...], "revocation": {...}}; revocation
+                      "status" is revoked (with "tokens"), notRevocable (the provider took none of
+                      them), unsupported (no revocation endpoint), skipped (with "reason") or failed
   -h, --help          show this help
 
 Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that server.`,

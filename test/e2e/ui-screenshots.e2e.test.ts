@@ -285,6 +285,31 @@ describe('popup', () => {
   }
 });
 
+describe('popup: per-server actions in "Your logins"', () => {
+  it('"Copy helper command" copies the headers helper line; "Log in again" starts a login for that server', async () => {
+    await writeFile(join(dir, 'status.json'), JSON.stringify(STATUS['several-logins']));
+    await setResults(withHost, []);
+    // Chromium refuses an origin for extension pages ("opaque"); granted for all.
+    await withHost.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const page = await openPopup(withHost, 'light');
+    try {
+      await page.getByRole('button', { name: `Copy the token helper command for ${SERVER}` }).click();
+      await page.waitForFunction(() => document.body.textContent?.includes('Copied'));
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`mcp-login-bridge token ${SERVER} --headers`);
+      // Logged in without a refresh token: both actions still apply.
+      const calendar = page.locator('.login-server', { hasText: 'https://calendar.example.com/mcp' });
+      expect(await calendar.getByRole('button').allTextContents()).toEqual(['Log in again', 'Copy helper command']);
+      await page.getByRole('button', { name: `Log in again to ${SERVER}` }).click();
+      // The stub host answers begin with an error: the login was asked for, for that server.
+      await page.waitForSelector('#result[data-state="error"]');
+      expect(await page.inputValue('#server-url')).toBe(SERVER);
+      expect(await page.textContent('#result')).toContain('Stub: unknown type');
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('callback page', () => {
   for (const scheme of SCHEMES) {
     it(`opened directly (${scheme}): the last result is named as past, not shown as new`, async () => {

@@ -8,7 +8,7 @@ import '../../assets/pages.css';
 import { browser } from 'wxt/browser';
 import { IdbActivityStore, describeChain } from '../../lib/activity-log';
 import { askBackground } from '../../lib/background-client';
-import { buildLoginStatusView, renderLoginStatus } from '../../lib/login-status-view';
+import { buildLoginStatusView, helperLine, renderLoginStatus, type LoginActions } from '../../lib/login-status-view';
 import { authorizeTypedUrl } from '../../lib/popup-authorize';
 import { currentBrowserFacts, detectInstallBrowser, installCommand } from '../../lib/install-command';
 import { hostBannerView, renderError, renderHostStatus, renderResult } from '../../lib/render-result';
@@ -52,8 +52,23 @@ async function showLogins(): Promise<void> {
     // The background itself failed: say so here too, the rest of the popup stays usable.
     view = { state: 'error' as const, message: error instanceof Error ? error.message : String(error), details: [] };
   }
-  if (request === loginsRequest) renderLoginStatus(loginStatus, view);
+  if (request === loginsRequest) renderLoginStatus(loginStatus, view, loginActions);
 }
+
+const loginActions: LoginActions = {
+  logInAgain(url) {
+    // The same path as typing the URL and pressing Authorize (a waiting sign-in is focused instead).
+    serverUrl.value = url;
+    form.requestSubmit();
+  },
+  copyHelper(url, button) {
+    void navigator.clipboard.writeText(helperLine(url)).then(
+      () => (button.textContent = 'Copied'),
+      () => (button.textContent = 'Copy failed'),
+    );
+    setTimeout(() => (button.textContent = 'Copy helper command'), 2000);
+  },
+};
 
 /** The last finished login the list was refreshed for (flow id and update time). */
 let refreshedFor = '';
