@@ -401,6 +401,7 @@ describe('options page', () => {
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('rule-origin');
       expect(await page.textContent('#rule-origin-error')).toContain('must have no path');
       expect(await page.getAttribute('#rule-origin', 'aria-describedby')).toContain('rule-origin-error');
+      expect(await page.textContent('#add-status')).toBe('Not saved: check Provider origin.');
       await check(page, 'options-field-error-light');
     } finally {
       await page.close();

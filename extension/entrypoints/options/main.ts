@@ -112,7 +112,8 @@ function markField(field: RuleField | undefined, message: string): void {
   error.hidden = false;
   input.setAttribute('aria-invalid', 'true');
   input.focus();
-  show('idle', '');
+  // The status line (a live region) says that nothing was saved and where to look.
+  show('error', `Not saved: check ${document.querySelector(`label[for="${input.id}"]`)?.firstChild?.textContent?.trim() ?? 'the marked field'}.`);
 }
 
 function clearFieldErrors(): void {
@@ -141,7 +142,8 @@ async function onAdd(event: SubmitEvent): Promise<void> {
   // the browser shows its own prompt only for an origin not already granted.
   const access = await ensureOriginAccess(browser.permissions, origin);
   if (access.kind === 'denied') {
-    markField('origin', `Not saved: the extension needs access to ${origin} to add parameters there.`);
+    // Not a mistake in the form: the user said no to the browser's prompt.
+    show('error', `Not saved: the extension needs access to ${origin} to add parameters there.`);
     return;
   }
   if (access.kind === 'unavailable') {
