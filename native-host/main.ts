@@ -7,6 +7,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Command } from './cli/command';
+import { closestName } from './cli/did-you-mean';
+import { reportUsageError, setUsageCommand, UsageError } from './cli/output';
 import { setEntryScript } from './entry-script';
 import { HOST_VERSION } from './version';
 import { detectCaller } from './native-messaging/caller';
@@ -28,7 +30,6 @@ const COMMANDS: CommandEntry[] = [
 ];
 
 const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -55,11 +56,20 @@ async function runCli(args: string[]): Promise<number> {
     return 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);
+  const json = rest.includes('--json');
   if (!entry) {
-    process.stderr.write(`mcp-login-bridge: unknown command ${JSON.stringify(name)}\nRun "mcp-login-bridge --help" for usage.\n`);
-    return EXIT_USAGE;
+    const guess = name.startsWith('-') ? undefined : closestName(name, COMMANDS.map((c) => c.name));
+    const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command ${JSON.stringify(name)}`;
+    return reportUsageError(new UsageError(what, guess ? `Did you mean "${guess}"?` : `Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`), json);
   }
-  return (await entry.load()).run(rest);
+  setUsageCommand(entry.name);
+  try {
+    return await (await entry.load()).run(rest);
+  } catch (err) {
+    // Options are parsed before a command knows about --json; every command's usage errors end here.
+    if (err instanceof UsageError) return reportUsageError(err, json);
+    throw err;
+  }
 }
 
 setEntryScript(fileURLToPath(import.meta.url));

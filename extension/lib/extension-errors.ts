@@ -67,9 +67,21 @@ export function toDisplayError(err: unknown): DisplayError {
   };
 }
 
-/** "Error 300 UnknownState" or "HostNotInstalled": the code line under an error message. */
+/**
+ * The details line under an error ("Error code: UnknownState (300)"): for a bug report or a search,
+ * never the headline. The headline is the message, which says what happened and what to do.
+ */
 export function describeErrorCode(error: DisplayError): string {
-  return error.source === 'host' ? `Host error ${error.code} ${error.name}` : `Extension error ${error.name}`;
+  return error.source === 'host' ? `Error code: ${error.name} (${error.code})` : `Error code: ${error.name}`;
+}
+
+/** A message as a sentence: a capital first letter and a full stop (host messages start lowercase, as CLI errors do). */
+export function asSentence(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) return trimmed;
+  // A message that starts with a URL or a quoted name keeps its spelling.
+  const first = /^[a-z]/.test(trimmed) && !/^[a-z][a-z0-9+.-]*:\/\//.test(trimmed) ? trimmed[0]!.toUpperCase() + trimmed.slice(1) : trimmed;
+  return /[.!?…)]$/.test(first) ? first : `${first}.`;
 }
 
 /**
@@ -83,14 +95,14 @@ export function explainDisconnect(reason: string | undefined, extensionId: strin
     return new ExtensionError(
       'HostNotInstalled',
       `The native host "${NATIVE_HOST_NAME}" is not installed for this browser. ` +
-        'Run `mcp-login-bridge install` in a terminal, then try again.',
+        'Run `npx mcp-login-bridge install --browser <name>` (chrome, chromium, edge, brave, vivaldi or firefox) in a terminal, then try again.',
     );
   }
   if (/forbidden|not allowed/i.test(r)) {
     return new ExtensionError(
       'HostForbidden',
       `The native host "${NATIVE_HOST_NAME}" is installed but does not allow this extension (id ${extensionId}). ` +
-        'Run `mcp-login-bridge install` again so its manifest names this extension, then try again.',
+        'Run `npx mcp-login-bridge install --browser <name>` again so its manifest names this extension, then try again.',
     );
   }
   if (/exited/i.test(r)) {

@@ -11,6 +11,7 @@ import { ExtensionError, type HostError, toDisplayError } from './extension-erro
 import { PendingFlows, type PendingFlow } from './pending-flows';
 import { checkServerUrl } from './server-url';
 import {
+  alreadyWaitingSummary,
   completedSummary,
   errorSummary,
   finishingSummary,
@@ -30,6 +31,8 @@ export interface LoginFlowDeps {
     /** Opens an about:blank tab (in `windowId`, else the current window); returns its id. */
     openBlank(windowId?: number): Promise<number>;
     navigate(tabId: number, url: string): Promise<void>;
+    /** Brings an open tab (and its window) to the front; rejects when the tab is gone. */
+    focus(tabId: number): Promise<void>;
     close(tabId: number): Promise<void>;
   };
   capture: {
@@ -81,6 +84,10 @@ export class LoginFlows {
       await this.save(refused);
       return refused;
     }
+    // A second click while the sign-in waits in a tab (lost behind other windows, say) brings
+    // that tab back instead of opening another sign-in the user would have to tell apart.
+    const open = await this.focusWaitingLogin(serverUrl);
+    if (open) return open;
     let summary: ResultSummary;
     try {
       const begun = await this.deps.host.begin(serverUrl);
@@ -188,6 +195,28 @@ export class LoginFlows {
     return true;
   }
 
+  /** Logins waiting for their sign-in in a tab of this browser (a closed tab ends its login). */
+  waitingCount(): number {
+    return this.flows.waiting().length;
+  }
+
+  private async focusWaitingLogin(serverUrl: string): Promise<ResultSummary | undefined> {
+    const flow = this.flows.waiting().find((f) => f.serverUrl === serverUrl && f.tabId !== undefined);
+    if (!flow) return undefined;
+    try {
+      await this.deps.tabs.focus(flow.tabId!);
+    } catch {
+      // The tab is gone and its close event not yet seen: end that login and start afresh.
+      await this.handleTabClosed(flow.tabId!);
+      return undefined;
+    }
+    this.deps.log?.(`flow ${flow.flowId}: already waiting in tab ${flow.tabId}; focused it`);
+    const b: SummaryBase = { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now: this.deps.now() };
+    const summary = alreadyWaitingSummary({ ...b, expiresAt: flow.expiresAt }, this.formatTime);
+    await this.save(summary);
+    return summary;
+  }
+
   /** Whether a login this extension started is waiting in the tab (automatic capture leaves it alone). */
   ownsTab(tabId: number): boolean {
     return this.flows.waitingInTab(tabId).length > 0;
@@ -205,7 +234,7 @@ export class LoginFlows {
     if (!flow) return false;
     const b: SummaryBase = { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now: this.deps.now() };
     const summary =
-      'result' in outcome ? completedSummary(b, outcome.result, this.formatTime) : errorSummary(b, toDisplayError(outcome.error));
+      'result' in outcome ? completedSummary(b, outcome.result, this.formatTime, flow.appliedRules) : errorSummary(b, toDisplayError(outcome.error));
     // A flow that already has an outcome (its callback was captured, it expired, its tab closed) keeps it.
     if (!this.flows.end(state, summary)) return false;
     this.deps.log?.(`flow ${flow.flowId}: completed by the host's loopback listener (${summary.state})`);
@@ -268,6 +297,7 @@ export class LoginFlows {
       expiresAt: begun.expiresAt,
       tabId,
       ruleId,
+      appliedRules: begun.appliedRules,
     };
     this.flows.add(flow);
     const ttl = Math.min(Math.max(begun.expiresAt - this.deps.now(), 0), MAX_CAPTURE_MS);
@@ -293,7 +323,7 @@ export class LoginFlows {
     try {
       // Rebuilt from the flow's own redirect URI: the callback page only supplies the query.
       const result = await this.deps.host.complete(`${flow.redirectUri}?${query}`);
-      summary = completedSummary({ ...b, now: this.deps.now() }, result, this.formatTime);
+      summary = completedSummary({ ...b, now: this.deps.now() }, result, this.formatTime, flow.appliedRules);
     } catch (error) {
       summary = errorSummary({ ...b, now: this.deps.now() }, toDisplayError(error));
     }

@@ -6,7 +6,6 @@
 import type { ClientLoginSummary, CredentialSummary } from '../../shared/protocol';
 import { describeErrorCode, type DisplayError } from './extension-errors';
 import type { LoginStatusReply } from './messages';
-import { describeHostUnavailable } from './render-result';
 import type { FormatTime } from './result-summary';
 
 /** ok: logged in and renews itself; warning: logged in but will end; error: not logged in. */
@@ -35,7 +34,9 @@ export interface ServerLogins {
 export type LoginStatusView =
   | { state: 'ok'; servers: ServerLogins[]; notes: string[] }
   | { state: 'empty'; message: string; notes: string[] }
-  | { state: 'error'; message: string; details: string[] };
+  | { state: 'error'; message: string; details: string[] }
+  /** No host to ask: said once, in the popup's banner; this is only a placeholder. */
+  | { state: 'unavailable'; message: string };
 
 /** Errors that mean "there is no host to ask", worded like the host status line above. */
 const HOST_MISSING = new Set(['HostNotInstalled', 'HostForbidden', 'HostExited', 'HostDisconnected']);
@@ -90,7 +91,8 @@ function clientRow(c: ClientLoginSummary, now: number, formatTime: FormatTime): 
 }
 
 function errorView(error: DisplayError): LoginStatusView {
-  if (HOST_MISSING.has(error.name)) return { state: 'error', message: describeHostUnavailable(error), details: [] };
+  // The banner above says what to do; here only where the logins will be.
+  if (HOST_MISSING.has(error.name)) return { state: 'unavailable', message: 'Your logins appear here once the native host answers.' };
   if (error.source === 'host' && error.code === UNKNOWN_TYPE) {
     return {
       state: 'error',
@@ -108,7 +110,10 @@ export function buildLoginStatusView(reply: LoginStatusReply, now: number, forma
   if (!clients) notes.push('The logins of your MCP clients could not be read; run `mcp-login-bridge status` in a terminal to see why.');
   // A client config the host could not read hides that client's servers: say which, as the host worded it.
   for (const problem of reply.status.clientProblems ?? []) notes.push(problem.message);
-  if (pendingFlows > 0) notes.push(`${pendingFlows} login${pendingFlows === 1 ? '' : 's'} in progress.`);
+  // This browser's own count when the background gave one: a sign-in whose tab was closed is over
+  // for the user, though the host keeps its flow until it expires.
+  const waiting = reply.waitingHere ?? pendingFlows;
+  if (waiting > 0) notes.push(`${waiting} sign-in${waiting === 1 ? '' : 's'} waiting in a tab.`);
 
   // Servers in the order the host listed them: ours first, then the ones only a client has. Keyed
   // by the exact URL, as the host and the clients match them ("…/mcp" and "…/mcp/" are two servers).
@@ -142,8 +147,29 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, te
   return node;
 }
 
+/** What a server's buttons in "Your logins" do; the popup supplies them. */
+export interface LoginActions {
+  /** Starts a new login for the server (as Authorize does). */
+  logInAgain(serverUrl: string): void;
+  /** Copies the line a client runs to get headers (Claude Code's headersHelper). */
+  copyHelper(serverUrl: string, button: HTMLButtonElement): void;
+}
+
+/** The headers helper line for a server, as the README's Claude Code example writes it. */
+export function helperLine(serverUrl: string): string {
+  return `mcp-login-bridge token ${serverUrl} --headers`;
+}
+
+function actionButton(text: string, label: string, onClick: (button: HTMLButtonElement) => void): HTMLButtonElement {
+  const button = el('button', 'secondary small', text);
+  button.type = 'button';
+  button.setAttribute('aria-label', label);
+  button.addEventListener('click', () => onClick(button));
+  return button;
+}
+
 /** Renders a view into the section's list element; the state also goes on it for styles and tests. */
-export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 'loading'): void {
+export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 'loading', actions?: LoginActions): void {
   if (view === 'loading') {
     element.dataset.state = 'loading';
     element.replaceChildren(el('p', 'hint', 'Checking your logins…'));
@@ -154,8 +180,8 @@ export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 
   if (view.state === 'error') {
     nodes.push(el('p', 'logins-message', view.message));
     for (const d of view.details) nodes.push(el('p', 'hint', d));
-  } else if (view.state === 'empty') {
-    nodes.push(el('p', 'logins-message', view.message));
+  } else if (view.state === 'empty' || view.state === 'unavailable') {
+    nodes.push(el('p', view.state === 'empty' ? 'logins-message' : 'hint', view.message));
   } else {
     for (const server of view.servers) {
       const block = el('div', 'login-server');
@@ -172,9 +198,21 @@ export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 
         list.append(item);
       }
       block.append(el('p', 'login-server-url', server.serverUrl), list);
+      if (actions) {
+        const row = el('div', 'login-actions');
+        const bridge = server.rows.find((r) => r.who === 'bridge');
+        row.append(
+          actionButton(bridge?.loggedIn ? 'Log in again' : 'Log in', `${bridge?.loggedIn ? 'Log in again to' : 'Log in to'} ${server.serverUrl}`, () => actions.logInAgain(server.serverUrl)),
+        );
+        // The helper reads our keychain entry: only worth copying once there is one.
+        if (bridge?.loggedIn) {
+          row.append(actionButton('Copy helper command', `Copy the token helper command for ${server.serverUrl}`, (b) => actions.copyHelper(server.serverUrl, b)));
+        }
+        block.append(row);
+      }
       nodes.push(block);
     }
   }
-  if (view.state !== 'error') for (const n of view.notes) nodes.push(el('p', 'hint', n));
+  if (view.state === 'ok' || view.state === 'empty') for (const n of view.notes) nodes.push(el('p', 'hint', n));
   element.replaceChildren(...nodes);
 }

@@ -11,6 +11,10 @@ export const loginTabs = {
   async navigate(tabId: number, url: string): Promise<void> {
     await browser.tabs.update(tabId, { url });
   },
+  async focus(tabId: number): Promise<void> {
+    const tab = await browser.tabs.update(tabId, { active: true });
+    if (tab?.windowId !== undefined) await browser.windows.update(tab.windowId, { focused: true });
+  },
   async close(tabId: number): Promise<void> {
     await browser.tabs.remove(tabId);
   },

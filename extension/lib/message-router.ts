@@ -9,7 +9,7 @@ import { isFromOwnPage, parseInternalMessage, type HostStatus, type LoginStatusR
 import type { ResultSummary } from './result-summary';
 
 export interface MessageRouterDeps {
-  flows: Pick<LoginFlows, 'authorize' | 'handleCallback'>;
+  flows: Pick<LoginFlows, 'authorize' | 'handleCallback'> & Partial<Pick<LoginFlows, 'waitingCount'>>;
   host: {
     hello(): Promise<{ hostVersion: string; protocolVersion: number; configRules?: unknown }>;
     /** The validated `status` result (NativeHostClient.status). */
@@ -38,7 +38,9 @@ export function createMessageRouter(deps: MessageRouterDeps) {
   // Like checkHost: a missing or failing host is something to show, not a failed message.
   async function getStatus(): Promise<LoginStatusReply> {
     try {
-      return { ok: true, status: await deps.host.status() };
+      const status = await deps.host.status();
+      const waitingHere = deps.flows.waitingCount?.();
+      return { ok: true, status, ...(waitingHere === undefined ? {} : { waitingHere }) };
     } catch (error) {
       return { ok: false, error: toDisplayError(error) };
     }

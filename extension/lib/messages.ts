@@ -24,7 +24,10 @@ export type HostStatus =
   | { connected: false; error: DisplayError };
 
 /** The host's `status`, or why it could not be had (plain data: it crosses the message channel). */
-export type LoginStatusReply = { ok: true; status: StatusResult } | { ok: false; error: DisplayError };
+export type LoginStatusReply =
+  /** `waitingHere`: sign-ins open in a tab of this browser (the host's own count keeps flows whose tab was closed until they expire). */
+  | { ok: true; status: StatusResult; waitingHere?: number }
+  | { ok: false; error: DisplayError };
 
 export interface Replies {
   getResults: { results: ResultSummary[] };

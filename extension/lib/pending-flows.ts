@@ -15,6 +15,8 @@ export interface PendingFlow {
   expiresAt: number;
   tabId?: number;
   ruleId?: number;
+  /** Provider rules the host applied to the authorize request (from `begin`). */
+  appliedRules?: string[];
 }
 
 export type Delivery<R> =
@@ -68,6 +70,11 @@ export class PendingFlows<R> {
   /** Flows still waiting for their callback in a tab. */
   waitingInTab(tabId: number): PendingFlow[] {
     return [...this.entries.values()].filter((e) => !e.outcome && e.flow.tabId === tabId).map((e) => e.flow);
+  }
+
+  /** Flows still waiting for their callback, oldest first. */
+  waiting(): PendingFlow[] {
+    return [...this.entries.values()].filter((e) => !e.outcome).map((e) => e.flow);
   }
 
   /** Forgets a state entirely; a later delivery of it is then unknown. */

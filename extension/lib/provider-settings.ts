@@ -64,26 +64,61 @@ export function listRules(settings: ProviderSettings, configRules: readonly Prov
   return out;
 }
 
+export type RuleField = 'id' | 'origin' | 'params' | 'addScopes';
+
+/** A form error and the field it is about, so the page can mark that field and focus it. */
+export class RuleFieldError extends Error {
+  constructor(
+    readonly field: RuleField | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A rule that passes every check: each field is tried in its place to find which one fails. */
+const PROBE = { id: 'probe', origins: ['https://idp.example.com'], params: { access_type: 'offline' } };
+
+function parseFormParams(text: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const part of text.split(/[\n&]/).map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new RuleFieldError('params', `parameter ${JSON.stringify(part)} must be written name=value`);
+    params[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return params;
+}
+
 /**
- * Parses the options page's form fields into a rule (throws an Error naming the field).
+ * Parses the options page's form fields into a rule. Throws a RuleFieldError naming the field at
+ * fault: each field is validated by shared/providers.ts `parseRule` in an otherwise valid rule, so
+ * there is one set of checks and the page still knows where to point.
  * `params` is `name=value` per line or separated by `&`; `addScopes` is space-separated.
  */
 export function ruleFromForm(fields: { id: string; name: string; origin: string; params: string; addScopes: string }): ProviderRule {
-  const params: Record<string, string> = {};
-  for (const part of fields.params.split(/[\n&]/).map((p) => p.trim()).filter(Boolean)) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new Error(`parameter ${JSON.stringify(part)} must be written name=value`);
-    params[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
+  const params = parseFormParams(fields.params);
   const scopes = fields.addScopes.split(/\s+/).filter(Boolean);
-  return parseRule(
-    {
-      id: fields.id.trim(),
-      name: fields.name.trim() || undefined,
-      origins: [fields.origin.trim()],
-      params,
-      ...(scopes.length ? { addScopes: scopes } : {}),
-    },
-    'user',
-  );
+  const candidate = {
+    id: fields.id.trim(),
+    name: fields.name.trim() || undefined,
+    origins: [fields.origin.trim()],
+    params,
+    ...(scopes.length ? { addScopes: scopes } : {}),
+  };
+  const tryField = (field: RuleField, part: Record<string, unknown>) => {
+    try {
+      parseRule({ ...PROBE, ...part }, 'user');
+    } catch (error) {
+      throw new RuleFieldError(field, (error as Error).message);
+    }
+  };
+  tryField('id', { id: candidate.id });
+  tryField('origin', { origins: candidate.origins });
+  if (Object.keys(params).length) tryField('params', { params });
+  if (scopes.length) tryField('addScopes', { addScopes: scopes });
+  try {
+    return parseRule(candidate, 'user');
+  } catch (error) {
+    throw new RuleFieldError(Object.keys(params).length || scopes.length ? undefined : 'params', (error as Error).message);
+  }
 }

@@ -14,6 +14,18 @@ export interface StorageAreaLike {
 
 const STATES = new Set(['pending', 'success', 'warning', 'error']);
 
+/** An action only as result-summary.ts makes it: an https (or loopback http) origin, nothing more. */
+function validAction(action: unknown): boolean {
+  if (action === undefined) return true;
+  const a = action as { kind?: unknown; origin?: unknown };
+  if (typeof a !== 'object' || a === null || a.kind !== 'addRule' || typeof a.origin !== 'string') return false;
+  try {
+    return new URL(a.origin).origin === a.origin;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads the stored list defensively: an entry of another shape (older version) is dropped. */
 export function parseStoredResults(value: unknown): ResultSummary[] {
   if (!Array.isArray(value)) return [];
@@ -25,7 +37,8 @@ export function parseStoredResults(value: unknown): ResultSummary[] {
       STATES.has(s.state) &&
       typeof s.message === 'string' &&
       Array.isArray(s.details) &&
-      typeof s.startedAt === 'number',
+      typeof s.startedAt === 'number' &&
+      validAction(s.action),
   );
 }
 

@@ -4,7 +4,7 @@
  * from validated host results field by field, so no token or code can end up in it.
  */
 import type { CompleteResult } from '../../shared/protocol';
-import { describeErrorCode, type DisplayError } from './extension-errors';
+import { asSentence, describeErrorCode, type DisplayError } from './extension-errors';
 
 export type ResultState = 'pending' | 'success' | 'warning' | 'error';
 
@@ -20,12 +20,25 @@ export interface ResultSummary {
   startedAt: number;
   updatedAt: number;
   error?: DisplayError;
+  /** Something the user can do about it in one click. */
+  action?: ResultAction;
+}
+
+/** "Add this rule": the options page, filled in with a Google-like rule for the provider's origin. */
+export interface ResultAction {
+  kind: 'addRule';
+  /** The identity provider's origin (from the validated host result's issuer). */
+  origin: string;
 }
 
 export type FormatTime = (epochMs: number) => string;
 
-export const formatLocalTime: FormatTime = (ms) =>
-  new Date(ms).toLocaleString(undefined, { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
+/** Local time to the minute; the date only when it is not today (as the CLI prints it). */
+export const formatLocalTime: FormatTime = (ms) => {
+  const at = new Date(ms);
+  const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return at.toDateString() === new Date().toDateString() ? time : `${at.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })}, ${time}`;
+};
 
 export interface SummaryBase {
   flowId: string;
@@ -43,7 +56,18 @@ export function waitingForSignInSummary(b: SummaryBase & { authorizeUrl: string;
     ...base(b),
     state: 'pending',
     message: `Waiting for you to sign in for ${b.serverUrl} in the new tab.`,
-    details: [`Signing in at ${new URL(b.authorizeUrl).origin}; this login expires at ${formatTime(b.expiresAt)}.`],
+    // The attempt's deadline, not the login's: a finished login lasts far longer.
+    details: [`Signing in at ${new URL(b.authorizeUrl).origin}. Finish by ${formatTime(b.expiresAt)}, or start again.`],
+  };
+}
+
+/** A second Authorize for a server whose sign-in tab is still open: that tab was brought forward. */
+export function alreadyWaitingSummary(b: SummaryBase & { expiresAt: number }, formatTime: FormatTime): ResultSummary {
+  return {
+    ...base(b),
+    state: 'pending',
+    message: `The sign-in for ${b.serverUrl} is already open; finish it in that tab.`,
+    details: [`Finish by ${formatTime(b.expiresAt)}, or close the tab to start again.`],
   };
 }
 
@@ -61,7 +85,11 @@ function describeNotices(result: CompleteResult): string[] {
   return (result.notices ?? []).map((n) => `${n.target}${n.server ? ` (${n.server})` : ''}: ${n.message}`);
 }
 
-export function completedSummary(b: SummaryBase, result: CompleteResult, formatTime: FormatTime): ResultSummary {
+/**
+ * `appliedRules`: the provider rules the host applied to this login's authorize request (from its
+ * `begin`), when known. None applied and no refresh token: a rule is the fix, one click away.
+ */
+export function completedSummary(b: SummaryBase, result: CompleteResult, formatTime: FormatTime, appliedRules?: readonly string[]): ResultSummary {
   const server = result.serverUrl;
   const accessExpiry = result.expiresAt === null ? 'the server did not say when' : formatTime(result.expiresAt);
   const common = { ...base(b), serverUrl: server };
@@ -73,14 +101,23 @@ export function completedSummary(b: SummaryBase, result: CompleteResult, formatT
       details: [describeStored(result), ...describeNotices(result), `Issuer: ${result.issuer}`],
     };
   }
+  const noRefreshToken = !result.refreshCapable && (!result.warning || result.warning.name === 'NoRefreshToken');
+  const ruleWouldHelp = noRefreshToken && appliedRules !== undefined && appliedRules.length === 0;
+  const provider = new URL(result.issuer).host;
   const details: string[] = [];
-  if (result.warning) details.push(result.warning.message, `Host warning ${result.warning.code} ${result.warning.name}`);
-  if (!result.refreshCapable && !result.warning) {
+  if (ruleWouldHelp) {
+    // The host's own text also explains its config file; here the button below does that job.
+    details.push(`${provider} issued no refresh token: it needs to be asked for offline access. Add a rule for it, then log in again.`);
+    if (result.warning) details.push(`Warning code: ${result.warning.name} (${result.warning.code})`);
+  } else if (result.warning) {
+    details.push(asSentence(result.warning.message), `Warning code: ${result.warning.name} (${result.warning.code})`);
+  } else if (noRefreshToken) {
     details.push('The identity provider issued no refresh token, so you will have to log in again when the access token expires.');
   }
   details.push(describeStored(result), ...describeNotices(result), `Issuer: ${result.issuer}`);
   return {
     ...common,
+    ...(ruleWouldHelp ? { action: { kind: 'addRule' as const, origin: new URL(result.issuer).origin } } : {}),
     state: 'warning',
     message: result.refreshCapable
       ? `Logged in to ${server}; refresh token stored (access token expires ${accessExpiry}).`
@@ -92,7 +129,7 @@ export function completedSummary(b: SummaryBase, result: CompleteResult, formatT
 export function errorSummary(b: SummaryBase, error: DisplayError): ResultSummary {
   const details = [describeErrorCode(error)];
   if (b.serverUrl) details.push(`Server: ${b.serverUrl}`);
-  return { ...base(b), state: 'error', message: error.message, details, error };
+  return { ...base(b), state: 'error', message: asSentence(error.message), details, error };
 }
 
 /**

@@ -47,7 +47,7 @@ Exit codes: 0 nothing to fix, 1 something to fix, 2 usage.`,
       else {
         for (const c of checks) {
           process.stdout.write(`${MARK[c.status]}  ${c.message}\n`);
-          if (c.fix && c.status !== 'ok') process.stdout.write(`      fix: ${c.fix}\n`);
+          if (c.fix && c.status !== 'ok') process.stdout.write(`      ${c.status === 'info' ? 'tip' : 'fix'}: ${c.fix}\n`);
         }
         process.stdout.write(ok ? 'Nothing to fix.\n' : 'Something needs fixing: see the FAIL lines above.\n');
       }

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { allowExtensionId, configPath } from '../config';
 import { entryScript } from '../entry-script';
 import { installHost } from '../install/install-host';
@@ -37,6 +38,7 @@ Options:
       if (positionals.length) throw new UsageError(`install takes no positional arguments (got ${positionals.join(' ')})`);
       if (!values.browser) throw new UsageError(`--browser is required: one of ${BROWSERS.join(', ')}`);
       if (!isBrowserName(values.browser)) throw new UsageError(`unknown browser ${JSON.stringify(values.browser)}: use one of ${BROWSERS.join(', ')}`);
+      if (values['user-data-dir']) await assertProfileFolder(values['user-data-dir'], values.browser);
       const result = await installHost({
         browser: values.browser,
         hostScript: entryScript(),
@@ -66,3 +68,18 @@ Options:
     }
   },
 };
+
+/**
+ * A --user-data-dir that does not exist is a typo or a profile not made yet; creating it would
+ * register the host for a browser profile that no browser uses, and "installed" would be a lie.
+ */
+async function assertProfileFolder(dir: string, browser: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) {
+    throw new UsageError(
+      `--user-data-dir ${dir} does not exist`,
+      `Check the path, or start ${browser} once with --user-data-dir ${dir} (it creates the profile), then run install again.`,
+    );
+  }
+  if (!info.isDirectory()) throw new UsageError(`--user-data-dir ${dir} is not a folder`);
+}

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { terminalSafe } from './terminal-text';
 import { BRIDGE_CAPABILITIES } from '../../shared/bridge-protocol';
 import { ProtocolError } from '../../shared/errors';
@@ -11,6 +10,7 @@ import { BridgeStore } from '../stores/bridge-store';
 import { createHostContext } from '../host-context';
 import type { Command } from './command';
 import { openInSystemBrowser } from './open-browser';
+import { askForCallback } from './pasted-callback';
 import { ExitCode, formatExpiry, printJson, reportError, startProgress, UsageError } from './output';
 import { parseCommand } from './parse';
 import { resolveServerArg } from './server-arg';
@@ -241,7 +241,7 @@ async function loginLocally(
   clientOptions: { clients?: ClientName[]; writeConfig?: boolean },
 ): Promise<CompleteResult> {
   const ctx = createHostContext();
-  let pasted: ReturnType<typeof createInterface> | undefined;
+  let pasted: ReturnType<typeof askForCallback> | undefined;
   try {
     const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in…`);
     const begun = await ctx.login.begin(serverUrl, clientOptions).finally(() => discovering.stop());
@@ -251,28 +251,21 @@ async function loginLocally(
         const result = new Promise<CompleteResult>((resolve, reject) => {
           ctx.login.onceSettled(begun.state, (outcome) => (outcome.result ? resolve(outcome.result) : reject(outcome.error)));
           if (noBrowser) {
-            pasted = createInterface({ input: process.stdin });
-            pasted.on('line', (line) => {
-              const text = line.trim();
-              if (!text) return;
-              pasted?.close();
-              // Its outcome arrives through onceSettled; an unrelated paste is reported here.
-              ctx.login.complete(text).catch(reject);
-            });
+            process.stderr.write(`Open this address to log in:\n  ${begun.authorizeUrl}\n`);
+            process.stderr.write(`When the sign-in is done, the browser is sent to an address that starts with ${begun.redirectUri} (the page may not load; that is expected).\n`);
+            pasted = askForCallback(process.stdin, process.stderr, begun);
+            // Its outcome arrives through onceSettled; a paste the login refuses is reported here.
+            pasted.callback.then((text) => ctx.login.complete(text)).catch(reject);
           }
         });
         startTimer();
-        if (noBrowser) {
-          process.stderr.write(`Open this address to log in:\n  ${begun.authorizeUrl}\n`);
-          process.stderr.write('Then paste the address your browser was sent to (it starts with http://127.0.0.1) here:\n');
-        } else {
-          // The opener's command line is visible to every user of the machine: it gets a one-time
-          // start link, not the authorize URL (launch-links.ts).
-          const link = await ctx.listener.launchUrl(begun.state, begun.authorizeUrl);
-          process.stderr.write(`Open this address to log in:\n  ${link}\n`);
-          if (!(await openInSystemBrowser(link))) {
-            process.stderr.write('(Could not open a browser; open the address above yourself, in a browser on this machine, or use --no-browser.)\n');
-          }
+        if (noBrowser) return result;
+        // The opener's command line is visible to every user of the machine: it gets a one-time
+        // start link, not the authorize URL (launch-links.ts).
+        const link = await ctx.listener.launchUrl(begun.state, begun.authorizeUrl);
+        process.stderr.write(`Open this address to log in:\n  ${link}\n`);
+        if (!(await openInSystemBrowser(link))) {
+          process.stderr.write('(Could not open a browser; open the address above yourself, in a browser on this machine, or use --no-browser.)\n');
         }
         const waiting = startProgress('Waiting for the login to finish in your browser…');
         return result.finally(() => waiting.stop());

@@ -33,7 +33,9 @@ Options:
   --client <target>   which stored logins to remove (repeatable): bridge, ${CLIENT_NAMES.join(', ')}.
                       Default: bridge only.
   --no-revoke         only remove the local entries
-  --json              print {"ok": true, "serverUrl", "removed": [...], "revocation": {...}}
+  --json              print {"ok": true, "serverUrl", "removed": [...], "revocation": {...}}; revocation
+                      "status" is revoked (with "tokens"), notRevocable (the provider took none of
+                      them), unsupported (no revocation endpoint), skipped (with "reason") or failed
   -h, --help          show this help
 
 Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that server.`,
@@ -102,10 +104,13 @@ Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that serve
       }
       process.stdout.write(`Logged out of ${serverUrl}: removed from ${removed.map((r) => (r.server ? `${r.location} (${r.server})` : r.location)).join(', ')}\n`);
       if (revocation?.status === 'revoked') {
-        process.stdout.write(`  revoked at the provider: ${revocation.tokens.join(', ').replace(/_/g, ' ') || 'nothing'}\n`);
+        process.stdout.write(`  revoked at the provider: ${revocation.tokens.join(', ').replace(/_/g, ' ')}\n`);
         if (revocation.notRevocable.length) {
           process.stdout.write(`  the provider cannot revoke the ${revocation.notRevocable.join(', ').replace(/_/g, ' ')}; it stays valid until it expires\n`);
         }
+      }
+      else if (revocation?.status === 'notRevocable') {
+        process.stdout.write(`  not revoked: the provider cannot revoke the ${revocation.notRevocable.join(' or the ').replace(/_/g, ' ')}; it stays valid until it expires\n`);
       }
       else if (revocation?.status === 'unsupported') process.stdout.write('  the provider offers no token revocation (RFC 7009); the tokens stay valid until they expire\n');
       else if (revocation?.status === 'skipped') process.stdout.write(`  not revoked at the provider (${revocation.reason})\n`);

@@ -16,7 +16,35 @@ export const ExitCode = {
   Interrupted: 130,
 } as const;
 
-export class UsageError extends Error {}
+/** A mistake in the command line: reported with a hint and the command's --help, exit 2, no stack. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** A next step: "Did you mean --json?", or the options there are. */
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+// The command being run, for the "--help" pointer of a usage error (set once, by main).
+let usageCommand: string | undefined;
+export function setUsageCommand(name: string | undefined): void {
+  usageCommand = name;
+}
+
+/** The one way a usage error reaches the user: message, hint, the command's own --help; exit 2. */
+export function reportUsageError(err: UsageError, json: boolean): number {
+  const help = `mcp-login-bridge ${usageCommand ? `${usageCommand} ` : ''}--help`;
+  if (json) {
+    printJson({ ok: false, error: { code: 0, name: 'Usage', message: err.message, ...(err.hint ? { hint: err.hint } : {}), help } });
+  } else {
+    process.stderr.write(`mcp-login-bridge${usageCommand ? ` ${usageCommand}` : ''}: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`${err.hint}\n`);
+    process.stderr.write(`Run "${help}" for usage.\n`);
+  }
+  return ExitCode.Usage;
+}
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -30,26 +58,37 @@ export function exitCodeFor(err: unknown): number {
 
 /** Reports a failure; with --json as an object on stdout so scripts parse one format. */
 export function reportError(err: unknown, json: boolean): number {
+  if (err instanceof UsageError) return reportUsageError(err, json);
   const code = exitCodeFor(err);
   if (json) {
     const body =
       err instanceof ProtocolError
         ? { code: err.code, name: errorName(err.code), message: err.message }
-        : { code: code === ExitCode.Usage ? 0 : ErrorCode.Internal, name: code === ExitCode.Usage ? 'Usage' : 'Internal', message: (err as Error).message };
+        : { code: ErrorCode.Internal, name: 'Internal', message: (err as Error).message };
     printJson({ ok: false, error: body });
   } else {
     process.stderr.write(`mcp-login-bridge: ${(err as Error).message}\n`);
-    if (err instanceof UsageError) process.stderr.write('Run "mcp-login-bridge --help" for usage.\n');
   }
   return code;
+}
+
+/**
+ * A time for people: local, to the minute, with the date only when it is not today ("14:05",
+ * "3 Dec, 14:05"). Scripts get the number (epoch ms) in --json.
+ */
+export function formatLocalTime(epochMs: number, now = Date.now()): string {
+  const at = new Date(epochMs);
+  const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return at.toDateString() === new Date(now).toDateString() ? time : `${at.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: at.getFullYear() === new Date(now).getFullYear() ? undefined : 'numeric' })}, ${time}`;
 }
 
 export function formatExpiry(expiresAt: number | null, now = Date.now()): string {
   if (expiresAt === null) return 'no expiry given';
   const seconds = Math.round((expiresAt - now) / 1000);
-  if (seconds <= 0) return `expired ${new Date(expiresAt).toISOString()}`;
+  if (seconds <= 0) return `expired at ${formatLocalTime(expiresAt, now)}`;
   const minutes = Math.floor(seconds / 60);
-  return `expires in ${minutes >= 1 ? `${minutes} min` : `${seconds} s`} (${new Date(expiresAt).toISOString()})`;
+  const inHours = minutes >= 120 ? `${Math.floor(minutes / 60)} h` : minutes >= 1 ? `${minutes} min` : `${seconds} s`;
+  return `expires in ${inHours} (at ${formatLocalTime(expiresAt, now)})`;
 }
 
 /** A one-line progress indicator on stderr while waiting; plain lines when stderr is not a TTY. */

@@ -25,7 +25,10 @@ Options:
   --json     print {"ok": true, "store": {mode, fileDir, keychainProblem?}, "credentials": [...
              each with "location"], "damaged": [...], "clients": [...],
              "clientProblems": [{"target", "kind", "message"}]} for scripts
-  -h, --help show this help`,
+  -h, --help show this help
+
+Exit codes: 0 at least one login works (or there are none), 1 every stored login is broken
+(expired without a refresh token, refused by the provider, or unreadable), 2 usage.`,
   async run(args) {
     const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
     if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
@@ -41,10 +44,16 @@ Options:
       const damaged = scan.invalid.map((i) => ({ serverUrl: i.serverUrl, error: i.error.message }));
       const byUrl = new Map(scan.credentials.map((c) => [c.serverUrl, c]));
       const { clients, problems: clientProblems } = await clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) });
+      // Like `gh auth status`: a script (or a prompt) learns from the exit code alone that nothing
+      // it is logged in to still works; one login that works is enough for 0.
+      const now = Date.now();
+      const works = (c: (typeof credentials)[number]) => !c.loginNeeded && (c.refreshCapable || c.expiresAt === null || c.expiresAt > now);
+      const allBroken = (credentials.length > 0 || damaged.length > 0) && !credentials.some(works);
+      const exit = allBroken ? ExitCode.Failed : ExitCode.Ok;
       if (json) {
         const store = { mode, fileDir: bridge.fileDir, ...(scan.keychainProblem ? { keychainProblem: scan.keychainProblem } : {}) };
         printJson({ ok: true, store, credentials, damaged, clients, clientProblems });
-        return ExitCode.Ok;
+        return exit;
       }
       if (scan.keychainProblem) {
         process.stderr.write(`The keychain cannot be reached (${scan.keychainProblem}); listing the bridge's files in ${bridge.fileDir} only.\n`);
@@ -66,7 +75,8 @@ Options:
           : `logged in${c.store ? ` (${c.store})` : ''}, access token ${formatExpiry(c.expiresAt)}, ${c.refreshCapable ? 'refreshes by itself' : `does NOT refresh: ${c.reason ?? 'unknown'}`}`;
         process.stdout.write(`${name} ${c.server} (${c.serverUrl}): ${state}${c.issuer ? `\n  issuer: ${c.issuer}` : ''}\n`);
       }
-      return ExitCode.Ok;
+      if (allBroken) process.stderr.write('None of your logins works any more: log in again (mcp-login-bridge login <server-url>).\n');
+      return exit;
     } catch (err) {
       return reportError(err, json);
     }

@@ -1,17 +1,42 @@
+import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { validAccessToken } from '../credentials/access-token';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
 import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand, serverUrlArg } from './parse';
 
+/** What `login` accepts as a server name instead of a URL (server-arg.ts). */
+const SERVER_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** Only a trailing slash (or the host's case) apart: the same server to a person, another key to the store. */
+function sameServerLoosely(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    try {
+      const url = new URL(u);
+      return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}${url.search}`;
+    } catch {
+      return u;
+    }
+  };
+  return norm(a) === norm(b);
+}
+
+/** "Not logged in to …/mcp/" when …/mcp is: say which URL is logged in, rather than "log in". */
+async function withLoggedInSuggestion(err: ProtocolError, store: BridgeStore, serverUrl: string): Promise<ProtocolError> {
+  const near = (await store.list().catch(() => [])).find((c) => sameServerLoosely(c.serverUrl, serverUrl));
+  if (!near) return err;
+  return new ProtocolError(ErrorCode.NotLoggedIn, `not logged in to ${serverUrl}, but to ${near.serverUrl}; use exactly that URL: mcp-login-bridge token ${near.serverUrl}`);
+}
+
 export const tokenCommand: Command = {
   name: 'token',
   summary: 'Print a valid access token for a server, refreshing it first if needed',
-  help: `Usage: mcp-login-bridge token <server-url> [--headers | --json]
+  help: `Usage: mcp-login-bridge token <server-url|name> [--headers | --json]
 
 Prints a valid access token for the MCP server on stdout and nothing else, refreshing it first
 when it expires within 60 seconds (the refreshed credential is stored before it is printed).
-Fits token helpers such as Codex's bearer_token_env_var wrappers.
+Fits token helpers such as Codex's bearer_token_env_var wrappers. A name instead of a URL is
+looked up among the MCP servers in Codex's config.toml, as login does.
 
 Before refreshing it looks at the copies the local MCP clients keep for the same server URL (under
 their own locks): if one of them refreshed by itself since (a later expiry and another refresh
@@ -32,9 +57,16 @@ Exit codes: 0 ok, 1 failed (network, keychain), 2 usage, 4 log in again
     if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
     const json = Boolean(values.json);
     try {
-      const serverUrl = serverUrlArg(positionals, 'token');
       if (values.headers && json) throw new UsageError('--headers and --json are two output formats; pick one');
-      const { credential, refreshed, warnings } = await validAccessToken(new BridgeStore(), serverUrl);
+      // A server name (as `login gmail` takes) is looked up in Codex's config; the lookup is loaded
+      // only then, so a helper that passes a URL loads nothing more than before.
+      const serverUrl = positionals.length === 1 && SERVER_NAME.test(positionals[0]!)
+        ? (await (await import('./server-arg')).resolveServerArg(positionals, 'token')).serverUrl
+        : serverUrlArg(positionals, 'token');
+      const store = new BridgeStore();
+      const { credential, refreshed, warnings } = await validAccessToken(store, serverUrl).catch(async (err: unknown) => {
+        throw err instanceof ProtocolError && err.code === ErrorCode.NotLoggedIn ? await withLoggedInSuggestion(err, store, serverUrl) : err;
+      });
       // stdout is the token (or the headers) and nothing else; a client that could not be kept in
       // step is worth a line on stderr, not a failure: this token is good either way.
       for (const warning of warnings) process.stderr.write(`mcp-login-bridge: warning: ${warning}\n`);

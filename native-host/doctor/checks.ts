@@ -209,17 +209,49 @@ export async function runChecks(options: { browsers?: BrowserName[]; userDataDir
   const allowedIds = [DEV_EXTENSION_ID, FIREFOX_ADDON_ID, ...(config?.allowedExtensionIds ?? [])];
   const browsers = options.browsers ?? [...BROWSERS];
   const browserChecks = await Promise.all(browsers.map((b) => checkBrowser(b, { allowedIds, ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}) })));
-  checks.push(...browserChecks);
+  const running = await checkRunningHosts();
+  checks.push(...summarizeUnregistered(browserChecks, Boolean(options.browsers)));
   if (!browserChecks.some((c) => c.status === 'ok' || c.status === 'error')) {
-    checks.push({
-      id: 'browsers',
-      status: 'error',
-      message: `the host is registered with no browser${options.browsers ? ` (checked ${browsers.join(', ')})` : ''}, so the extension cannot reach it`,
-      fix: 'mcp-login-bridge install --browser <chrome|chromium|edge|brave|vivaldi|firefox>',
-    });
+    const answering = running.filter((c) => c.id.startsWith('bridge:') && c.status === 'ok');
+    checks.push(
+      answering.length
+        ? {
+            // A browser started the host, so some manifest names it: one in a profile folder given
+            // by --user-data-dir, which doctor only reads when told where it is. Not a failure.
+            id: 'browsers',
+            status: 'info',
+            message: `no manifest in the default profile folders, but a browser started the host (see below): it is registered for a profile started with --user-data-dir`,
+            fix: 'to check that manifest: mcp-login-bridge doctor --user-data-dir <dir>',
+          }
+        : {
+            id: 'browsers',
+            status: 'error',
+            message: `the host is registered with no browser${options.browsers ? ` (checked ${browsers.join(', ')})` : ''}, so the extension cannot reach it`,
+            fix: 'mcp-login-bridge install --browser <chrome|chromium|edge|brave|vivaldi|firefox>',
+          },
+    );
   }
   // Loaded only here: the clients' adapters are not needed by the other checks.
   const { checkClients } = await import('./client-checks');
-  checks.push(configCheck, await checkKeychain(), ...(await checkRunningHosts()), ...(await checkClients()));
+  checks.push(configCheck, await checkKeychain(), ...running, ...(await checkClients()));
   return checks;
+}
+
+/**
+ * One line for the browsers the host is not registered with, instead of one each: most people have
+ * one or two of the six. Browsers named with --browser keep their own line (the user asked).
+ */
+function summarizeUnregistered(browserChecks: Check[], named: boolean): Check[] {
+  const unregistered = browserChecks.filter((c) => c.status === 'info');
+  if (named || unregistered.length < 2) return browserChecks;
+  const names = unregistered.map((c) => c.id.replace(/^browser:/, ''));
+  return [
+    ...browserChecks.filter((c) => c.status !== 'info'),
+    {
+      id: 'browsers:unregistered',
+      status: 'info',
+      message: `not registered with ${names.join(', ')}`,
+      fix: 'if you use one of them: mcp-login-bridge install --browser <name>',
+    },
+  ];
 }

@@ -77,7 +77,8 @@ export function assertSecureUrl(value: string, what: string, policy?: NetworkPol
   if (!isSecureOrLoopback(url)) {
     throw new ProtocolError(
       ErrorCode.InsecureEndpoint,
-      `${what} must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${url.origin}`,
+      // The path too (never the query: it may carry parameters): with several servers on one host, it says which.
+      `${what} must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${url.origin}${url.pathname}`,
     );
   }
   return url;

@@ -305,8 +305,9 @@ export class LoginService {
     const base = `${flow.as.issuer} issued no refresh token, so this login ends when the access token expires.`;
     const fix = flow.appliedRules.length
       ? ` Rule(s) ${flow.appliedRules.join(', ')} were applied; the provider still refused (check the client's settings at the provider, e.g. offline access enabled).`
-      : ` No provider rule matched ${flow.as.issuer}. If it is Google or behaves like it, add this rule to ${configPath()}: ` +
-        JSON.stringify({ rules: [suggestedGoogleLikeRule(flow.as.issuer)] });
+      : ` No provider rule matched ${flow.as.issuer}. If it is Google or behaves like it, add a rule for ${new URL(flow.as.issuer).origin} ` +
+        `that adds access_type=offline and prompt=consent (in the browser extension, "Add this rule" fills it in), or add ` +
+        `${JSON.stringify(suggestedGoogleLikeRule(flow.as.issuer))} to the "rules" array in ${configPath()}; then log in again.`;
     return { code: ErrorCode.NoRefreshToken, name: 'NoRefreshToken', message: base + fix };
   }
 }

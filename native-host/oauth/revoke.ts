@@ -16,6 +16,8 @@ export type RevocationOutcome =
       /** Kinds the server said it cannot revoke (RFC 7009 §2.2.1 unsupported_token_type, e.g. JWT access tokens). */
       notRevocable: ('refresh_token' | 'access_token')[];
     }
+  /** The endpoint exists but took none of the tokens: nothing was revoked, so nothing may say so. */
+  | { status: 'notRevocable'; notRevocable: ('refresh_token' | 'access_token')[] }
   | { status: 'unsupported' }
   | { status: 'failed'; reason: string };
 
@@ -55,5 +57,6 @@ export async function revokeCredential(credential: StoredCredential): Promise<Re
       return { status: 'failed', reason: `${as.revocation_endpoint} refused to revoke the ${hint.replace('_', ' ')}: ${detail.slice(0, 200)}` };
     }
   }
+  if (!revoked.length) return { status: 'notRevocable', notRevocable };
   return { status: 'revoked', tokens: revoked, notRevocable };
 }

@@ -159,11 +159,15 @@ describe('automatic capture in Chromium', () => {
     await page.fill('#rule-params', 'access_type=offline');
     await page.click('#add');
     await page.locator('#add-status[data-state="error"]').waitFor();
-    expect(await page.textContent('#add-status')).toContain('must be https (http only for loopback)');
+    // The message sits on its field, which is marked and focused; the status line points there.
+    expect(await page.textContent('#rule-origin-error')).toContain('must be https (http only for loopback)');
+    expect(await page.getAttribute('#rule-origin', 'aria-invalid')).toBe('true');
+    expect(await page.textContent('#add-status')).toBe('Not saved: check Provider origin.');
     await page.fill('#rule-origin', 'https://idp.example.com');
     await page.fill('#rule-params', 'client_id=evil');
     await page.click('#add');
-    await page.locator('#add-status[data-state="error"]').filter({ hasText: 'client_id' }).waitFor();
+    await page.locator('#rule-params-error').filter({ hasText: 'client_id' }).waitFor();
+    expect(await page.getAttribute('#rule-origin', 'aria-invalid')).toBeNull();
     expect(await page.locator('tr[data-rule-id="bad"]').count()).toBe(0);
     await page.close();
   });

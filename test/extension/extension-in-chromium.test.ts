@@ -76,24 +76,25 @@ describe('extension in Chromium without a native host', () => {
     expect(harness.serviceWorker.url()).toBe(`chrome-extension://${DEV_EXTENSION_ID}/background.js`);
   });
 
-  it.skipIf(existsSync(SYSTEM_HOST_MANIFEST))('renders the popup and tells the user to install the host', async () => {
+  it.skipIf(existsSync(SYSTEM_HOST_MANIFEST))('renders the popup and tells the user, once, how to install the host for this browser', async () => {
     const popup = await harness.openPopup();
     await expect(popup.title()).resolves.toBe('MCP Login Bridge');
     await popup.getByLabel('MCP server URL').fill('https://mcp.example.test/mcp');
     await popup.waitForSelector('#host-status[data-state="disconnected"]');
-    expect(await popup.textContent('#host-status')).toContain('mcp-login-bridge install');
-    // "Your logins" says the same, in the same words, and the rest of the popup still works.
-    await popup.waitForSelector('#login-status[data-state="error"]');
-    const logins = (await popup.textContent('#login-status')) ?? '';
-    expect(logins).toContain('Native host: not available.');
-    expect(logins).toContain('mcp-login-bridge install');
+    expect(await popup.textContent('#host-status')).toBe('Native host not installed');
+    // One banner with the exact command for this browser, and a copy button with a name.
+    await popup.waitForSelector('#host-banner:not([hidden])');
+    expect(await popup.textContent('#install-command')).toBe('npx mcp-login-bridge install --browser chromium');
+    await expect(popup.getByRole('button', { name: 'Copy the install command' }).isVisible()).resolves.toBe(true);
+    // "Your logins" does not repeat the advice; the command appears once in the whole popup.
+    await popup.waitForSelector('#login-status[data-state="unavailable"]');
+    expect(await popup.textContent('#login-status')).toBe('Your logins appear here once the native host answers.');
+    expect(((await popup.textContent('body')) ?? '').match(/mcp-login-bridge install/g)).toHaveLength(1);
 
-    await popup.click('#authorize');
-    const result = await popup.waitForSelector('#result[data-state="error"]');
-    const text = (await result.textContent()) ?? '';
-    expect(text).toContain('is not installed');
-    expect(text).toContain('mcp-login-bridge install');
-    expect(text).toContain('HostNotInstalled');
+    // Authorize is useless without a host: disabled, and a press of Enter in the field starts nothing.
+    expect(await popup.isDisabled('#authorize')).toBe(true);
+    await popup.press('#server-url', 'Enter');
+    expect(await popup.getAttribute('#result', 'data-state')).toBe('idle');
     // Nothing was armed or opened for a flow that never began.
     expect(await sessionRules(harness)).toEqual([]);
     expect(harness.context.pages()).toHaveLength(2); // the initial blank page and the popup
@@ -141,11 +142,11 @@ describe('extension in Chromium without a native host', () => {
     }
   });
 
-  it.skipIf(existsSync(SYSTEM_HOST_MANIFEST))('shows the same error after the popup is reopened', async () => {
+  it.skipIf(existsSync(SYSTEM_HOST_MANIFEST))('shows the same banner after the popup is reopened', async () => {
     const popup = await harness.openPopup();
-    await popup.waitForSelector('#result[data-state="error"]');
-    expect(await popup.textContent('#result')).toContain('mcp-login-bridge install');
-    expect(await popup.inputValue('#server-url')).toBe('https://mcp.example.test/mcp');
+    await popup.waitForSelector('#host-banner:not([hidden])');
+    expect(await popup.textContent('#install-command')).toBe('npx mcp-login-bridge install --browser chromium');
+    expect(await popup.isDisabled('#authorize')).toBe(true);
   });
 });
 

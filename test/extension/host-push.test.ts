@@ -146,6 +146,7 @@ describe('LoginFlows.openHostFlow', () => {
       },
       tabs: {
         openBlank: vi.fn(async (windowId?: number) => (steps.push(`openBlank ${windowId}`), 42)),
+        focus: vi.fn(async () => undefined),
         navigate: vi.fn(async (tabId: number, url: string) => void steps.push(`navigate ${tabId} ${new URL(url).origin}`)),
         close: vi.fn(async () => undefined),
       },

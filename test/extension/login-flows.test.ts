@@ -56,6 +56,7 @@ function setup(overrides: Partial<LoginFlowDeps> = {}) {
         return 42;
       }),
       navigate: vi.fn(async (tabId: number, url: string) => void steps.push(`navigate ${tabId} ${url}`)),
+      focus: vi.fn(async (tabId: number) => void steps.push(`focus ${tabId}`)),
       close: vi.fn(async (tabId: number) => void steps.push(`close ${tabId}`)),
     },
     capture: {
@@ -92,6 +93,35 @@ function setup(overrides: Partial<LoginFlowDeps> = {}) {
 }
 
 describe('LoginFlows.authorize', () => {
+  it('a second Authorize for a server whose sign-in waits focuses that tab instead of opening another', async () => {
+    const { flows, deps, steps } = setup();
+    const first = await flows.authorize(SERVER);
+    expect(flows.waitingCount()).toBe(1);
+    const second = await flows.authorize(SERVER);
+    expect(deps.host.begin).toHaveBeenCalledTimes(1);
+    expect(deps.tabs.openBlank).toHaveBeenCalledTimes(1);
+    expect(steps.at(-1)).toBe('focus 42');
+    expect(second).toMatchObject({ flowId: first.flowId, state: 'pending', message: `The sign-in for ${SERVER} is already open; finish it in that tab.` });
+    expect(flows.waitingCount()).toBe(1);
+  });
+
+  it('closing the sign-in tab ends the login, and the waiting count drops', async () => {
+    const { flows } = setup();
+    await flows.authorize(SERVER);
+    await flows.handleTabClosed(42);
+    expect(flows.waitingCount()).toBe(0);
+  });
+
+  it('a waiting login whose tab is already gone (focus fails) gives way to a new one', async () => {
+    const { flows, deps } = setup();
+    await flows.authorize(SERVER);
+    (deps.tabs.focus as ReturnType<typeof vi.fn>).mockRejectedValueOnce(new Error('No tab with id: 42'));
+    (deps.host.begin as ReturnType<typeof vi.fn>).mockResolvedValueOnce(beginResult('st2'));
+    const again = await flows.authorize(SERVER);
+    expect(deps.host.begin).toHaveBeenCalledTimes(2);
+    expect(again.message).toContain('Waiting for you to sign in');
+  });
+
   it('arms the capture for the flow tab before sending the tab to the provider', async () => {
     const { flows, steps, saved } = setup();
     const summary = await flows.authorize(SERVER, 3);
@@ -107,8 +137,9 @@ describe('LoginFlows.authorize', () => {
     vi.mocked(deps.host.begin).mockRejectedValueOnce(new HostError(200, 'DiscoveryFailed', 'no metadata at https://mcp.example'));
     const summary = await flows.authorize(SERVER);
     expect(summary.state).toBe('error');
-    expect(summary.message).toBe('no metadata at https://mcp.example');
-    expect(summary.details).toContain('Host error 200 DiscoveryFailed');
+    // Sentence case for the headline; the host's words otherwise as they are.
+    expect(summary.message).toBe('No metadata at https://mcp.example.');
+    expect(summary.details).toContain('Error code: DiscoveryFailed (200)');
     expect(deps.host.begin).toHaveBeenCalledWith(SERVER);
     expect(steps).toEqual([]); // the mock replaced the step recorder: no tab, no rule
   });
@@ -220,21 +251,35 @@ describe('LoginFlows.handleCallback', () => {
     await flows.authorize(SERVER);
     const summary = await flows.handleCallback('error=access_denied&state=st1', FLOW_TAB);
     expect(summary).toMatchObject({ state: 'error', message: 'You denied access at the provider.' });
-    expect(summary.details).toContain('Host error 304 AuthorizationDenied');
+    expect(summary.details).toContain('Error code: AuthorizationDenied (304)');
     expect(steps.at(-1)).toBe('disarm 7');
   });
 
-  it('shows a warning with the host warning text when no refresh token came back', async () => {
+  it('no refresh token and no rule applied: says so in plain words and offers "Add this rule"', async () => {
     const { flows, finishComplete } = setup();
     await flows.authorize(SERVER);
     const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
-    const warning = { code: 401, name: 'NoRefreshToken', message: 'No refresh token. Add rule "my-provider" with access_type=offline.' };
+    const warning = { code: 401, name: 'NoRefreshToken', message: 'No refresh token. Add {"rules":[…]} to config.json.' };
     finishComplete({ ...completeResult, refreshCapable: false, warning });
     const summary = await pending;
     expect(summary.state).toBe('warning');
     expect(summary.message).toContain('without a refresh token');
+    expect(summary.details).not.toContain(warning.message);
+    expect(summary.details[0]).toBe('idp.example issued no refresh token: it needs to be asked for offline access. Add a rule for it, then log in again.');
+    expect(summary.details).toContain('Warning code: NoRefreshToken (401)');
+    expect(summary.action).toEqual({ kind: 'addRule', origin: 'https://idp.example' });
+  });
+
+  it('no refresh token although a rule was applied: the host\'s advice, no "Add this rule"', async () => {
+    const { flows, deps, finishComplete } = setup();
+    vi.mocked(deps.host.begin).mockResolvedValueOnce({ ...beginResult(), appliedRules: ['google'] });
+    await flows.authorize(SERVER);
+    const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
+    const warning = { code: 401, name: 'NoRefreshToken', message: 'Rule(s) google were applied; the provider still refused.' };
+    finishComplete({ ...completeResult, refreshCapable: false, warning });
+    const summary = await pending;
     expect(summary.details).toContain(warning.message);
-    expect(summary.details).toContain('Host warning 401 NoRefreshToken');
+    expect(summary.action).toBeUndefined();
   });
 });
 
@@ -307,7 +352,7 @@ describe('LoginFlows.handleSettledByHost (the host loopback listener finished th
     await flows.authorize(SERVER);
     await flows.handleSettledByHost('st1', { error: new HostError(304, 'AuthorizationDenied', 'You denied access at the provider.') });
     expect(saved.at(-1)).toMatchObject({ state: 'error', message: 'You denied access at the provider.' });
-    expect(saved.at(-1)!.details).toContain('Host error 304 AuthorizationDenied');
+    expect(saved.at(-1)!.details).toContain('Error code: AuthorizationDenied (304)');
   });
 
   it('leaves a flow that already has an outcome, and unknown states, alone', async () => {
@@ -383,7 +428,8 @@ describe('LoginFlows with a reused state', () => {
   it('refuses a second flow with the state of one in progress', async () => {
     const { flows } = setup();
     await flows.authorize(SERVER);
-    const second = await flows.authorize(SERVER);
+    // Another server: the same server would only bring the waiting tab forward.
+    const second = await flows.authorize('https://other.example/mcp');
     expect(second.error?.name).toBe('InvalidHostResponse');
   });
 });

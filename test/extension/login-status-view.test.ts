@@ -135,28 +135,35 @@ describe('buildLoginStatusView', () => {
       clientProblems: [{ target: 'claude-code', kind: 'config-unreadable', message: 'Claude Code config /h/.claude.json: not valid JSON' }],
     });
     expect(servers(v)[0]!.rows[1]!.label).toBe('Codex CLI “a”');
-    expect(v.state !== 'error' && v.notes).toEqual(['Claude Code config /h/.claude.json: not valid JSON']);
+    expect('notes' in v && v.notes).toEqual(['Claude Code config /h/.claude.json: not valid JSON']);
+  });
+
+  it("counts this browser's waiting sign-ins, not the host's flows whose tab was closed", () => {
+    const v = buildLoginStatusView({ ok: true, status: { credentials: [], clients: [], pendingFlows: 2 }, waitingHere: 0 }, NOW, formatTime);
+    expect('notes' in v && v.notes).toEqual([]);
+    const w = buildLoginStatusView({ ok: true, status: { credentials: [], clients: [], pendingFlows: 2 }, waitingHere: 2 }, NOW, formatTime);
+    expect('notes' in w && w.notes).toEqual(['2 sign-ins waiting in a tab.']);
   });
 
   it('notes unreadable client stores and logins in progress; says when there is nothing at all', () => {
     const v = buildLoginStatusView({ ok: true, status: { credentials: [], pendingFlows: 1 } }, NOW, formatTime);
     expect(v.state).toBe('empty');
-    expect(v.state !== 'error' && v.notes).toEqual([expect.stringContaining('could not be read'), '1 login in progress.']);
+    expect('notes' in v && v.notes).toEqual([expect.stringContaining('could not be read'), '1 sign-in waiting in a tab.']);
   });
 
-  it('says the host is missing in the host status wording', () => {
+  it('leaves a missing host to the banner: a placeholder, not the same advice again', () => {
     const v = buildLoginStatusView(
       { ok: false, error: { source: 'extension', code: null, name: 'HostNotInstalled', message: 'Run `mcp-login-bridge install`.' } },
       NOW,
       formatTime,
     );
-    expect(v).toEqual({ state: 'error', message: 'Native host: not available. Run `mcp-login-bridge install`. (Extension error HostNotInstalled)', details: [] });
+    expect(v).toEqual({ state: 'unavailable', message: 'Your logins appear here once the native host answers.' });
   });
 
   it('explains a host too old for status, and passes any other error on with its code', () => {
     const old = buildLoginStatusView({ ok: false, error: { source: 'host', code: 102, name: 'UnknownType', message: 'unknown message type' } }, NOW, formatTime);
-    expect(old).toMatchObject({ state: 'error', message: expect.stringContaining('too old'), details: ['Host error 102 UnknownType'] });
+    expect(old).toMatchObject({ state: 'error', message: expect.stringContaining('too old'), details: ['Error code: UnknownType (102)'] });
     const bad = buildLoginStatusView({ ok: false, error: { source: 'extension', code: null, name: 'InvalidHostResponse', message: 'bad "issuer"' } }, NOW, formatTime);
-    expect(bad).toEqual({ state: 'error', message: 'Could not read your logins: bad "issuer"', details: ['Extension error InvalidHostResponse'] });
+    expect(bad).toEqual({ state: 'error', message: 'Could not read your logins: bad "issuer"', details: ['Error code: InvalidHostResponse'] });
   });
 });

@@ -51,12 +51,12 @@ describe('result summaries', () => {
     const s = errorSummary(b, toDisplayError(explainDisconnect('Specified native messaging host not found.', 'x')));
     expect(s).toMatchObject({ state: 'error', error: { name: 'HostNotInstalled' } });
     expect(s.message).toContain('mcp-login-bridge install');
-    expect(s.details).toEqual(['Extension error HostNotInstalled', 'Server: https://mcp.example/mcp']);
+    expect(s.details).toEqual(['Error code: HostNotInstalled', 'Server: https://mcp.example/mcp']);
   });
 
   it('names the provider origin while waiting, never the full authorize URL', () => {
     const s = waitingForSignInSummary({ ...b, authorizeUrl: 'https://accounts.google.com/o/oauth2/auth?state=SECRETSTATE&code_challenge=x', expiresAt: 99 }, fmt);
-    expect(s.details[0]).toBe('Signing in at https://accounts.google.com; this login expires at T99.');
+    expect(s.details[0]).toBe('Signing in at https://accounts.google.com. Finish by T99, or start again.');
     expect(JSON.stringify(s)).not.toContain('SECRETSTATE');
   });
 

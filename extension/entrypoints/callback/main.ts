@@ -7,6 +7,7 @@
 import '../../assets/pages.css';
 import { askBackground } from '../../lib/background-client';
 import { renderError, renderResult } from '../../lib/render-result';
+import { formatLocalTime } from '../../lib/result-summary';
 
 // Before anything else: the code must not stay in the address bar, history or a reload.
 const query = location.search.slice(1);
@@ -17,10 +18,16 @@ const closeHint = document.querySelector<HTMLElement>('#close-hint')!;
 
 async function finish(): Promise<void> {
   if (!query) {
-    // Reloaded or opened directly: nothing to complete; show the latest outcome instead.
+    // Reloaded or opened directly: nothing to complete. The latest outcome is named as the past
+    // one it is, not shown as if this page had just finished it.
     const { results } = await askBackground({ kind: 'getResults' });
     const latest = results[0];
-    renderResult(result, latest ?? { state: 'idle', message: 'No login to finish here. Start one from the extension popup.' });
+    renderResult(result, {
+      state: 'idle',
+      message: 'Nothing to finish on this page. Start a login from the extension popup.',
+      details: latest ? [`Last login attempt (${formatLocalTime(latest.updatedAt)}): ${latest.message}`] : [],
+    });
+    document.title = 'MCP Login Bridge';
     return;
   }
   const { summary } = await askBackground({ kind: 'callback', query });

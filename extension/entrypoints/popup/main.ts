@@ -8,9 +8,10 @@ import '../../assets/pages.css';
 import { browser } from 'wxt/browser';
 import { IdbActivityStore, describeChain } from '../../lib/activity-log';
 import { askBackground } from '../../lib/background-client';
-import { buildLoginStatusView, renderLoginStatus } from '../../lib/login-status-view';
+import { buildLoginStatusView, helperLine, renderLoginStatus, type LoginActions } from '../../lib/login-status-view';
 import { authorizeTypedUrl } from '../../lib/popup-authorize';
-import { renderError, renderHostStatus, renderResult } from '../../lib/render-result';
+import { currentBrowserFacts, detectInstallBrowser, installCommand } from '../../lib/install-command';
+import { hostBannerView, renderError, renderHostStatus, renderResult } from '../../lib/render-result';
 import { RESULTS_STORAGE_KEY, parseStoredResults } from '../../lib/result-history';
 import { formatLocalTime, type ResultSummary } from '../../lib/result-summary';
 
@@ -22,6 +23,11 @@ const authorize = document.querySelector<HTMLButtonElement>('#authorize')!;
 const result = document.querySelector<HTMLElement>('#result')!;
 const hostStatus = document.querySelector<HTMLElement>('#host-status')!;
 const loginStatus = document.querySelector<HTMLElement>('#login-status')!;
+const hostBanner = document.querySelector<HTMLElement>('#host-banner')!;
+const copyInstall = document.querySelector<HTMLButtonElement>('#copy-install')!;
+
+/** Whether the host answered the last check: Authorize is useless without it. */
+let hostReady = false;
 
 /** While Authorize waits for the host, history updates of older flows must not replace its progress. */
 let requestInFlight = false;
@@ -46,8 +52,23 @@ async function showLogins(): Promise<void> {
     // The background itself failed: say so here too, the rest of the popup stays usable.
     view = { state: 'error' as const, message: error instanceof Error ? error.message : String(error), details: [] };
   }
-  if (request === loginsRequest) renderLoginStatus(loginStatus, view);
+  if (request === loginsRequest) renderLoginStatus(loginStatus, view, loginActions);
 }
+
+const loginActions: LoginActions = {
+  logInAgain(url) {
+    // The same path as typing the URL and pressing Authorize (a waiting sign-in is focused instead).
+    serverUrl.value = url;
+    form.requestSubmit();
+  },
+  copyHelper(url, button) {
+    void navigator.clipboard.writeText(helperLine(url)).then(
+      () => (button.textContent = 'Copied'),
+      () => (button.textContent = 'Copy failed'),
+    );
+    setTimeout(() => (button.textContent = 'Copy helper command'), 2000);
+  },
+};
 
 /** The last finished login the list was refreshed for (flow id and update time). */
 let refreshedFor = '';
@@ -83,10 +104,40 @@ async function showChains(): Promise<void> {
 async function checkHost(): Promise<void> {
   const { host } = await askBackground({ kind: 'checkHost' });
   renderHostStatus(hostStatus, host);
+  hostReady = host.connected;
+  if (!requestInFlight) authorize.disabled = !hostReady;
+  authorize.title = hostReady ? '' : 'Set up the native host first (see above)';
+  if (host.connected) {
+    hostBanner.hidden = true;
+    return;
+  }
+  const view = hostBannerView(host.error, installCommand(detectInstallBrowser(currentBrowserFacts(browser.runtime))));
+  document.querySelector('#host-banner-text')!.textContent = view.text;
+  document.querySelector('#install-command')!.textContent = view.command;
+  document.querySelector('#host-banner-next')!.textContent = view.next;
+  hostBanner.hidden = false;
+}
+
+async function copyCommand(): Promise<void> {
+  const text = document.querySelector('#install-command')!.textContent ?? '';
+  try {
+    await navigator.clipboard.writeText(text);
+    copyInstall.textContent = 'Copied';
+  } catch {
+    // Clipboard refused (no user gesture, policy): select the text so Ctrl+C works.
+    const range = document.createRange();
+    range.selectNodeContents(document.querySelector('#install-command')!);
+    getSelection()?.removeAllRanges();
+    getSelection()?.addRange(range);
+    copyInstall.textContent = 'Press Ctrl+C';
+  }
+  setTimeout(() => (copyInstall.textContent = 'Copy'), 2000);
 }
 
 async function onAuthorize(event: SubmitEvent): Promise<void> {
   event.preventDefault();
+  // No host, no login: the banner above says what to run.
+  if (!hostReady) return;
   requestInFlight = true;
   authorize.disabled = true;
   try {
@@ -103,7 +154,7 @@ async function onAuthorize(event: SubmitEvent): Promise<void> {
     renderError(result, error);
   } finally {
     requestInFlight = false;
-    authorize.disabled = false;
+    authorize.disabled = !hostReady;
   }
   await checkHost();
 }
@@ -120,6 +171,9 @@ async function init(): Promise<void> {
     } else showLatest(results);
   });
   form.addEventListener('submit', (event) => void onAuthorize(event as SubmitEvent));
+  copyInstall.addEventListener('click', () => void copyCommand());
+  // Until the host answers, Authorize waits (it would only fail).
+  authorize.disabled = true;
 
   const [{ results }, stored] = await Promise.all([
     askBackground({ kind: 'getResults' }),

@@ -104,6 +104,47 @@ describe('login (CLI, no extension)', () => {
     expect(stdout).not.toMatch(/access_?token|refresh_?token/i);
   });
 
+  it('--no-browser: a bad paste is explained and asked for again; the login survives it', async () => {
+    const run = runLogin([mcp.url, '--no-browser', '--json']);
+    const url = await run.authorizeUrl;
+    const { callback } = await followToCallback(url, redirectUriOf(url));
+    // Not an address, then the right address cut off before its code, then the real one.
+    run.child.stdin!.write('hello\n');
+    const cut = new URL(callback.href);
+    cut.searchParams.delete('code');
+    run.child.stdin!.write(`${cut.href}\n`);
+    run.child.stdin!.write(`${callback.href}\n`);
+    const { code, stdout, stderr } = await run.done;
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, refreshCapable: true });
+    expect(stderr).toContain('That is not an address; copy the whole address');
+    expect(stderr).toContain('That address has no "code" in it');
+    // A prompt for each try, and no "waiting in your browser" when no browser is used.
+    expect(stderr.match(/Paste the address here and press Enter: /g)).toHaveLength(3);
+    expect(stderr).not.toContain('Waiting for the login to finish in your browser');
+    expect(stderr).not.toContain(new URL(callback.href).searchParams.get('code')!);
+  });
+
+  it('--no-browser: gives up after three bad pastes, exit 1', async () => {
+    const run = runLogin([mcp.url, '--no-browser']);
+    await run.authorizeUrl;
+    run.child.stdin!.write('a\nb\nc\n');
+    const { code, stderr } = await run.done;
+    expect(code).toBe(1);
+    expect(stderr).toContain('No usable address after 3 tries; run login again');
+  });
+
+  it('--no-browser with stdin closed fails at once instead of waiting out the timeout', async () => {
+    const run = runLogin([mcp.url, '--no-browser', '--timeout', '600']);
+    await run.authorizeUrl;
+    run.child.stdin!.end();
+    // Waiting out the 600 s would fail this test by its 60 s limit.
+    const { code, stderr } = await run.done;
+    expect(code).toBe(1);
+    expect(stderr).toContain('stdin closed before the address was pasted');
+    expect(stderr).not.toContain('no callback from the browser within');
+  });
+
   it('without a browser to open: completes when the browser reaches its loopback listener', async () => {
     const run = runLogin([mcp.url]);
     const link = await run.authorizeUrl;

@@ -48,18 +48,18 @@ afterAll(async () => {
   await keyring?.stop();
 });
 
-async function logIn(clients?: ClientLogins): Promise<void> {
+async function logIn(clients?: ClientLogins, offline = true): Promise<void> {
   const config = parseConfig(
     {
       clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
-      rules: [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }],
+      rules: offline ? [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }] : [],
     },
     'test',
   );
   const login = new LoginService({ loadConfig: async () => config, store: store(), redirectUri: () => listener.redirectUri(), ...(clients ? { clients } : {}) });
   const begun = await login.begin(mcp.url);
   const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
-  expect((await login.complete(callback.href)).refreshCapable).toBe(true);
+  expect((await login.complete(callback.href)).refreshCapable).toBe(offline);
 }
 
 function cli(args: string[], runEnv: NodeJS.ProcessEnv = env): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -91,6 +91,18 @@ describe('logout', () => {
     const again = await cli(['logout', mcp.url]);
     expect(again.code).toBe(4);
     expect(again.stderr).toMatch(/not logged in/);
+  });
+
+  it('does not say "revoked" when the provider could revoke none of the tokens', async () => {
+    // No refresh token (no rule), and the fixture cannot revoke its JWT access tokens.
+    await logIn(undefined, false);
+    const r = await cli(['logout', mcp.url, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).revocation).toEqual({ status: 'notRevocable', notRevocable: ['access_token'] });
+    await logIn(undefined, false);
+    const text = await cli(['logout', mcp.url]);
+    expect(text.stdout).toContain('not revoked: the provider cannot revoke the access token; it stays valid until it expires');
+    expect(text.stdout).not.toContain('revoked at the provider');
   });
 
   it('--no-revoke only forgets the local entry: the refresh token still works at the provider', async () => {

@@ -1,0 +1,130 @@
+/**
+ * What the CLI answers in the small cases a person meets first, through the built binary with a
+ * real keyring: `status` exits 1 when every login is broken (as `gh auth status` does), `token`
+ * takes a server name like `login`, a URL one slash off points at the URL that is logged in,
+ * `install --user-data-dir` refuses a folder that does not exist instead of creating it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BridgeStore } from '../../../native-host/stores/bridge-store';
+import type { StoredCredential } from '../../../native-host/stores/credential';
+import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
+import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
+
+let keyring: KeyringHarness;
+let restoreEnv: () => void;
+let env: NodeJS.ProcessEnv;
+let home: string;
+
+beforeAll(async () => {
+  assertHostBuilt();
+  keyring = await startKeyring();
+  restoreEnv = keyring.applyToProcess();
+  home = await mkdtemp(join(tmpdir(), 'mlb-cli-answers-'));
+  // A home of its own: no Codex or Claude Code config of the machine's user leaks in.
+  env = { ...process.env, ...keyring.env, HOME: home, CODEX_HOME: join(home, '.codex'), CLAUDE_CONFIG_DIR: join(home, '.claude') };
+});
+afterAll(async () => {
+  restoreEnv?.();
+  await keyring?.stop();
+  await rm(home, { recursive: true, force: true });
+});
+
+const store = new BridgeStore();
+beforeEach(async () => {
+  for (const c of await store.list()) await store.delete(c.serverUrl);
+});
+
+function credential(serverUrl: string, over: Partial<StoredCredential> = {}): StoredCredential {
+  return {
+    serverUrl,
+    resource: serverUrl,
+    issuer: 'https://issuer.example',
+    clientId: 'client',
+    tokenEndpointAuthMethod: 'none',
+    accessToken: `at-${serverUrl.length}-secret`,
+    tokenType: 'Bearer',
+    expiresAt: Date.now() + 3_600_000,
+    scope: 'openid',
+    updatedAt: Date.now(),
+    ...over,
+  };
+}
+
+function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('status exit code', () => {
+  it('is 1 when every stored login is broken, 0 as soon as one works', async () => {
+    await store.write(credential('https://a.example/mcp', { expiresAt: Date.now() - 60_000 }));
+    await store.write(credential('https://b.example/mcp', { refreshToken: 'rt-secret', loginNeeded: true }));
+    const broken = await cli('status');
+    expect(broken.code, broken.stderr).toBe(1);
+    expect(broken.stderr).toContain('None of your logins works any more');
+    expect((await cli('status', '--json')).code).toBe(1);
+
+    await store.write(credential('https://c.example/mcp', { refreshToken: 'rt-secret' }));
+    const one = await cli('status');
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout + one.stderr).not.toContain('secret');
+  });
+
+  it('is 0 with no logins at all (nothing is broken)', async () => {
+    expect((await cli('status')).code).toBe(0);
+  });
+
+  it('shows times as local time for people, never ISO with milliseconds', async () => {
+    await store.write(credential('https://a.example/mcp', { refreshToken: 'rt-secret', expiresAt: Date.now() + 30 * 60_000 }));
+    const r = await cli('status');
+    expect(r.stdout).toMatch(/access token: expires in (29|30) min \(at \d{1,2}:\d\d/);
+    expect(r.stdout).not.toMatch(/\d{4}-\d\d-\d\dT/);
+  });
+});
+
+describe('token', () => {
+  it('takes a server name configured in Codex, as login does', async () => {
+    const url = 'https://mail.example/mcp';
+    await store.write(credential(url));
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(home, '.codex'), { recursive: true });
+    await writeFile(join(home, '.codex', 'config.toml'), `[mcp_servers.gmail]\nurl = "${url}"\n`);
+    const r = await cli('token', 'gmail');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${credential(url).accessToken}\n`);
+    const unknown = await cli('token', 'gmial');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('which has: gmail');
+  });
+
+  it('a URL only a trailing slash away names the URL that is logged in', async () => {
+    await store.write(credential('https://a.example/mcp'));
+    const r = await cli('token', 'https://a.example/mcp/');
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('not logged in to https://a.example/mcp/, but to https://a.example/mcp; use exactly that URL: mcp-login-bridge token https://a.example/mcp');
+    expect(r.stderr).not.toContain('secret');
+  });
+});
+
+describe('install --user-data-dir', () => {
+  it('refuses a folder that does not exist, and creates nothing', async () => {
+    const missing = join(home, 'no-such-profile');
+    const r = await cli('install', '--browser', 'chromium', '--user-data-dir', missing);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--user-data-dir ${missing} does not exist`);
+    expect(r.stderr).toContain('start chromium once with --user-data-dir');
+    expect(existsSync(missing)).toBe(false);
+  });
+});
