@@ -178,7 +178,7 @@ async function connectToExtension(browser: string | undefined, needsClients: boo
     }
   } catch (err) {
     if (browser !== undefined) throw err;
-    process.stderr.write(`The extension in ${chosen.browser} did not answer (${(err as Error).message}); using your default browser instead.\n`);
+    process.stderr.write(terminalSafe(`The extension in ${chosen.browser} did not answer (${(err as Error).message}); using your default browser instead.`) + '\n');
     return undefined;
   }
   // A host started before an upgrade keeps running the old version until the browser restarts it;
@@ -241,7 +241,7 @@ async function loginLocally(
   try {
     const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in…`);
     const begun = await ctx.login.begin(serverUrl, clientOptions).finally(() => discovering.stop());
-    if (begun.appliedRules.length) process.stderr.write(`Provider rules applied: ${begun.appliedRules.join(', ')}\n`);
+    if (begun.appliedRules.length) process.stderr.write(`Provider rules applied: ${terminalSafe(begun.appliedRules.join(', '))}\n`);
     return await bounded(
       async (startTimer) => {
         const result = new Promise<CompleteResult>((resolve, reject) => {
@@ -259,13 +259,13 @@ async function loginLocally(
         });
         startTimer();
         if (noBrowser) {
-          process.stderr.write(`Open this address to log in:\n  ${begun.authorizeUrl}\n`);
+          process.stderr.write(`Open this address to log in:\n  ${terminalSafe(begun.authorizeUrl)}\n`);
           process.stderr.write('Then paste the address your browser was sent to (it starts with http://127.0.0.1) here:\n');
         } else {
           // The opener's command line is visible to every user of the machine: it gets a one-time
           // start link, not the authorize URL (launch-links.ts).
           const link = await ctx.listener.launchUrl(begun.state, begun.authorizeUrl);
-          process.stderr.write(`Open this address to log in:\n  ${link}\n`);
+          process.stderr.write(`Open this address to log in:\n  ${terminalSafe(link)}\n`);
           if (!(await openInSystemBrowser(link))) {
             process.stderr.write('(Could not open a browser; open the address above yourself, in a browser on this machine, or use --no-browser.)\n');
           }

@@ -3,6 +3,7 @@
  * errors on stderr, and exit codes scripts can branch on.
  */
 import { ErrorCode, ProtocolError, errorName } from '../../shared/errors';
+import { terminalSafe } from './terminal-text';
 
 export const ExitCode = {
   Ok: 0,
@@ -38,7 +39,8 @@ export function reportError(err: unknown, json: boolean): number {
         : { code: code === ExitCode.Usage ? 0 : ErrorCode.Internal, name: code === ExitCode.Usage ? 'Usage' : 'Internal', message: (err as Error).message };
     printJson({ ok: false, error: body });
   } else {
-    process.stderr.write(`mcp-login-bridge: ${(err as Error).message}\n`);
+    // Messages quote what the user typed and what servers sent: neither may drive the terminal.
+    process.stderr.write(`mcp-login-bridge: ${terminalSafe((err as Error).message, true)}\n`);
     if (err instanceof UsageError) process.stderr.write('Run "mcp-login-bridge --help" for usage.\n');
   }
   return code;
@@ -53,10 +55,12 @@ export function formatExpiry(expiresAt: number | null, now = Date.now()): string
 }
 
 /** A one-line progress indicator on stderr while waiting; plain lines when stderr is not a TTY. */
-export function startProgress(text: string): { stop(final?: string): void } {
+export function startProgress(progressText: string): { stop(final?: string): void } {
+  // The text names the server the user typed; it is printed as text, never as terminal controls.
+  const text = terminalSafe(progressText);
   if (!process.stderr.isTTY) {
     process.stderr.write(`${text}\n`);
-    return { stop: (final) => final && process.stderr.write(`${final}\n`) };
+    return { stop: (final) => final && process.stderr.write(`${terminalSafe(final)}\n`) };
   }
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
   let i = 0;
@@ -69,7 +73,7 @@ export function startProgress(text: string): { stop(final?: string): void } {
   return {
     stop(final) {
       clearInterval(timer);
-      process.stderr.write(`\r\x1b[K${final ? `${final}\n` : ''}`);
+      process.stderr.write(`\r\x1b[K${final ? `${terminalSafe(final)}\n` : ''}`);
     },
   };
 }

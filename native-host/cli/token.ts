@@ -2,7 +2,9 @@ import { validAccessToken } from '../credentials/access-token';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
 import { ExitCode, printJson, reportError, UsageError } from './output';
-import { parseCommand, serverUrlArg } from './parse';
+import { parseCommand } from './parse';
+import { serverUrlFromArgs } from './server-arg';
+import { terminalSafe } from './terminal-text';
 
 export const tokenCommand: Command = {
   name: 'token',
@@ -32,12 +34,12 @@ Exit codes: 0 ok, 1 failed (network, keychain), 2 usage, 4 log in again
     if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
     const json = Boolean(values.json);
     try {
-      const serverUrl = serverUrlArg(positionals, 'token');
+      const serverUrl = serverUrlFromArgs(positionals, 'token');
       if (values.headers && json) throw new UsageError('--headers and --json are two output formats; pick one');
       const { credential, refreshed, warnings } = await validAccessToken(new BridgeStore(), serverUrl);
       // stdout is the token (or the headers) and nothing else; a client that could not be kept in
       // step is worth a line on stderr, not a failure: this token is good either way.
-      for (const warning of warnings) process.stderr.write(`mcp-login-bridge: warning: ${warning}\n`);
+      for (const warning of warnings) process.stderr.write(`mcp-login-bridge: warning: ${terminalSafe(warning, true)}\n`);
       if (values.headers) {
         // Bearer whatever case the provider spelled token_type in (RFC 6750 §2.1).
         process.stdout.write(`${JSON.stringify({ Authorization: `Bearer ${credential.accessToken}` })}\n`);

@@ -77,10 +77,18 @@ export function assertSecureUrl(value: string, what: string, policy?: NetworkPol
   if (!isSecureOrLoopback(url)) {
     throw new ProtocolError(
       ErrorCode.InsecureEndpoint,
-      `${what} must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${url.origin}`,
+      `${what} must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${describeOrigin(url)}`,
     );
   }
   return url;
+}
+
+/**
+ * The origin of a URL for a message. URLs of schemes without an origin (file:, javascript:, data:)
+ * have the origin "null", which names nothing: for them the scheme is what is wrong.
+ */
+function describeOrigin(url: URL): string {
+  return url.origin === 'null' ? `a ${url.protocol} URL` : url.origin;
 }
 
 const ENDPOINT_FIELDS = [

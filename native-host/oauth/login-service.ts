@@ -215,12 +215,11 @@ export class LoginService {
   #validateCallback(flow: PendingFlow, callback: URL): URLSearchParams {
     const client = { client_id: flow.client.clientId };
     // Checked here rather than inferred from the library's message: a mix-up must be named as such.
-    const iss = callback.searchParams.get('iss');
-    if (iss !== null && iss !== flow.as.issuer) {
-      throw new ProtocolError(
-        ErrorCode.IssuerResponseMismatch,
-        `the callback's "iss" does not match ${flow.as.issuer} (RFC 9207): possible mix-up attack, login refused`,
-      );
+    const problem = issuerProblem(flow.as, callback.searchParams);
+    if (problem) {
+      // The response may be an attacker's: its error, error_description and error_uri are not
+      // shown or acted on (MCP authorization, "Authorization Response Validation").
+      throw new ProtocolError(ErrorCode.IssuerResponseMismatch, `${problem} (RFC 9207): possible mix-up attack, login refused`);
     }
     try {
       return oauth.validateAuthResponse(flow.as, client, callback.searchParams, flow.state);
@@ -264,6 +263,24 @@ export class LoginService {
         JSON.stringify({ rules: [suggestedGoogleLikeRule(flow.as.issuer)] });
     return { code: ErrorCode.NoRefreshToken, name: 'NoRefreshToken', message: base + fix };
   }
+}
+
+/**
+ * The MCP authorization spec's RFC 9207 table: a present `iss` must equal the recorded issuer
+ * (simple string comparison, whatever the metadata says); an absent one is refused only when the
+ * server advertises `authorization_response_iss_parameter_supported`. Returns why the response is
+ * refused, or undefined. A repeated `iss` is refused too: which one counts would be a guess.
+ */
+export function issuerProblem(as: oauth.AuthorizationServer, params: URLSearchParams): string | undefined {
+  const values = params.getAll('iss');
+  if (values.length > 1) return `the callback holds "iss" ${values.length} times`;
+  const iss = values[0];
+  if (iss === undefined) {
+    return as.authorization_response_iss_parameter_supported === true
+      ? `the callback has no "iss", though ${as.issuer} advertises authorization_response_iss_parameter_supported`
+      : undefined;
+  }
+  return iss === as.issuer ? undefined : `the callback's "iss" does not match ${as.issuer}`;
 }
 
 function round(ms: number): number {
