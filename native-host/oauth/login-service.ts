@@ -20,6 +20,7 @@ import { credentialFromTokens } from './credential-from-tokens';
 import { discoverServer } from './discovery';
 import { httpOptions, policyFor } from './http-options';
 import { PendingFlows, type PendingFlow } from './pending-flows';
+import { pauseAfterKeychainWrite } from './store-write-pause';
 
 export interface LoginServiceDeps {
   loadConfig: () => Promise<HostConfig>;
@@ -70,7 +71,10 @@ export class LoginService {
     const discovered = await discoverServer(serverUrl);
     const as = discovered.authorizationServer;
     const redirectUri = await this.#deps.redirectUri();
-    const client = await obtainClient(as, serverUrl, redirectUri, discovered.scopes, config);
+    // The login stored for this server may hold a client registered for it earlier. A store that
+    // cannot be read (locked keychain) costs only the reuse: the login registers a new client.
+    const previous = await this.#deps.store.read(serverUrl).catch(() => undefined);
+    const client = await obtainClient(as, serverUrl, redirectUri, discovered.scopes, config, { previous, now: this.#now });
     const scopes = client.scopes ?? discovered.scopes;
 
     const state = oauth.generateRandomState();
@@ -178,11 +182,14 @@ export class LoginService {
       tokens,
       this.#now(),
     );
+    // A registered client is kept with the login, for the next one to the same issuer.
+    if (flow.client.registration) credential.registration = flow.client.registration;
     const storeStarted = performance.now();
     // Under the server's refresh lock, like every write of its login: a `token` refreshing the
     // previous login at this moment would otherwise store that login's tokens over this one.
     const { stored, notices } = await this.#withLock(flow.serverUrl, async () => {
       await this.#deps.store.write(credential);
+      await pauseAfterKeychainWrite();
       const stored: StoredTarget[] = [{ target: this.#deps.store.name, location: this.#deps.store.describe() }];
       let notices: ClientNotice[] = [];
       if (this.#deps.clients) {
@@ -245,6 +252,15 @@ export class LoginService {
       return await oauth.processAuthorizationCodeResponse(flow.as, client, response);
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
+      if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_client' && flow.client.source === 'reused-registration') {
+        await this.#forgetRegistration(flow);
+        throw new ProtocolError(
+          ErrorCode.TokenExchangeFailed,
+          `${flow.as.issuer} no longer knows the client registered at an earlier login (invalid_client); it is forgotten: ` +
+            `log in again, and a new client is registered`,
+          { cause: err },
+        );
+      }
       const detail =
         err instanceof oauth.ResponseBodyError
           ? `${clean(err.error)}${err.error_description ? ` (${clean(err.error_description)})` : ''}`
@@ -252,6 +268,23 @@ export class LoginService {
       throw new ProtocolError(ErrorCode.TokenExchangeFailed, `the token endpoint of ${flow.as.issuer} refused the code: ${detail}`, {
         cause: err,
       });
+    }
+  }
+
+  /**
+   * Removes a registration the server disowned from the stored login, so the next login registers
+   * again; the rest of the entry (its tokens, made with that client) is left as it is.
+   */
+  async #forgetRegistration(flow: PendingFlow): Promise<void> {
+    try {
+      await this.#withLock(flow.serverUrl, async () => {
+        const stored = await this.#deps.store.read(flow.serverUrl);
+        if (!stored?.registration || stored.clientId !== flow.client.clientId) return;
+        const { registration: _gone, ...rest } = stored;
+        await this.#deps.store.write(rest);
+      });
+    } catch {
+      // Best effort: the error the user sees already says what happened.
     }
   }
 

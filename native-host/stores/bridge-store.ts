@@ -13,6 +13,7 @@ import type { CredentialTarget, StoredCredential } from './credential';
 import { maxSecretLength } from './keyring-entry';
 import { SplitKeychain, osKeychain, type Keychain } from './split-keychain';
 import { SplitSecretError, isPartAccount } from './split-secret';
+import { parseStoredRegistration } from './stored-registration';
 
 export const BRIDGE_KEYCHAIN_SERVICE = 'mcp-login-bridge';
 /** Bumped only for changes an older host cannot read; new optional fields do not need it. */
@@ -157,6 +158,9 @@ function validateEntry(o: Record<string, unknown>): StoredCredential {
   if (clientSecret !== undefined) credential.clientSecret = clientSecret;
   if (refreshToken !== undefined) credential.refreshToken = refreshToken;
   if (loginNeeded !== undefined) credential.loginNeeded = loginNeeded;
+  // Optional and never fatal: a malformed one is dropped, the login kept (stored-registration.ts).
+  const registration = parseStoredRegistration(o.registration);
+  if (registration !== undefined) credential.registration = registration;
   return credential;
 }
 
@@ -177,6 +181,7 @@ function toEntry(credential: StoredCredential): Record<string, unknown> {
     scope: credential.scope,
     updatedAt: credential.updatedAt,
     loginNeeded: credential.loginNeeded,
+    registration: credential.registration,
   };
 }
 
