@@ -3,7 +3,7 @@ import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
 import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
-import { serverUrlFromArgs } from './server-arg';
+import { serverUrlFromArgs } from './server-arg-limit';
 import { terminalSafe } from './terminal-text';
 
 export const tokenCommand: Command = {
