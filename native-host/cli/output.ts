@@ -19,8 +19,16 @@ export const ExitCode = {
 
 export class UsageError extends Error {}
 
+/**
+ * JSON.stringify escapes C0 controls but writes DEL, C1 controls (U+009B is a one-byte CSI) and
+ * bidi overrides as they are; escaped as \uXXXX they are the same JSON value and cannot drive a
+ * terminal the output lands on. They can only occur inside strings, so the replacement is exact.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const text = JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  process.stdout.write(`${text}\n`);
 }
 
 export function exitCodeFor(err: unknown): number {

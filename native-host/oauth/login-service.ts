@@ -67,13 +67,15 @@ export class LoginService {
   }
 
   async begin(serverUrl: string, options: BeginOptions = {}): Promise<BeginResult> {
+    // The login stored for this server may hold a client registered for it earlier: read while
+    // discovery runs. A store that cannot be read (locked keychain, damaged entry) costs only the
+    // reuse: the login registers a new client.
+    const previousLogin = this.#deps.store.read(serverUrl).catch(() => undefined);
     const config = await this.#deps.loadConfig();
     const discovered = await discoverServer(serverUrl);
     const as = discovered.authorizationServer;
     const redirectUri = await this.#deps.redirectUri();
-    // The login stored for this server may hold a client registered for it earlier. A store that
-    // cannot be read (locked keychain) costs only the reuse: the login registers a new client.
-    const previous = await this.#deps.store.read(serverUrl).catch(() => undefined);
+    const previous = await previousLogin;
     const client = await obtainClient(as, serverUrl, redirectUri, discovered.scopes, config, { previous, now: this.#now });
     const scopes = client.scopes ?? discovered.scopes;
 

@@ -74,5 +74,11 @@ describe('the server URL argument', () => {
     expect(result.stderr).toContain('[2J');
     expect(result.stderr).not.toMatch(/[\x1b\x07\u009b]/);
     expect(result.stdout).not.toMatch(/[\x1b\x07\u009b]/);
+
+    // With --json the error is JSON on stdout: the same text, escaped, and still the same value.
+    const json = await run(['login', hostile, '--no-extension', '--timeout', '5', '--json']);
+    expect(json.code).toBe(1);
+    expect(json.stdout).not.toMatch(/[\x1b\x07\u009b]/);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: expect.any(Number) } });
   });
 });
