@@ -63,6 +63,17 @@ export async function obtainClient(
   }
   if (match.kind === 'client') {
     const configured = match.client;
+    // A client configured for one server and one authorization server is that server's only: when
+    // the server now names another one, its id (and secret) are not sent there (the MCP spec's
+    // authorization server binding).
+    if (configured.issuer !== undefined && configured.issuer !== as.issuer) {
+      throw new ProtocolError(
+        ErrorCode.ConfiguredClientIssuerChanged,
+        `${serverUrl} now names ${as.issuer} as its authorization server, but the client you configured for it (${configured.clientId}) ` +
+          `is registered with ${configured.issuer}; it is not used with another authorization server. If the move is expected, ` +
+          `configure a client registered with ${as.issuer} in ${configPath()} (or remove this one to use registration)`,
+      );
+    }
     return {
       clientId: configured.clientId,
       ...(configured.clientSecret ? { clientSecret: configured.clientSecret } : {}),

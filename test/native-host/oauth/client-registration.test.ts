@@ -167,6 +167,21 @@ describe('dynamic registration, kept and bound to its issuer', () => {
   });
 });
 
+describe('a configured client is bound to its authorization server', () => {
+  it('is not sent to another issuer the server names now: 207 before the browser opens', async () => {
+    const { provider, mcp } = await world({ registration: true });
+    const config = parseConfig(
+      { clients: [{ serverUrl: mcp.url, issuer: 'https://old-as.example', clientId: 'old-client', clientSecret: 'old-secret' }] },
+      'config.json',
+    );
+    const refusal = service(config).login.begin(mcp.url);
+    await expect(refusal).rejects.toMatchObject({ code: ErrorCode.ConfiguredClientIssuerChanged, message: expect.stringContaining(provider.issuer) });
+    expect(await refusal.catch((e: Error) => e.message)).not.toContain('old-secret');
+    expect(provider.stats.authorizeRequests).toHaveLength(0);
+    expect(provider.stats.registrationRequests).toBe(0);
+  });
+});
+
 describe('Client ID Metadata Documents', () => {
   let documentServer: HttpsServer;
   let documentUrl = '';
