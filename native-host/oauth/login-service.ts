@@ -19,6 +19,7 @@ import { obtainClient } from './client-registration';
 import { credentialFromTokens } from './credential-from-tokens';
 import { discoverServer } from './discovery';
 import { httpOptions, policyFor } from './http-options';
+import { issuerProblem } from './issuer-check';
 import { PendingFlows, type PendingFlow } from './pending-flows';
 import { pauseAfterKeychainWrite } from './store-write-pause';
 
@@ -298,24 +299,6 @@ export class LoginService {
         JSON.stringify({ rules: [suggestedGoogleLikeRule(flow.as.issuer)] });
     return { code: ErrorCode.NoRefreshToken, name: 'NoRefreshToken', message: base + fix };
   }
-}
-
-/**
- * The MCP authorization spec's RFC 9207 table: a present `iss` must equal the recorded issuer
- * (simple string comparison, whatever the metadata says); an absent one is refused only when the
- * server advertises `authorization_response_iss_parameter_supported`. Returns why the response is
- * refused, or undefined. A repeated `iss` is refused too: which one counts would be a guess.
- */
-export function issuerProblem(as: oauth.AuthorizationServer, params: URLSearchParams): string | undefined {
-  const values = params.getAll('iss');
-  if (values.length > 1) return `the callback holds "iss" ${values.length} times`;
-  const iss = values[0];
-  if (iss === undefined) {
-    return as.authorization_response_iss_parameter_supported === true
-      ? `the callback has no "iss", though ${as.issuer} advertises authorization_response_iss_parameter_supported`
-      : undefined;
-  }
-  return iss === as.issuer ? undefined : `the callback's "iss" does not match ${as.issuer}`;
 }
 
 function round(ms: number): number {
