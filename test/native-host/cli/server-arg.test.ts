@@ -66,6 +66,15 @@ describe('the server URL argument', () => {
     });
   }
 
+  for (const command of ['login', 'token']) {
+    it(`${command}: a usage error quoting a hostile argument prints it as text`, async () => {
+      const result = await run([command, 'not-a-url \x1b]0;pwned\x07 \u009b2J \u202e']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('not-a-url');
+      expect(result.stderr).not.toMatch(/[\x1b\x07\u009b\u202e]/);
+    });
+  }
+
   it('login: escapes in the URL (clear screen, OSC window title, BEL, C1 CSI) are printed as text, not as controls', async () => {
     const hostile = `${origin}/mcp\x1b[2J\x1b]0;pwned\x07\u009b31m`;
     const result = await run(['login', hostile, '--no-extension', '--timeout', '5']);
