@@ -9,13 +9,16 @@
  *   Windows  %APPDATA%\mcp-login-bridge\config.json
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { ErrorCode, ProtocolError } from '../shared/errors';
 import { parseRule, type ProviderRule } from '../shared/providers';
 import { clientIdUrlProblem } from './oauth/client-id-url';
 import { assertSecureUrl } from './oauth/http-options';
 import { readTextIfExists, writeFileAtomic } from './stores/atomic-file';
+import { parseStoreSetting, type StoreMode } from './stores/store-setting';
+import { configPath } from './config-path';
+
+export { configPath } from './config-path';
 
 export interface ConfiguredClient {
   /**
@@ -54,19 +57,14 @@ export interface HostConfig {
   clients: ConfiguredClient[];
   /** Extension ids (Chrome) or add-on ids (Firefox) allowed besides the built-in ones. */
   allowedExtensionIds: string[];
+  /** Where the bridge keeps its own entries (stores/store-setting.ts); absent means "auto". */
+  store?: StoreMode;
   /** Client ID Metadata Document URLs; absent means none. */
   clientIdMetadataDocuments?: ClientIdMetadataDocumentSetting[];
 }
 
 export const EMPTY_CONFIG: HostConfig = { rules: [], disabledRules: [], clients: [], allowedExtensionIds: [] };
 
-export function configPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (env.MCP_LOGIN_BRIDGE_CONFIG) return env.MCP_LOGIN_BRIDGE_CONFIG;
-  const home = env.HOME || env.USERPROFILE || homedir();
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'mcp-login-bridge', 'config.json');
-  if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'mcp-login-bridge', 'config.json');
-  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'mcp-login-bridge', 'config.json');
-}
 
 function invalid(path: string, message: string): never {
   throw new ProtocolError(ErrorCode.ConfigInvalid, `config file ${path}: ${message}`);
@@ -171,6 +169,7 @@ export function parseConfig(value: unknown, path: string): HostConfig {
     disabledRules: parseStringArray(v.disabledRules, path, 'disabledRules'),
     clients: ((v.clients as unknown[]) ?? []).map((c, i) => parseClient(c, path, i)),
     allowedExtensionIds: parseStringArray(v.allowedExtensionIds, path, 'allowedExtensionIds'),
+    ...(v.store !== undefined ? { store: parseStoreSetting(v.store, path) } : {}),
     ...(documents ? { clientIdMetadataDocuments: (documents as unknown[]).map((d, i) => parseDocumentSetting(d, path, i)) } : {}),
   };
 }

@@ -18,7 +18,8 @@ Checks, and says what to do about each problem:
   - the host config file, and each Client ID Metadata Document it names: fetched as an
     authorization server would, its client_id must be exactly its URL, with a port-less
     http://127.0.0.1/callback redirect URI and no secret;
-  - the OS keychain (Linux: a Secret Service on the D-Bus session bus);
+  - where logins are stored (the host config's "store"): the OS keychain (Linux: a Secret Service
+    on the D-Bus session bus) or the 0600 credentials files, and that a login could be written;
   - hosts started by running browsers: that their loopback bridge answers.
 
 Options:

@@ -53,6 +53,8 @@ beforeAll(async () => {
     JSON.stringify({
       clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
       rules: [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }],
+      // The keychain, not the file fallback: the window under test is the keychain write's.
+      store: 'keychain',
     }),
   );
   env = {
