@@ -12,6 +12,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, ProtocolError } from '../shared/errors';
 import { parseRule, type ProviderRule } from '../shared/providers';
+import { clientIdUrlProblem } from './oauth/client-id-url';
 import { assertSecureUrl } from './oauth/http-options';
 import { readTextIfExists, writeFileAtomic } from './stores/atomic-file';
 import { parseStoreSetting, type StoreMode } from './stores/store-setting';
@@ -38,6 +39,17 @@ export interface ConfiguredClient {
   scopes?: string[];
 }
 
+/**
+ * A Client ID Metadata Document the host may use as its client_id at authorization servers that
+ * advertise `client_id_metadata_document_supported`: the URL where the organisation publishes it
+ * (client-metadata/mcp-login-bridge.json is the template). With `issuer`, for that authorization
+ * server only (wins); without, for every one that supports them.
+ */
+export interface ClientIdMetadataDocumentSetting {
+  url: string;
+  issuer?: string;
+}
+
 export interface HostConfig {
   rules: ProviderRule[];
   /** Ids of built-in rules the user switched off. */
@@ -47,6 +59,8 @@ export interface HostConfig {
   allowedExtensionIds: string[];
   /** Where the bridge keeps its own entries (stores/store-setting.ts); absent means "auto". */
   store?: StoreMode;
+  /** Client ID Metadata Document URLs; absent means none. */
+  clientIdMetadataDocuments?: ClientIdMetadataDocumentSetting[];
 }
 
 export const EMPTY_CONFIG: HostConfig = { rules: [], disabledRules: [], clients: [], allowedExtensionIds: [] };
@@ -111,12 +125,38 @@ function parseClient(value: unknown, path: string, index: number): ConfiguredCli
   };
 }
 
+function parseDocumentSetting(value: unknown, path: string, index: number): ClientIdMetadataDocumentSetting {
+  const where = `"clientIdMetadataDocuments"[${index}]`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(path, `${where} must be an object`);
+  const v = value as Record<string, unknown>;
+  if (typeof v.url !== 'string') invalid(path, `${where}."url" must be a string`);
+  const problem = clientIdUrlProblem(v.url);
+  if (problem) invalid(path, `${where}."url" ${problem} (a client_id metadata document URL)`);
+  if (v.issuer !== undefined) {
+    if (typeof v.issuer !== 'string') invalid(path, `${where}."issuer" must be a string`);
+    try {
+      assertSecureUrl(v.issuer, `${where}."issuer"`);
+    } catch (err) {
+      invalid(path, (err as Error).message);
+    }
+  }
+  return { url: v.url, ...(typeof v.issuer === 'string' ? { issuer: v.issuer } : {}) };
+}
+
+/** The document URL configured for an issuer: its own entry, else the one for every issuer. */
+export function clientIdMetadataDocumentFor(config: HostConfig, issuer: string): string | undefined {
+  const documents = config.clientIdMetadataDocuments ?? [];
+  return (documents.find((d) => d.issuer === issuer) ?? documents.find((d) => d.issuer === undefined))?.url;
+}
+
 /** Validates a parsed config document; errors name the file and the field (never a secret). */
 export function parseConfig(value: unknown, path: string): HostConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(path, 'must be a JSON object');
   const v = value as Record<string, unknown>;
   if (v.rules !== undefined && !Array.isArray(v.rules)) invalid(path, '"rules" must be an array');
   if (v.clients !== undefined && !Array.isArray(v.clients)) invalid(path, '"clients" must be an array');
+  const documents = v.clientIdMetadataDocuments;
+  if (documents !== undefined && !Array.isArray(documents)) invalid(path, '"clientIdMetadataDocuments" must be an array');
   const rules = ((v.rules as unknown[]) ?? []).map((r, i) => {
     try {
       return parseRule(r, 'config');
@@ -130,6 +170,7 @@ export function parseConfig(value: unknown, path: string): HostConfig {
     clients: ((v.clients as unknown[]) ?? []).map((c, i) => parseClient(c, path, i)),
     allowedExtensionIds: parseStringArray(v.allowedExtensionIds, path, 'allowedExtensionIds'),
     ...(v.store !== undefined ? { store: parseStoreSetting(v.store, path) } : {}),
+    ...(documents ? { clientIdMetadataDocuments: (documents as unknown[]).map((d, i) => parseDocumentSetting(d, path, i)) } : {}),
   };
 }
 

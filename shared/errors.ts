@@ -17,6 +17,7 @@ export const ErrorCode = {
   NoClient: 204,
   RegistrationFailed: 205,
   ClientNotEnabled: 206,
+  ConfiguredClientIssuerChanged: 207,
   // 3xx: the callback
   UnknownState: 300,
   StateAlreadyUsed: 301,

@@ -15,7 +15,9 @@ Checks, and says what to do about each problem:
   - the node binary this runs on (Node 20.19 or newer);
   - for each browser, the native messaging manifest "install" writes, the launcher it names, and
     the node and host bundle the launcher runs (on Windows also the registry key);
-  - the host config file;
+  - the host config file, and each Client ID Metadata Document it names: fetched as an
+    authorization server would, its client_id must be exactly its URL, with a port-less
+    http://127.0.0.1/callback redirect URI and no secret;
   - where logins are stored (the host config's "store"): the OS keychain (Linux: a Secret Service
     on the D-Bus session bus) or the 0600 credentials files, and that a login could be written;
   - hosts started by running browsers: that their loopback bridge answers.

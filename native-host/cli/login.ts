@@ -182,7 +182,7 @@ async function connectToExtension(browser: string | undefined, needsClients: boo
     }
   } catch (err) {
     if (browser !== undefined) throw err;
-    process.stderr.write(`The extension in ${chosen.browser} did not answer (${(err as Error).message}); using your default browser instead.\n`);
+    process.stderr.write(terminalSafe(`The extension in ${chosen.browser} did not answer (${(err as Error).message}); using your default browser instead.`) + '\n');
     return undefined;
   }
   // A host started before an upgrade keeps running the old version until the browser restarts it;
@@ -245,14 +245,14 @@ async function loginLocally(
   try {
     const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in…`);
     const begun = await ctx.login.begin(serverUrl, clientOptions).finally(() => discovering.stop());
-    if (begun.appliedRules.length) process.stderr.write(`Provider rules applied: ${begun.appliedRules.join(', ')}\n`);
+    if (begun.appliedRules.length) process.stderr.write(`Provider rules applied: ${terminalSafe(begun.appliedRules.join(', '))}\n`);
     return await bounded(
       async (startTimer) => {
         const result = new Promise<CompleteResult>((resolve, reject) => {
           ctx.login.onceSettled(begun.state, (outcome) => (outcome.result ? resolve(outcome.result) : reject(outcome.error)));
           if (noBrowser) {
-            process.stderr.write(`Open this address to log in:\n  ${begun.authorizeUrl}\n`);
-            process.stderr.write(`When the sign-in is done, the browser is sent to an address that starts with ${begun.redirectUri} (the page may not load; that is expected).\n`);
+            process.stderr.write(`Open this address to log in:\n  ${terminalSafe(begun.authorizeUrl)}\n`);
+            process.stderr.write(`When the sign-in is done, the browser is sent to an address that starts with ${terminalSafe(begun.redirectUri)} (the page may not load; that is expected).\n`);
             pasted = askForCallback(process.stdin, process.stderr, begun);
             // Its outcome arrives through onceSettled; a paste the login refuses is reported here.
             pasted.callback.then((text) => ctx.login.complete(text)).catch(reject);
@@ -263,7 +263,7 @@ async function loginLocally(
         // The opener's command line is visible to every user of the machine: it gets a one-time
         // start link, not the authorize URL (launch-links.ts).
         const link = await ctx.listener.launchUrl(begun.state, begun.authorizeUrl);
-        process.stderr.write(`Open this address to log in:\n  ${link}\n`);
+        process.stderr.write(`Open this address to log in:\n  ${terminalSafe(link)}\n`);
         if (!(await openInSystemBrowser(link))) {
           process.stderr.write('(Could not open a browser; open the address above yourself, in a browser on this machine, or use --no-browser.)\n');
         }

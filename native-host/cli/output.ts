@@ -3,6 +3,7 @@
  * errors on stderr, and exit codes scripts can branch on.
  */
 import { ErrorCode, ProtocolError, errorName } from '../../shared/errors';
+import { terminalSafe } from './terminal-text';
 
 export const ExitCode = {
   Ok: 0,
@@ -39,15 +40,24 @@ export function reportUsageError(err: UsageError, json: boolean): number {
   if (json) {
     printJson({ ok: false, error: { code: 0, name: 'Usage', message: err.message, ...(err.hint ? { hint: err.hint } : {}), help } });
   } else {
-    process.stderr.write(`mcp-login-bridge${usageCommand ? ` ${usageCommand}` : ''}: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`${err.hint}\n`);
+    // A usage error quotes what the user typed: it may not drive the terminal.
+    process.stderr.write(`mcp-login-bridge${usageCommand ? ` ${usageCommand}` : ''}: ${terminalSafe(err.message, true)}\n`);
+    if (err.hint) process.stderr.write(`${terminalSafe(err.hint, true)}\n`);
     process.stderr.write(`Run "${help}" for usage.\n`);
   }
   return ExitCode.Usage;
 }
 
+/**
+ * JSON.stringify escapes C0 controls but writes DEL, C1 controls (U+009B is a one-byte CSI) and
+ * bidi overrides as they are; escaped as \uXXXX they are the same JSON value and cannot drive a
+ * terminal the output lands on. They can only occur inside strings, so the replacement is exact.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const text = JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  process.stdout.write(`${text}\n`);
 }
 
 export function exitCodeFor(err: unknown): number {
@@ -67,7 +77,8 @@ export function reportError(err: unknown, json: boolean): number {
         : { code: ErrorCode.Internal, name: 'Internal', message: (err as Error).message };
     printJson({ ok: false, error: body });
   } else {
-    process.stderr.write(`mcp-login-bridge: ${(err as Error).message}\n`);
+    // Messages quote what the user typed and what servers sent: neither may drive the terminal.
+    process.stderr.write(`mcp-login-bridge: ${terminalSafe((err as Error).message, true)}\n`);
   }
   return code;
 }
@@ -92,10 +103,12 @@ export function formatExpiry(expiresAt: number | null, now = Date.now()): string
 }
 
 /** A one-line progress indicator on stderr while waiting; plain lines when stderr is not a TTY. */
-export function startProgress(text: string): { stop(final?: string): void } {
+export function startProgress(progressText: string): { stop(final?: string): void } {
+  // The text names the server the user typed; it is printed as text, never as terminal controls.
+  const text = terminalSafe(progressText);
   if (!process.stderr.isTTY) {
     process.stderr.write(`${text}\n`);
-    return { stop: (final) => final && process.stderr.write(`${final}\n`) };
+    return { stop: (final) => final && process.stderr.write(`${terminalSafe(final)}\n`) };
   }
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
   let i = 0;
@@ -108,7 +121,7 @@ export function startProgress(text: string): { stop(final?: string): void } {
   return {
     stop(final) {
       clearInterval(timer);
-      process.stderr.write(`\r\x1b[K${final ? `${final}\n` : ''}`);
+      process.stderr.write(`\r\x1b[K${final ? `${terminalSafe(final)}\n` : ''}`);
     },
   };
 }

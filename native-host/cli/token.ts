@@ -3,7 +3,9 @@ import { validAccessToken } from '../credentials/access-token';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
 import { ExitCode, printJson, reportError, UsageError } from './output';
-import { parseCommand, serverUrlArg } from './parse';
+import { parseCommand } from './parse';
+import { serverUrlFromArgs } from './server-arg-limit';
+import { terminalSafe } from './terminal-text';
 
 /** What `login` accepts as a server name instead of a URL (server-arg.ts). */
 const SERVER_NAME = /^[A-Za-z0-9_-]{1,100}$/;
@@ -62,14 +64,14 @@ Exit codes: 0 ok, 1 failed (network, keychain), 2 usage, 4 log in again
       // only then, so a helper that passes a URL loads nothing more than before.
       const serverUrl = positionals.length === 1 && SERVER_NAME.test(positionals[0]!)
         ? (await (await import('./server-arg')).resolveServerArg(positionals, 'token')).serverUrl
-        : serverUrlArg(positionals, 'token');
+        : serverUrlFromArgs(positionals, 'token');
       const store = new BridgeStore();
       const { credential, refreshed, warnings } = await validAccessToken(store, serverUrl).catch(async (err: unknown) => {
         throw err instanceof ProtocolError && err.code === ErrorCode.NotLoggedIn ? await withLoggedInSuggestion(err, store, serverUrl) : err;
       });
       // stdout is the token (or the headers) and nothing else; a client that could not be kept in
       // step is worth a line on stderr, not a failure: this token is good either way.
-      for (const warning of warnings) process.stderr.write(`mcp-login-bridge: warning: ${warning}\n`);
+      for (const warning of warnings) process.stderr.write(`mcp-login-bridge: warning: ${terminalSafe(warning, true)}\n`);
       if (values.headers) {
         // Bearer whatever case the provider spelled token_type in (RFC 6750 §2.1).
         process.stdout.write(`${JSON.stringify({ Authorization: `Bearer ${credential.accessToken}` })}\n`);

@@ -122,7 +122,7 @@ async function refreshFromNewest(
         if (latest && latest.refreshToken !== current.refreshToken && !needsRefresh(latest, now())) {
           return { credential: latest, refreshed: false, warnings };
         }
-        if (latest?.refreshToken === current.refreshToken) await store.write({ ...used, loginNeeded: true, updatedAt: now() });
+        if (latest?.refreshToken === current.refreshToken) await store.write({ ...withoutGoneClient(used, err), loginNeeded: true, updatedAt: now() });
       }
       throw err;
     }
@@ -172,6 +172,17 @@ async function refreshFromNewest(
  * With the lock lost, another process may have refreshed: its stored result is used if it is fresh;
  * otherwise nothing is refreshed or written on a guess, and the caller may simply try again.
  */
+/**
+ * The login without its registered client when the provider said the client is gone
+ * (invalid_client): the next login then registers a new one instead of reusing it.
+ */
+function withoutGoneClient(credential: StoredCredential, err: ProtocolError): StoredCredential {
+  const cause = err.cause as { error?: unknown } | undefined;
+  if (cause?.error !== 'invalid_client' || !credential.registration) return credential;
+  const { registration: _gone, ...rest } = credential;
+  return rest;
+}
+
 async function afterLostLock(store: CredentialTarget, current: StoredCredential, now: () => number, warnings: string[], when: string): Promise<AccessTokenResult> {
   const latest = await readUsable(store, current.serverUrl);
   if (latest.refreshToken !== current.refreshToken || latest.updatedAt !== current.updatedAt) {

@@ -14,6 +14,7 @@ import { runtimeDir, scanBridges } from '../bridge/runtime-files';
 import { loadConfig, type HostConfig } from '../config';
 import { BROWSERS, type BrowserName } from '../install/manifest-locations';
 import { manifestFor } from '../install/uninstall-host';
+import { checkClientMetadataDocument } from '../oauth/client-metadata-document';
 import { BridgeStore } from '../stores/bridge-store';
 
 export type CheckStatus = 'ok' | 'info' | 'warn' | 'error';
@@ -158,6 +159,21 @@ export async function checkKeychain(): Promise<Check> {
   }
 }
 
+/** Each configured Client ID Metadata Document, fetched and read as an authorization server would. */
+export async function checkClientMetadataDocuments(config: HostConfig | undefined): Promise<Check[]> {
+  const documents = config?.clientIdMetadataDocuments ?? [];
+  return Promise.all(
+    documents.map(async ({ url, issuer }): Promise<Check> => {
+      const id = `client-metadata:${url}`;
+      const scope = issuer ? `for ${issuer}` : 'for every server that accepts them';
+      const problems = await checkClientMetadataDocument(url);
+      return problems.length
+        ? { id, status: 'error', message: `client metadata document ${url} (${scope}): ${problems.join('; ')}`, fix: 'publish the document as client-metadata/mcp-login-bridge.json shows, with "client_id" set to its URL (README, "Google and other providers")' }
+        : { id, status: 'ok', message: `client metadata document ${url} (${scope}) is usable` };
+    }),
+  );
+}
+
 export async function checkRunningHosts(dir: string = runtimeDir()): Promise<Check[]> {
   const { bridges, refused } = await scanBridges(dir);
   if (refused) {
@@ -233,7 +249,7 @@ export async function runChecks(options: { browsers?: BrowserName[]; userDataDir
   }
   // Loaded only here: the clients' adapters are not needed by the other checks.
   const { checkClients } = await import('./client-checks');
-  checks.push(configCheck, await checkKeychain(), ...running, ...(await checkClients()));
+  checks.push(configCheck, ...(await checkClientMetadataDocuments(config)), await checkKeychain(), ...running, ...(await checkClients()));
   return checks;
 }
 

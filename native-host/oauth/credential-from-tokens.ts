@@ -48,5 +48,7 @@ export function credentialFromTokens(
     expiresAt: typeof tokens.expires_in === 'number' ? expiryFrom(tokens.expires_in, now) : null,
     scope: tokens.scope ?? previous?.scope ?? ctx.requestedScopes.join(' '),
     updatedAt: now,
+    // A refresh keeps the registered client the login was made with, for the next login.
+    ...(previous?.registration ? { registration: previous.registration } : {}),
   };
 }

@@ -149,6 +149,31 @@ export async function discoverAuthorizationServer(issuer: string, policy: Networ
   );
 }
 
+/**
+ * The MCP authorization spec: a client MUST refuse to proceed when the metadata (RFC 8414 or OpenID
+ * Connect) lacks `code_challenge_methods_supported`, and uses S256. Absent and "listed without
+ * S256" get their own message, each naming the server and the field.
+ */
+export function assertPkceS256(as: oauth.AuthorizationServer): void {
+  const methods: unknown = as.code_challenge_methods_supported;
+  if (methods === undefined) {
+    throw new ProtocolError(
+      ErrorCode.PkceUnsupported,
+      `the authorization server ${as.issuer} does not list "code_challenge_methods_supported" in its metadata, so it cannot be ` +
+        'shown to support PKCE; the MCP authorization spec requires refusing it (its operator must add ["S256"] to the metadata)',
+    );
+  }
+  if (!Array.isArray(methods) || !methods.includes('S256')) {
+    const listed = Array.isArray(methods) ? methods.filter((m): m is string => typeof m === 'string').map((m) => JSON.stringify(m.slice(0, 40))).join(', ') : '';
+    throw new ProtocolError(
+      ErrorCode.PkceUnsupported,
+      `the authorization server ${as.issuer} does not offer PKCE S256: its "code_challenge_methods_supported" is ${
+        Array.isArray(methods) ? `[${listed}]` : 'not a list'
+      }; the MCP authorization spec requires S256`,
+    );
+  }
+}
+
 export async function discoverServer(serverUrlText: string): Promise<DiscoveredServer> {
   const serverUrl = assertSecureUrl(serverUrlText, 'the MCP server URL');
   // A password in the URL would be kept as part of the server's name in every store and summary.
@@ -164,13 +189,7 @@ export async function discoverServer(serverUrlText: string): Promise<DiscoveredS
   if (typeof issuer !== 'string') throw new ProtocolError(ErrorCode.DiscoveryFailed, 'protected resource metadata "authorization_servers" must hold strings');
   const authorizationServer = await discoverAuthorizationServer(issuer, policy);
 
-  const methods = authorizationServer.code_challenge_methods_supported;
-  if (!Array.isArray(methods) || !methods.includes('S256')) {
-    throw new ProtocolError(
-      ErrorCode.PkceUnsupported,
-      `the authorization server ${issuer} does not advertise PKCE S256 ("code_challenge_methods_supported"); the MCP authorization spec requires refusing it`,
-    );
-  }
+  assertPkceS256(authorizationServer);
 
   const challenged = challenge?.parameters.scope?.split(' ').filter(Boolean);
   const supported = Array.isArray(prm?.metadata.scopes_supported) ? (prm.metadata.scopes_supported as string[]) : [];

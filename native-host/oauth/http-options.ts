@@ -78,10 +78,18 @@ export function assertSecureUrl(value: string, what: string, policy?: NetworkPol
     throw new ProtocolError(
       ErrorCode.InsecureEndpoint,
       // The path too (never the query: it may carry parameters): with several servers on one host, it says which.
-      `${what} must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${url.origin}${url.pathname}`,
+      `${what} must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${describeOrigin(url)}${url.origin === 'null' ? '' : url.pathname}`,
     );
   }
   return url;
+}
+
+/**
+ * The origin of a URL for a message. URLs of schemes without an origin (file:, javascript:, data:)
+ * have the origin "null", which names nothing: for them the scheme is what is wrong.
+ */
+function describeOrigin(url: URL): string {
+  return url.origin === 'null' ? `a ${url.protocol} URL` : url.origin;
 }
 
 const ENDPOINT_FIELDS = [

@@ -19,7 +19,9 @@ import { obtainClient } from './client-registration';
 import { credentialFromTokens } from './credential-from-tokens';
 import { discoverServer } from './discovery';
 import { httpOptions, policyFor } from './http-options';
+import { issuerProblem } from './issuer-check';
 import { PendingFlows, type PendingFlow } from './pending-flows';
+import { pauseAfterKeychainWrite } from './store-write-pause';
 
 export interface LoginServiceDeps {
   loadConfig: () => Promise<HostConfig>;
@@ -73,6 +75,10 @@ export class LoginService {
   }
 
   async begin(serverUrl: string, options: BeginOptions = {}): Promise<BeginResult> {
+    // The login stored for this server may hold a client registered for it earlier: read while
+    // discovery runs. A store that cannot be read (locked keychain, damaged entry) costs only the
+    // reuse: the login registers a new client.
+    const previousLogin = this.#deps.store.read(serverUrl).catch(() => undefined);
     const config = await this.#deps.loadConfig();
     // Every store the login will write, checked before discovery or a browser: a code redeemed
     // into a store that then refuses it is a login thrown away.
@@ -81,7 +87,8 @@ export class LoginService {
     const discovered = await discoverServer(serverUrl);
     const as = discovered.authorizationServer;
     const redirectUri = await this.#deps.redirectUri();
-    const client = await obtainClient(as, serverUrl, redirectUri, discovered.scopes, config);
+    const previous = await previousLogin;
+    const client = await obtainClient(as, serverUrl, redirectUri, discovered.scopes, config, { previous, now: this.#now });
     const scopes = client.scopes ?? discovered.scopes;
 
     const state = oauth.generateRandomState();
@@ -189,6 +196,8 @@ export class LoginService {
       tokens,
       this.#now(),
     );
+    // A registered client is kept with the login, for the next one to the same issuer.
+    if (flow.client.registration) credential.registration = flow.client.registration;
     const storeStarted = performance.now();
     // Under the server's refresh lock, like every write of its login: a `token` refreshing the
     // previous login at this moment would otherwise store that login's tokens over this one.
@@ -197,6 +206,7 @@ export class LoginService {
       let bridgeFailure: ProtocolError | undefined;
       try {
         await this.#deps.store.write(credential);
+        await pauseAfterKeychainWrite();
         stored.push({ target: this.#deps.store.name, location: this.#deps.store.describe() });
       } catch (error) {
         // The code is spent: keep the credential where it can be recovered, still write the
@@ -260,12 +270,11 @@ export class LoginService {
   #validateCallback(flow: PendingFlow, callback: URL): URLSearchParams {
     const client = { client_id: flow.client.clientId };
     // Checked here rather than inferred from the library's message: a mix-up must be named as such.
-    const iss = callback.searchParams.get('iss');
-    if (iss !== null && iss !== flow.as.issuer) {
-      throw new ProtocolError(
-        ErrorCode.IssuerResponseMismatch,
-        `the callback's "iss" does not match ${flow.as.issuer} (RFC 9207): possible mix-up attack, login refused`,
-      );
+    const problem = issuerProblem(flow.as, callback.searchParams);
+    if (problem) {
+      // The response may be an attacker's: its error, error_description and error_uri are not
+      // shown or acted on (MCP authorization, "Authorization Response Validation").
+      throw new ProtocolError(ErrorCode.IssuerResponseMismatch, `${problem} (RFC 9207): possible mix-up attack, login refused`);
     }
     try {
       return oauth.validateAuthResponse(flow.as, client, callback.searchParams, flow.state);
@@ -291,6 +300,15 @@ export class LoginService {
       return await oauth.processAuthorizationCodeResponse(flow.as, client, response);
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
+      if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_client' && flow.client.source === 'reused-registration') {
+        await this.#forgetRegistration(flow);
+        throw new ProtocolError(
+          ErrorCode.TokenExchangeFailed,
+          `${flow.as.issuer} no longer knows the client registered at an earlier login (invalid_client); it is forgotten: ` +
+            `log in again, and a new client is registered`,
+          { cause: err },
+        );
+      }
       const detail =
         err instanceof oauth.ResponseBodyError
           ? `${clean(err.error)}${err.error_description ? ` (${clean(err.error_description)})` : ''}`
@@ -298,6 +316,23 @@ export class LoginService {
       throw new ProtocolError(ErrorCode.TokenExchangeFailed, `the token endpoint of ${flow.as.issuer} refused the code: ${detail}`, {
         cause: err,
       });
+    }
+  }
+
+  /**
+   * Removes a registration the server disowned from the stored login, so the next login registers
+   * again; the rest of the entry (its tokens, made with that client) is left as it is.
+   */
+  async #forgetRegistration(flow: PendingFlow): Promise<void> {
+    try {
+      await this.#withLock(flow.serverUrl, async () => {
+        const stored = await this.#deps.store.read(flow.serverUrl);
+        if (!stored?.registration || stored.clientId !== flow.client.clientId) return;
+        const { registration: _gone, ...rest } = stored;
+        await this.#deps.store.write(rest);
+      });
+    } catch {
+      // Best effort: the error the user sees already says what happened.
     }
   }
 

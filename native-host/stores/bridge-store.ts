@@ -18,6 +18,7 @@ import { maxSecretLength } from './keyring-entry';
 import { SplitKeychain, osKeychain, type Keychain, type ListedSecret } from './split-keychain';
 import { SplitSecretError, isPartAccount } from './split-secret';
 import { readStoreSetting, type StoreMode } from './store-setting';
+import { parseStoredRegistration } from './stored-registration';
 
 export const BRIDGE_KEYCHAIN_SERVICE = 'mcp-login-bridge';
 /** Bumped only for changes an older host cannot read; new optional fields do not need it. */
@@ -166,6 +167,9 @@ function validateEntry(o: Record<string, unknown>): StoredCredential {
   if (clientSecret !== undefined) credential.clientSecret = clientSecret;
   if (refreshToken !== undefined) credential.refreshToken = refreshToken;
   if (loginNeeded !== undefined) credential.loginNeeded = loginNeeded;
+  // Optional and never fatal: a malformed one is dropped, the login kept (stored-registration.ts).
+  const registration = parseStoredRegistration(o.registration);
+  if (registration !== undefined) credential.registration = registration;
   return credential;
 }
 
@@ -186,6 +190,7 @@ function toEntry(credential: StoredCredential): Record<string, unknown> {
     scope: credential.scope,
     updatedAt: credential.updatedAt,
     loginNeeded: credential.loginNeeded,
+    registration: credential.registration,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { StoredRegistration } from './stored-registration';
+
 /**
  * What the host keeps per MCP server after a login: everything a later refresh needs, and
  * nothing it can look up again cheaply. Times are epoch milliseconds, as Codex and Claude Code
@@ -26,6 +28,8 @@ export interface StoredCredential {
   updatedAt: number;
   /** Set when a refresh was refused (invalid_grant): the user must log in again. */
   loginNeeded?: boolean;
+  /** The client was registered dynamically for this login: reused by the next one (stored-registration.ts). */
+  registration?: StoredRegistration;
 }
 
 /**

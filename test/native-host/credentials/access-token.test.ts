@@ -207,3 +207,23 @@ describe('a provider issuing access tokens for less than the refresh margin', ()
     }
   });
 });
+
+describe('a refresh the provider refuses', () => {
+  const registration = { issuer: '', redirectUris: ['http://127.0.0.1/callback'], registeredAt: 1 };
+
+  it('because the client is gone (invalid_client): the login needs renewing and its registration is forgotten', async () => {
+    const { store, original } = await expiredLogin();
+    store.entry = { ...original, clientId: 'deleted-client', clientSecret: undefined, tokenEndpointAuthMethod: 'none', registration: { ...registration, issuer: provider.issuer } };
+    await expect(validAccessToken(store, mcp.url, { clientCopies: noCopies })).rejects.toMatchObject({ code: ErrorCode.LoginNeeded, message: expect.stringContaining('invalid_client') });
+    expect(store.entry!.loginNeeded).toBe(true);
+    expect(store.entry!.registration).toBeUndefined();
+  });
+
+  it('because the grant is gone (invalid_grant): the login needs renewing, the registration (still valid) is kept', async () => {
+    const { store, original } = await expiredLogin();
+    store.entry = { ...original, refreshToken: 'revoked-refresh-token', registration: { ...registration, issuer: provider.issuer } };
+    await expect(validAccessToken(store, mcp.url, { clientCopies: noCopies })).rejects.toMatchObject({ code: ErrorCode.LoginNeeded, message: expect.stringContaining('invalid_grant') });
+    expect(store.entry!.loginNeeded).toBe(true);
+    expect(store.entry!.registration).toEqual({ ...registration, issuer: provider.issuer });
+  });
+});

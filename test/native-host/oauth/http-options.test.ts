@@ -78,3 +78,23 @@ describe('requestTimeoutMs', () => {
     for (const bad of ['0', '-5', 'abc', '1e9', '1.5']) expect(requestTimeoutMs({ MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS: bad })).toBe(REQUEST_TIMEOUT_MS);
   });
 });
+
+describe('an endpoint of a scheme without an origin', () => {
+  it('names the scheme (file:, javascript:, data:), not the origin "null"', () => {
+    for (const [url, scheme] of [
+      ['file:///etc/passwd', 'file:'],
+      ['javascript:alert(1)', 'javascript:'],
+      ['data:text/plain,x', 'data:'],
+    ] as const) {
+      let message = '';
+      try {
+        assertSecureUrl(url, 'authorization server metadata "token_endpoint"');
+      } catch (err) {
+        expect(err).toMatchObject({ code: ErrorCode.InsecureEndpoint });
+        message = (err as Error).message;
+      }
+      expect(message, url).toContain(`a ${scheme} URL`);
+      expect(message, url).not.toContain('got null');
+    }
+  });
+});

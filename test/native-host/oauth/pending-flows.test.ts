@@ -9,7 +9,7 @@ function flow(state: string, expiresAt: number): PendingFlow {
     serverUrl: 'https://x.test/mcp',
     resource: 'https://x.test/mcp',
     as: { issuer: 'https://as.test' },
-    client: { clientId: 'c', tokenEndpointAuthMethod: 'none' },
+    client: { clientId: 'c', tokenEndpointAuthMethod: 'none', source: 'configured' },
     codeVerifier: 'v',
     redirectUri: 'http://127.0.0.1:1/callback',
     scopes: [],
