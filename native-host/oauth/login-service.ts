@@ -38,6 +38,12 @@ export interface BeginOptions {
   clients?: ClientName[];
   /** Add missing client settings to Codex's config.toml instead of only saying which lines to add. */
   writeCodexConfig?: boolean;
+  /**
+   * Ask for exactly these scopes instead of the discovered ones: a step-up after a server answered
+   * 403 `insufficient_scope` asks for what the login holds plus what the server challenged for
+   * (MCP authorization, "Scope Challenge Handling").
+   */
+  scopes?: string[];
 }
 
 /** How a flow ended: its result, or the error that ended it. */
@@ -70,8 +76,8 @@ export class LoginService {
     const discovered = await discoverServer(serverUrl);
     const as = discovered.authorizationServer;
     const redirectUri = await this.#deps.redirectUri();
-    const client = await obtainClient(as, serverUrl, redirectUri, discovered.scopes, config);
-    const scopes = client.scopes ?? discovered.scopes;
+    const client = await obtainClient(as, serverUrl, redirectUri, options.scopes ?? discovered.scopes, config);
+    const scopes = options.scopes ?? client.scopes ?? discovered.scopes;
 
     const state = oauth.generateRandomState();
     const codeVerifier = oauth.generateRandomCodeVerifier();
