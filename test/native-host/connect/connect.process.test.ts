@@ -292,6 +292,19 @@ function runRaw(w: World, args: string[], lines: unknown[], keepOpenMs = 0, url 
 
 const INITIALIZE = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 
+describe('connect: a server with only the legacy HTTP+SSE transport', () => {
+  it('falls back from Streamable HTTP and passes everything through', async () => {
+    const w = await world({ mcp: { legacySse: true } });
+    const c = await connect(w);
+    expect(c.stderr()).toContain('does not take Streamable HTTP (HTTP 405); trying the HTTP+SSE transport');
+    expect((await c.client.listTools()).tools.map((t) => t.name)).toContain('whoami');
+    expect(text(await c.client.callTool({ name: 'whoami' }))).toBe('You are demo-user.');
+    expect(text(await c.client.callTool({ name: 'ask-user' }))).toBe('The user answered accept: {"colour":"green (asked: Which colour?)"}');
+    const stored = (await w.store.read(w.mcp.url))!;
+    expect(new Set(w.mcp.stats.tokensSeen)).toEqual(new Set([stored.accessToken]));
+  }, 60_000);
+});
+
 describe('connect: start and end of a session', () => {
   it('stdin closed: the session is deleted at the server and the process exits 0', async () => {
     const w = await world();
