@@ -5,16 +5,19 @@
  *   alternating, as a ratio of medians (goal ≤ 1.1);
  * - start-up: spawning connect until the client's `initialize` is answered, vs the direct
  *   client's connect (in-process), and vs `node -e ''` spawned (the floor of any stdio server).
- * The server is the fixture MCP server (sessions on) behind the Google-like provider, on loopback.
+ * The server is the fixture MCP server (sessions on) behind the Google-like provider, on loopback,
+ * in a process of its own (bench/connect-server.ts): in this process it would make the direct
+ * client's calls free of any process switch, which no real server is.
  */
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { BridgeStore } from '../native-host/stores/bridge-store';
-import { startGoogleLikeProvider } from '../test/fixtures/google-like-provider';
+import type { GoogleLikeProvider } from '../test/fixtures/google-like-provider';
 import { startKeyring } from '../test/fixtures/keyring-harness';
-import { startMcpServer } from '../test/fixtures/mcp-server';
 import { loginToFixture } from '../test/helpers/fixture-login';
 import { CLI_BIN, assertHostBuilt } from '../test/helpers/native-client';
 import { fmt, median } from './stats';
@@ -32,8 +35,13 @@ function summary(label: string, values: number[], baseline?: number): string {
 assertHostBuilt();
 const keyring = await startKeyring();
 const restore = keyring.applyToProcess();
-const provider = await startGoogleLikeProvider();
-const mcp = await startMcpServer({ issuer: provider.issuer, sessions: true });
+const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+const serverProcess = spawn(TSX, [fileURLToPath(new URL('./connect-server.ts', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
+const [line] = await createInterface({ input: serverProcess.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+const remote = JSON.parse(line!) as { issuer: string; clientId: string; clientSecret: string; url: string };
+const mcp = { url: remote.url };
+// What loginToFixture uses of a provider: its issuer and pre-registered client.
+const provider = { issuer: remote.issuer, clientId: remote.clientId, clientSecret: remote.clientSecret } as GoogleLikeProvider;
 try {
   const credential = await loginToFixture(provider, mcp.url, { configuredClient: true });
   await new BridgeStore().write(credential);
@@ -108,8 +116,8 @@ try {
   console.log(summary("spawn node -e '' (floor of any stdio server)", startNode));
   console.log(`  connect start-up / node -e '': ${(median(startConnect) / median(startNode)).toFixed(2)}`);
 } finally {
-  await mcp.close();
-  await provider.close();
+  serverProcess.stdin.end();
+  await new Promise((r) => serverProcess.on('close', r));
   restore();
   await keyring.stop();
 }

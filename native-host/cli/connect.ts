@@ -1,7 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { authorizedFetch } from '../connect/authorized-fetch';
 import { setupText } from '../connect/client-setup';
-import { runLogin } from '../connect/login-runner';
 import { ConnectProxy } from '../connect/proxy';
 import { StepUp } from '../connect/step-up';
 import { TokenSource } from '../connect/token-source';
@@ -91,7 +90,12 @@ async function serve(serverUrl: string, options: { noLogin: boolean; loginTimeou
     log(`not logged in to ${serverUrl}; run: mcp-login-bridge login ${serverUrl}`);
     return ExitCode.LoginNeeded;
   }
-  const login = (scopes?: string[]) => runLogin(serverUrl, { ...(scopes ? { scopes } : {}), timeoutMs: options.loginTimeoutMs, log });
+  // Loaded only when a login is needed: it brings the OAuth flow, the bridge client and every
+  // client store, which a session with a stored login never uses.
+  const login = async (scopes?: string[]) => {
+    const { runLogin } = await import('../connect/login-runner');
+    await runLogin(serverUrl, { ...(scopes ? { scopes } : {}), timeoutMs: options.loginTimeoutMs, log });
+  };
   const tokens = new TokenSource(serverUrl, store, { ...(options.noLogin ? {} : { login: () => login() }), warn: (w) => log(`warning: ${w}`) });
   const stepUp = options.noLogin ? undefined : new StepUp((scopes) => login(scopes));
 

@@ -161,6 +161,10 @@ export class ConnectProxy {
     if (isRequest(message)) {
       this.#pending.set(message.id, this.#generation);
       if (message.method === 'initialize') this.#initialize = message;
+    } else if ('method' in message && message.method === 'notifications/cancelled') {
+      // The server will not answer a cancelled request (MCP "Cancellation"), nor will we.
+      const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (id !== undefined) this.#pending.delete(id);
     }
     switch (this.#state) {
       case 'idle':
