@@ -1,4 +1,5 @@
 import { clientStatuses } from '../clients/client-status';
+import { findConnectUsers } from '../connect/connect-users';
 import { summarize } from '../requests/status';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
@@ -15,11 +16,13 @@ its issuer, when the access token expires and whether a refresh token is stored.
 client (Codex, Claude Code) and per server configured there: logged in or not, until when, whether
 that client can refresh it by itself, and if not, why (no refresh token, no issuer, a client id
 that differs from the client's config, the client secret missing from Codex's config.toml).
+Under each login, the desktop clients whose MCP config runs "mcp-login-bridge connect" for that
+server (Claude Desktop, Cursor, VS Code, Windsurf; their user-level config files).
 Never prints a token or a secret.
 
 Options:
   --json     print {"ok": true, "credentials": [...], "damaged": [...], "clients": [...],
-             "clientProblems": [...]} for scripts
+             "clientProblems": [...], "connectUsers": [...]} for scripts
   -h, --help show this help`,
   async run(args) {
     const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
@@ -33,9 +36,12 @@ Options:
       // Damaged entries are reported, never hidden: the user has to clear or replace them.
       const damaged = scan.invalid.map((i) => ({ serverUrl: i.serverUrl, error: i.error.message }));
       const byUrl = new Map(scan.credentials.map((c) => [c.serverUrl, c]));
-      const { clients, problems: clientProblems } = await clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) });
+      const [{ clients, problems: clientProblems }, connectUsers] = await Promise.all([
+        clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) }),
+        findConnectUsers(),
+      ]);
       if (json) {
-        printJson({ ok: true, credentials, damaged, clients, clientProblems });
+        printJson({ ok: true, credentials, damaged, clients, clientProblems, connectUsers });
         return ExitCode.Ok;
       }
       for (const d of damaged) process.stderr.write(`Unreadable entry for ${d.serverUrl}: ${d.error}\n`);
@@ -47,6 +53,8 @@ Options:
             c.refreshCapable ? 'yes, stays logged in' : `NO: ${c.reason ?? 'ends when the access token expires'}`
           }\n`,
         );
+        const users = connectUsers.filter((u) => u.serverUrl === c.serverUrl).map((u) => `${u.client} (${u.name})`);
+        if (users.length) process.stdout.write(`  used through connect by: ${users.join(', ')}\n`);
       }
       for (const c of clients) {
         const name = c.client === 'codex' ? 'Codex' : 'Claude Code';
