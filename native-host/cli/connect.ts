@@ -65,9 +65,9 @@ export const connectCommand: Command = {
     return helpText();
   },
   async run(args) {
-    const { values, positionals } = parseCommand(args, { 'no-login': { type: 'boolean' }, 'login-timeout': { type: 'string' } });
-    if (values.help) return (process.stdout.write(`${helpText()}\n`), ExitCode.Ok);
     try {
+      const { values, positionals } = parseCommand(args, { 'no-login': { type: 'boolean' }, 'login-timeout': { type: 'string' } });
+      if (values.help) return (process.stdout.write(`${helpText()}\n`), ExitCode.Ok);
       const { serverUrl } = await resolveServerArg(positionals, 'connect');
       const timeoutSeconds = values['login-timeout'] === undefined ? 300 : Number(values['login-timeout']);
       if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 600) {
