@@ -21,6 +21,8 @@ export interface TokenSourceOptions {
   accessTokenOptions?: AccessTokenOptions;
 }
 
+const MAX_FAILED_LOGINS = 3;
+
 export class TokenSource {
   readonly serverUrl: string;
   readonly #store: CredentialTarget;
@@ -29,6 +31,8 @@ export class TokenSource {
   #cached: StoredCredential | undefined;
   #inFlight: Promise<StoredCredential> | undefined;
   #login: Promise<void> | undefined;
+  /** Logins that ended without a credential: after MAX_FAILED_LOGINS, requests fail instead of opening the browser again. */
+  #failedLogins = 0;
 
   constructor(serverUrl: string, store: CredentialTarget, options: TokenSourceOptions) {
     this.serverUrl = serverUrl;
@@ -75,9 +79,15 @@ export class TokenSource {
     } catch (error) {
       this.#cached = undefined;
       if (!(error instanceof ProtocolError)) throw error;
-      if (error.code === ErrorCode.NotLoggedIn && this.#options.login) {
+      if (error.code === ErrorCode.NotLoggedIn && this.#options.login && this.#failedLogins < MAX_FAILED_LOGINS) {
         // One login for every request that found none; then the store has it.
-        this.#login ??= this.#options.login().finally(() => (this.#login = undefined));
+        this.#login ??= this.#options
+          .login()
+          .catch((failure: unknown) => {
+            this.#failedLogins += 1;
+            throw new ConnectError('not-logged-in', `the login for ${this.serverUrl} did not finish (${(failure as Error).message}); run: mcp-login-bridge login ${this.serverUrl}`);
+          })
+          .finally(() => (this.#login = undefined));
         await this.#login;
         const { credential } = await validAccessToken(this.#store, this.serverUrl, this.#options.accessTokenOptions);
         this.#cached = credential;

@@ -131,6 +131,20 @@ describe('TokenSource', () => {
     expect(logins).toBe(1);
   });
 
+  it('logins that do not finish: an error naming the login command each time, and no browser after the third', async () => {
+    let logins = 0;
+    const { tokens } = await source(new MemoryStore(undefined), async () => {
+      logins += 1;
+      throw new Error('no login finished within 300 s');
+    });
+    for (let i = 0; i < 5; i += 1) {
+      const error = await tokens.token().catch((e: unknown) => e);
+      expect((error as ConnectError).kind).toBe('not-logged-in');
+      expect((error as ConnectError).message).toContain(`run: mcp-login-bridge login ${mcp.url}`);
+    }
+    expect(logins).toBe(3);
+  });
+
   it('a login marked dead is a login-needed error, and the next request reads the store again', async () => {
     const { store, tokens } = await source();
     const good = store.entry!;
