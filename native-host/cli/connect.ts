@@ -101,10 +101,9 @@ async function serve(serverUrl: string, options: { noLogin: boolean; loginTimeou
 
   let finish!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (finish = resolve));
-  // eslint-disable-next-line prefer-const
-  let proxy: ConnectProxy;
+  // The proxy watches the server's response streams; it exists before the first request is made.
   const fetch = authorizedFetch({ tokens, ...(stepUp ? { stepUp } : {}), observe: (init, response) => proxy.observe(init, response) });
-  proxy = new ConnectProxy(new StdioServerTransport(), {
+  const proxy = new ConnectProxy(new StdioServerTransport(), {
     url: new URL(serverUrl),
     fetch,
     log,
