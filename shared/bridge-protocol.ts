@@ -89,11 +89,7 @@ export interface BridgeOpeningEvent {
   flow: BeginResult;
 }
 
-export type BridgeEvent = BridgeOpeningEvent;
-
 export type BridgeFinal<T> = { id: string; ok: true; data: T } | { id: string; ok: false; error: ErrorBody };
-
-export type BridgeLoginFinal = BridgeFinal<CompleteResult>;
 
 /** Validates one decoded bridge message, like parseRequest does for native ones. */
 export function parseBridgeRequest(value: unknown): BridgeRequest {

@@ -4,6 +4,7 @@
  * with an error that names the field, instead of being half-used.
  */
 import { LIMITS } from '../../shared/protocol';
+import { isLoopbackHost } from '../../shared/loopback';
 import type {
   BeginResult,
   ClientLoginSummary,
@@ -20,7 +21,6 @@ import { ExtensionError } from './extension-errors';
 
 /** Hosts the manifest grants access to; a capture rule for any other host would be skipped silently. */
 const CAPTURABLE_LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Host-sent texts are shown to the user; keep them to a sane size. */
 const MAX_TEXT = 2000;
@@ -55,10 +55,6 @@ function parseUrl(value: string, field: string): URL {
   } catch {
     invalid(`"${field}" is not an absolute URL`);
   }
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname);
 }
 
 /**

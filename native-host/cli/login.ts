@@ -25,9 +25,11 @@ export const loginCommand: Command = {
 
 Discovers the server's authorization server and opens the login with the parameters the provider
 needs to issue a refresh token (e.g. Google's access_type=offline and prompt=consent), then stores
-the credential in the OS keychain, and in every local MCP client that has the server configured
-with exactly this URL: Codex (config.toml [mcp_servers.<name>], in the store Codex reads first)
-and Claude Code (mcpServers.<name>). Prints a summary, never a token.
+the credential in the OS keychain (without one, a 0600 file; the host config's "store" decides),
+and in every local MCP client that has the server configured with exactly this URL: Codex
+(config.toml [mcp_servers.<name>], in the store Codex reads first) and Claude Code
+(mcpServers.<name>). Prints a summary, never a token. Before anything opens, it checks that every
+store it will write can be written, and otherwise stops with the reason and the fix.
 
 When a browser with the extension is running, the login opens as a tab of that browser (your real
 profile, its passkeys and sessions) and the extension hands the callback to the host. Otherwise it
@@ -296,7 +298,7 @@ function printSummary(r: CompleteResult): void {
     ),
   );
   if (!r.stored.some((s) => s.target !== 'bridge')) {
-    process.stdout.write('  (no Codex or Claude Code server is configured with this URL, so only the keychain entry was written)\n');
+    process.stdout.write('  (no Codex or Claude Code server is configured with this URL, so only the bridge\'s own entry was written)\n');
   }
   for (const notice of r.notices ?? []) process.stderr.write(`${notice.target === 'codex' ? 'Codex' : 'Claude Code'}: ${terminalSafe(notice.message, true)}\n`);
   if (r.warning) process.stderr.write(`Warning: ${terminalSafe(r.warning.message, true)}\n`);

@@ -17,7 +17,7 @@ export const logoutCommand: Command = {
   summary: "Forget a server's login (here, and with --client in Codex / Claude Code) and revoke it at the provider",
   help: `Usage: mcp-login-bridge logout <server-url|name> [--client <target>]… [--no-revoke] [--json]
 
-Removes the server's login from the OS keychain ("bridge", the entry "token" reads) and, with
+Removes the server's login from the OS keychain or the credentials file ("bridge", the entry "token" reads) and, with
 --client, from Codex and Claude Code too (every server they have configured with that URL). When
 the keychain entry is removed, its tokens are first revoked at the provider if it offers token
 revocation (RFC 7009, a "revocation_endpoint" in its metadata), unless a Codex or Claude Code
@@ -85,7 +85,7 @@ Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that serve
           }
         }
         if (!removed.length) {
-          const where = [...targets].map((t) => (t === 'bridge' ? 'the keychain' : t === 'codex' ? 'Codex' : 'Claude Code')).join(', ');
+          const where = [...targets].map((t) => (t === 'bridge' ? "the bridge's store" : t === 'codex' ? 'Codex' : 'Claude Code')).join(', ');
           throw new ProtocolError(ErrorCode.NotLoggedIn, `not logged in to ${serverUrl} in ${where}; nothing to remove${clients.problems.length ? ` (${clients.problems.join('; ')})` : ''}`);
         }
         return { revocation, removed, problems: clients.problems };

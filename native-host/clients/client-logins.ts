@@ -51,7 +51,7 @@ export class ClientLogins {
     const discovery = await this.#discover();
     const wanted = context.clients ? new Set(context.clients) : undefined;
     const result: ClientLoginResult = { stored: [], notices: [] };
-    for (const problem of discovery.problems) result.notices.push({ target: problem.includes('Codex') ? 'codex' : 'claude-code', message: problem });
+    for (const problem of discovery.problems) result.notices.push({ target: problem.includes('Codex') ? 'codex' : 'claude-code', kind: 'config-unreadable', message: problem });
     for (const server of serversForUrl(discovery, credential.serverUrl)) {
       if (wanted && !wanted.has(server.client)) continue;
       try {
@@ -60,6 +60,7 @@ export class ClientLogins {
       } catch (error) {
         result.notices.push({
           target: server.client,
+          kind: 'write-failed',
           server: server.name,
           // Our own errors name files and fields only; anything else is reduced to its class.
           message: `Not written to ${server.client} (${server.name}): ${error instanceof ProtocolError ? error.message : `${(error as Error).name ?? 'error'}`}`,
@@ -68,7 +69,7 @@ export class ClientLogins {
     }
     for (const client of wanted ?? []) {
       if (!serversForUrl(discovery, credential.serverUrl).some((s) => s.client === client)) {
-        result.notices.push({ target: client, message: notConfigured(client, credential.serverUrl) });
+        result.notices.push({ target: client, kind: 'not-configured', message: notConfigured(client, credential.serverUrl) });
       }
     }
     return result;
@@ -88,6 +89,7 @@ export class ClientLogins {
       } catch (error) {
         result.notices.push({
           target: 'codex',
+          kind: 'config-edit-failed',
           server: server.name,
           // Our own errors name files and fields only; anything else is reduced to its class.
           message: error instanceof ProtocolError ? error.message : `Could not edit ${config.path} for ${server.name} (${error instanceof Error ? error.name : 'error'}).`,
@@ -96,14 +98,14 @@ export class ClientLogins {
     }
     if (advice.kind === 'client-id-mismatch') {
       // Codex would refuse this entry and ask for a new login; leave its current one alone.
-      result.notices.push({ target: 'codex', server: server.name, message: describeCodexAdvice(advice, server.name, config.path, configPath())! });
+      result.notices.push({ target: 'codex', kind: 'client-id-mismatch', server: server.name, message: describeCodexAdvice(advice, server.name, config.path, configPath())! });
       return;
     }
     const written = await this.#codex.write(server, credential, config);
     result.stored.push({ target: 'codex', location: written.location, server: server.name });
-    if (written.warning) result.notices.push({ target: 'codex', server: server.name, message: written.warning });
+    if (written.warning) result.notices.push({ target: 'codex', kind: 'stale-entry', server: server.name, message: written.warning });
     const text = describeCodexAdvice(advice, server.name, config.path, configPath());
-    if (text) result.notices.push({ target: 'codex', server: server.name, message: text });
+    if (text) result.notices.push({ target: 'codex', kind: 'settings-missing', server: server.name, message: text });
   }
 
   async #writeClaude(server: Extract<ClientServer, { client: 'claude-code' }>, credential: StoredCredential, context: ClientLoginContext, result: ClientLoginResult): Promise<void> {
@@ -121,12 +123,12 @@ async function addCodexClientSettings(home: string, serverName: string, credenti
   const config = await readCodexConfig(home);
   const server = config.servers.find((s) => s.name === serverName);
   const advice = server ? codexClientAdvice(server, credential) : undefined;
-  if (advice?.kind !== 'missing-secret') return { target: 'codex', server: serverName, message: `Codex's ${config.path} already has the client settings for ${serverName}.` };
+  if (advice?.kind !== 'missing-secret') return { target: 'codex', kind: 'settings-added', server: serverName, message: `Codex's ${config.path} already has the client settings for ${serverName}.` };
   await writeCodexOauthSettings(config.path, serverName, {
     ...(advice.missing.includes('client_id') ? { clientId: credential.clientId } : {}),
     ...(advice.missing.includes('client_secret') && credential.clientSecret ? { clientSecret: credential.clientSecret } : {}),
   });
-  return { target: 'codex', server: serverName, message: `Added ${advice.missing.join(' and ')} for ${serverName} to ${config.path} (now mode 0600: it holds a secret).` };
+  return { target: 'codex', kind: 'settings-added', server: serverName, message: `Added ${advice.missing.join(' and ')} for ${serverName} to ${config.path} (now mode 0600: it holds a secret).` };
 }
 
 /**
@@ -148,7 +150,7 @@ export async function applyCodexClientSettings(
     try {
       notices[notices.indexOf(notice)] = await addCodexClientSettings(home, notice.server!, credential);
     } catch (error) {
-      notices.push({ target: 'codex', server: notice.server!, message: error instanceof ProtocolError ? error.message : 'Could not edit config.toml.' });
+      notices.push({ target: 'codex', kind: 'config-edit-failed', server: notice.server!, message: error instanceof ProtocolError ? error.message : 'Could not edit config.toml.' });
     }
   }
   return { ...result, notices };

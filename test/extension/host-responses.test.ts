@@ -98,6 +98,9 @@ describe('parseBeginResult', () => {
     );
     const loopback = `http://127.0.0.1:9000/authorize?${new URLSearchParams({ state: 'st1', redirect_uri: REDIRECT })}`;
     expect(parseBeginResult(begin({ authorizeUrl: loopback }), NOW).authorizeUrl).toBe(loopback);
+    // The same loopback test as the host's (shared/loopback.ts): all of 127.0.0.0/8.
+    const otherLoopback = `http://127.0.0.2:9000/authorize?${new URLSearchParams({ state: 'st1', redirect_uri: REDIRECT })}`;
+    expect(parseBeginResult(begin({ authorizeUrl: otherLoopback }), NOW).authorizeUrl).toBe(otherLoopback);
   });
 
   it('refuses an authorize URL whose state or redirect_uri differ from the reported ones', () => {

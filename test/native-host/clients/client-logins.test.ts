@@ -132,7 +132,7 @@ describe('a login for a URL', () => {
     const result = await s.run({ clients: ['claude-code'] });
     expect(result.stored.map((t) => t.target)).toEqual(['bridge']);
     expect(await s.codex.read({ name: 'gm', url: mcp.url })).toBeUndefined();
-    expect(result.notices).toEqual([{ target: 'claude-code', message: expect.stringContaining('claude mcp add --transport http') }]);
+    expect(result.notices).toEqual([{ target: 'claude-code', kind: 'not-configured', message: expect.stringContaining('claude mcp add --transport http') }]);
   });
 });
 
