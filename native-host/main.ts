@@ -22,12 +22,16 @@ interface CommandEntry {
 const COMMANDS: CommandEntry[] = [
   { name: 'login', summary: 'Log in to an MCP server in the browser and store a refresh-capable credential', load: () => import('./cli/login').then((m) => m.loginCommand) },
   { name: 'token', summary: 'Print a valid access token for a server, refreshing it first if needed', load: () => import('./cli/token').then((m) => m.tokenCommand) },
+  { name: 'connect', summary: 'Serve a remote MCP server over stdio, logged in with this bridge (for Claude Desktop, Cursor, VS Code, Windsurf, …)', load: () => import('./cli/connect').then((m) => m.connectCommand) },
   { name: 'status', summary: 'Show the servers you are logged in to and whether each can refresh', load: () => import('./cli/status').then((m) => m.statusCommand) },
   { name: 'logout', summary: 'Forget a server\'s login and revoke it at the provider', load: () => import('./cli/logout').then((m) => m.logoutCommand) },
   { name: 'install', summary: 'Register the native host with a browser so the extension can reach it', load: () => import('./cli/install').then((m) => m.installCommand) },
   { name: 'uninstall', summary: 'Remove the native host registration from a browser', load: () => import('./cli/uninstall').then((m) => m.uninstallCommand) },
   { name: 'doctor', summary: 'Check the installation, the keychain, the config and running hosts; say what to fix', load: () => import('./cli/doctor').then((m) => m.doctorCommand) },
 ];
+
+/** Other names a command answers to: mcp-remote users look for `proxy`. */
+const ALIASES: Record<string, string> = { proxy: 'connect' };
 
 const EXIT_FAILED = 1;
 
@@ -47,7 +51,7 @@ When a browser starts this program (native messaging), it speaks the protocol in
 async function runCli(args: string[]): Promise<number> {
   const [name, ...rest] = args;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === (ALIASES[rest[0] ?? ''] ?? rest[0])) : undefined;
     process.stdout.write(`${topic ? (await topic.load()).help : mainHelp()}\n`);
     return 0;
   }
@@ -55,7 +59,7 @@ async function runCli(args: string[]): Promise<number> {
     process.stdout.write(`${HOST_VERSION}\n`);
     return 0;
   }
-  const entry = COMMANDS.find((c) => c.name === name);
+  const entry = COMMANDS.find((c) => c.name === (ALIASES[name] ?? name));
   const json = rest.includes('--json');
   if (!entry) {
     const guess = name.startsWith('-') ? undefined : closestName(name, COMMANDS.map((c) => c.name));

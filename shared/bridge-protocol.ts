@@ -9,7 +9,7 @@
  * or a PKCE verifier.
  */
 import { ErrorCode } from './errors';
-import { fail, optionalNameList, requireObject, requireString, requireUrl } from './message-fields';
+import { fail, optionalNameList, optionalScopeList, requireObject, requireString, requireUrl } from './message-fields';
 import { CLIENT_NAMES, LIMITS, type BeginResult, type ClientName, type CompleteResult, type ErrorBody } from './protocol';
 
 export const BRIDGE_LIMITS = {
@@ -35,6 +35,8 @@ export const BRIDGE_PROOF_HEADER = 'x-mcp-login-bridge-proof';
 export const BRIDGE_CAPABILITIES = {
   /** `login` honours `clients`. */
   loginClients: 'login.clients',
+  /** `login` honours `scopes` (a step-up asked for by `connect`). */
+  loginScopes: 'login.scopes',
 } as const;
 
 export type BridgeCapability = (typeof BRIDGE_CAPABILITIES)[keyof typeof BRIDGE_CAPABILITIES];
@@ -60,6 +62,12 @@ export interface BridgeLoginRequest {
    * to make it rewrite config files. The host's notices (kind `settings-missing`) say which lines are missing.
    */
   clients?: ClientName[];
+  /**
+   * Ask the provider for exactly these scopes instead of the ones discovery finds: `connect`'s
+   * step-up, after the server answered 403 `insufficient_scope`, asks for the scopes the login
+   * holds plus the challenged ones. Absent: the discovered scopes, as before.
+   */
+  scopes?: string[];
 }
 
 export type BridgeRequest = BridgeHelloRequest | BridgeLoginRequest;
@@ -93,7 +101,8 @@ export function parseBridgeRequest(value: unknown): BridgeRequest {
     case 'login': {
       const serverUrl = requireUrl(obj, 'serverUrl');
       const clients = optionalNameList(obj, 'clients', CLIENT_NAMES);
-      return { id, type: 'login', serverUrl, ...(clients ? { clients } : {}) };
+      const scopes = optionalScopeList(obj, 'scopes');
+      return { id, type: 'login', serverUrl, ...(clients ? { clients } : {}), ...(scopes ? { scopes } : {}) };
     }
     default:
       fail(

@@ -56,3 +56,25 @@ export function optionalNameList<T extends string>(obj: Record<string, unknown>,
   }
   return names;
 }
+
+/** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * An optional list of distinct OAuth scope tokens (RFC 6749 §3.3), bounded in count and length:
+ * undefined when the field is absent.
+ */
+export function optionalScopeList(obj: Record<string, unknown>, field: string, maxEntries = 64, maxLength = 256): string[] | undefined {
+  const value = obj[field];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) fail(`"${field}" must be an array of scope tokens`);
+  if (value.length > maxEntries) fail(`"${field}" must have at most ${maxEntries} entries`);
+  const scopes: string[] = [];
+  for (const item of value) {
+    if (typeof item !== 'string' || item.length > maxLength || !SCOPE_TOKEN.test(item)) {
+      fail(`"${field}" may contain only scope tokens (RFC 6749 §3.3) of at most ${maxLength} characters`);
+    }
+    if (!scopes.includes(item)) scopes.push(item);
+  }
+  return scopes;
+}

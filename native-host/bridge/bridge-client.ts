@@ -132,10 +132,16 @@ export class BridgeClient {
 
   /**
    * Asks the host to run a login through its extension; resolves with the summary (never a token).
-   * Send `clients` only to a host whose hello lists `login.clients`: an older one would ignore it.
+   * Send `clients` only to a host whose hello lists `login.clients`, and `scopes` only to one that
+   * lists `login.scopes`: an older one would ignore them.
    */
-  async login(serverUrl: string, onOpening: (event: BridgeOpeningEvent) => void, options: { clients?: readonly ClientName[] } = {}): Promise<CompleteResult> {
-    const data = await this.#request({ type: 'login', serverUrl, ...(options.clients ? { clients: options.clients } : {}) }, (event) => {
+  async login(
+    serverUrl: string,
+    onOpening: (event: BridgeOpeningEvent) => void,
+    options: { clients?: readonly ClientName[]; scopes?: readonly string[] } = {},
+  ): Promise<CompleteResult> {
+    const fields = { ...(options.clients ? { clients: options.clients } : {}), ...(options.scopes ? { scopes: options.scopes } : {}) };
+    const data = await this.#request({ type: 'login', serverUrl, ...fields }, (event) => {
       if (event.event === 'opening' && isObject(event.flow) && typeof event.flow.authorizeUrl === 'string') {
         onOpening(event as unknown as BridgeOpeningEvent);
       }

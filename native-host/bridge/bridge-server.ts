@@ -235,7 +235,7 @@ export class BridgeServer {
         protocolVersion: PROTOCOL_VERSION,
         pid: process.pid,
         browser: this.#options.identity.browser,
-        capabilities: [BRIDGE_CAPABILITIES.loginClients],
+        capabilities: [BRIDGE_CAPABILITIES.loginClients, BRIDGE_CAPABILITIES.loginScopes],
       };
       return send({ id: request.id, ok: true, data });
     }
@@ -247,7 +247,10 @@ export class BridgeServer {
     let flow: BeginResult;
     conn.beginning++;
     try {
-      flow = await ctx.login.begin(request.serverUrl, request.clients ? { clients: request.clients } : {});
+      flow = await ctx.login.begin(request.serverUrl, {
+        ...(request.clients ? { clients: request.clients } : {}),
+        ...(request.scopes ? { scopes: request.scopes } : {}),
+      });
     } finally {
       // Synchronously followed by the `logins.set` below: the slot passes from one count to the other.
       conn.beginning--;

@@ -1,5 +1,6 @@
 import { clientStatuses } from '../clients/client-status';
 import { describeClients } from '../clients/registry';
+import { findConnectUsers } from '../connect/connect-users';
 import { summarize } from '../requests/status';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
@@ -19,12 +20,14 @@ whether that client can refresh it by itself, and if not, why (no refresh token,
 client id that differs from the client's config, a client secret missing from the client's
 config). The clients:
 ${describeClients()}
+Under each login, the desktop clients whose MCP config runs "mcp-login-bridge connect" for that
+server (Claude Desktop, Cursor, VS Code, Windsurf; their user-level config files).
 Never prints a token or a secret.
 
 Options:
   --json     print {"ok": true, "store": {mode, fileDir, keychainProblem?}, "credentials": [...
              each with "location"], "damaged": [...], "clients": [...],
-             "clientProblems": [{"target", "kind", "message"}]} for scripts
+             "clientProblems": [{"target", "kind", "message"}], "connectUsers": [...]} for scripts
   -h, --help show this help
 
 Exit codes: 0 at least one login works (or there are none), 1 every stored login is broken
@@ -43,7 +46,10 @@ Exit codes: 0 at least one login works (or there are none), 1 every stored login
       // Damaged entries are reported, never hidden: the user has to clear or replace them.
       const damaged = scan.invalid.map((i) => ({ serverUrl: i.serverUrl, error: i.error.message }));
       const byUrl = new Map(scan.credentials.map((c) => [c.serverUrl, c]));
-      const { clients, problems: clientProblems } = await clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) });
+      const [{ clients, problems: clientProblems }, connectUsers] = await Promise.all([
+        clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) }),
+        findConnectUsers(),
+      ]);
       // Like `gh auth status`: a script (or a prompt) learns from the exit code alone that nothing
       // it is logged in to still works; one login that works is enough for 0.
       const now = Date.now();
@@ -52,7 +58,7 @@ Exit codes: 0 at least one login works (or there are none), 1 every stored login
       const exit = allBroken ? ExitCode.Failed : ExitCode.Ok;
       if (json) {
         const store = { mode, fileDir: bridge.fileDir, ...(scan.keychainProblem ? { keychainProblem: scan.keychainProblem } : {}) };
-        printJson({ ok: true, store, credentials, damaged, clients, clientProblems });
+        printJson({ ok: true, store, credentials, damaged, clients, clientProblems, connectUsers });
         return exit;
       }
       if (scan.keychainProblem) {
@@ -67,6 +73,8 @@ Exit codes: 0 at least one login works (or there are none), 1 every stored login
             c.refreshCapable ? 'yes, stays logged in' : `NO: ${c.reason ?? 'ends when the access token expires'}`
           }\n`,
         );
+        const users = connectUsers.filter((u) => u.serverUrl === c.serverUrl).map((u) => `${u.client} (${u.name})`);
+        if (users.length) process.stdout.write(`  used through connect by: ${users.join(', ')}\n`);
       }
       for (const c of clients) {
         const name = c.label ?? c.client;

@@ -46,7 +46,8 @@ async function readUsable(store: CredentialTarget, serverUrl: string): Promise<S
  * margin) hands out tokens that are "due" the moment they arrive, and without this every waiter
  * would refresh again in turn.
  */
-function usableAfterWait(first: StoredCredential, latest: StoredCredential, now: number): boolean {
+function usableAfterWait(first: StoredCredential, latest: StoredCredential, now: number, refused?: string): boolean {
+  if (refused !== undefined && latest.accessToken === refused) return false;
   if (!needsRefresh(latest, now)) return true;
   const replaced = latest.accessToken !== first.accessToken || latest.updatedAt > first.updatedAt;
   return replaced && (latest.expiresAt === null || latest.expiresAt > now);
@@ -58,12 +59,18 @@ export interface AccessTokenOptions {
   clientCopies?: WithClientCopies;
   /** Tests only: the cross-process lock; default: refresh-lock.ts. */
   refreshLock?: WithRefreshLock;
+  /**
+   * An access token the server refused (HTTP 401, e.g. revoked before its expiry): refresh even
+   * outside the margin, unless the store already holds another one (someone refreshed since).
+   */
+  refused?: string;
 }
 
 export async function validAccessToken(store: CredentialTarget, serverUrl: string, options: AccessTokenOptions = {}): Promise<AccessTokenResult> {
   const now = options.now ?? Date.now;
+  const { refused } = options;
   const first = await readUsable(store, serverUrl);
-  if (!needsRefresh(first, now())) return { credential: first, refreshed: false, warnings: [] };
+  if (!needsRefresh(first, now()) && first.accessToken !== refused) return { credential: first, refreshed: false, warnings: [] };
 
   // Loaded only now: a valid token (the common case, on every MCP request) needs neither the
   // lock library, nor the OAuth library, nor the clients' stores.
@@ -76,13 +83,13 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
   // While another process refreshes, its result may already be stored: take it, no lock needed.
   const freshInStore = async () => {
     const latest = await readUsable(store, serverUrl);
-    return usableAfterWait(first, latest, now()) ? { credential: latest, refreshed: false, warnings: [] } : undefined;
+    return usableAfterWait(first, latest, now(), refused) ? { credential: latest, refreshed: false, warnings: [] } : undefined;
   };
   const lock = options.refreshLock ?? withRefreshLock;
   return lock(serverUrl, async (held) => {
     // Another process may have refreshed while we waited for the lock.
     const current = await readUsable(store, serverUrl);
-    if (usableAfterWait(first, current, now())) return { credential: current, refreshed: false, warnings: [] };
+    if (usableAfterWait(first, current, now(), refused)) return { credential: current, refreshed: false, warnings: [] };
     // A client may have refreshed its copy by itself: with a rotating provider
     // our refresh token is then spent. Look at the copies under the clients' own locks, held until
     // the new tokens are written back, so no client refreshes in between.

@@ -47,6 +47,12 @@ export interface BeginOptions {
   clients?: ClientName[];
   /** Add settings a client's config lacks (e.g. a client secret) instead of only saying which. */
   writeConfig?: boolean;
+  /**
+   * Ask for exactly these scopes instead of the discovered ones: a step-up after a server answered
+   * 403 `insufficient_scope` asks for what the login holds plus what the server challenged for
+   * (MCP authorization, "Scope Challenge Handling").
+   */
+  scopes?: string[];
 }
 
 /** How a flow ended: its result, or the error that ended it. */
@@ -88,8 +94,8 @@ export class LoginService {
     const as = discovered.authorizationServer;
     const redirectUri = await this.#deps.redirectUri();
     const previous = await previousLogin;
-    const client = await obtainClient(as, serverUrl, redirectUri, discovered.scopes, config, { previous, now: this.#now });
-    const scopes = client.scopes ?? discovered.scopes;
+    const client = await obtainClient(as, serverUrl, redirectUri, options.scopes ?? discovered.scopes, config, { previous, now: this.#now });
+    const scopes = options.scopes ?? client.scopes ?? discovered.scopes;
 
     const state = oauth.generateRandomState();
     const codeVerifier = oauth.generateRandomCodeVerifier();

@@ -1,0 +1,123 @@
+/**
+ * `mcp-login-bridge connect` against the same server reached directly, in one run:
+ * - a tool call with a 1 KB result through connect (SDK stdio Client → connect → Streamable HTTP)
+ *   vs the same call from the SDK's own Streamable HTTP client with the same bearer token,
+ *   alternating, as a ratio of medians (goal ≤ 1.1);
+ * - start-up: spawning connect until the client's `initialize` is answered, vs the direct
+ *   client's connect (in-process), and vs `node -e ''` spawned (the floor of any stdio server).
+ * The server is the fixture MCP server (sessions on) behind the Google-like provider, on loopback,
+ * in a process of its own (bench/connect-server.ts): in this process it would make the direct
+ * client's calls free of any process switch, which no real server is.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { BridgeStore } from '../native-host/stores/bridge-store';
+import type { GoogleLikeProvider } from '../test/fixtures/google-like-provider';
+import { startKeyring } from '../test/fixtures/keyring-harness';
+import { loginToFixture } from '../test/helpers/fixture-login';
+import { CLI_BIN, assertHostBuilt } from '../test/helpers/native-client';
+import { fmt, median } from './stats';
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 200);
+const STARTS = Number(process.env.BENCH_RUNS ?? 15);
+const RESULT_BYTES = 1024;
+
+function summary(label: string, values: number[], baseline?: number): string {
+  const m = median(values);
+  const ratio = baseline === undefined ? '(baseline)' : `ratio ${(m / baseline).toFixed(2)}`;
+  return `  ${label.padEnd(34)} median ${fmt(m)}  min ${fmt(Math.min(...values))}  max ${fmt(Math.max(...values))}  runs ${values.length}  ${ratio}`;
+}
+
+assertHostBuilt();
+const keyring = await startKeyring();
+const restore = keyring.applyToProcess();
+const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+const serverProcess = spawn(TSX, [fileURLToPath(new URL('./connect-server.ts', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
+const [line] = await createInterface({ input: serverProcess.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+const remote = JSON.parse(line!) as { issuer: string; clientId: string; clientSecret: string; url: string };
+const mcp = { url: remote.url };
+// What loginToFixture uses of a provider: its issuer and pre-registered client.
+const provider = { issuer: remote.issuer, clientId: remote.clientId, clientSecret: remote.clientSecret } as GoogleLikeProvider;
+try {
+  const credential = await loginToFixture(provider, mcp.url, { configuredClient: true });
+  await new BridgeStore().write(credential);
+  const env = { ...process.env, ...keyring.env } as Record<string, string>;
+
+  const direct = async () => {
+    const client = new Client({ name: 'bench-direct', version: '1' });
+    const transport = new StreamableHTTPClientTransport(new URL(mcp.url), { requestInit: { headers: { Authorization: `Bearer ${credential.accessToken}` } } });
+    await client.connect(transport);
+    return client;
+  };
+  const viaConnect = async () => {
+    const client = new Client({ name: 'bench-connect', version: '1' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI_BIN, 'connect', mcp.url, '--no-login'], env, stderr: 'ignore' }));
+    return client;
+  };
+
+  // Tool calls, alternating, on one warm connection each.
+  const a = await direct();
+  const b = await viaConnect();
+  const call = async (client: Client) => {
+    const t = performance.now();
+    const result = await client.callTool({ name: 'payload', arguments: { bytes: RESULT_BYTES } });
+    const ms = performance.now() - t;
+    if ((result.content as { text: string }[])[0]!.text.length !== RESULT_BYTES) throw new Error('wrong result');
+    return ms;
+  };
+  for (let i = 0; i < 20; i++) {
+    await call(a);
+    await call(b);
+  }
+  const callsDirect: number[] = [];
+  const callsConnect: number[] = [];
+  for (let i = 0; i < CALLS; i++) {
+    callsDirect.push(await call(a));
+    callsConnect.push(await call(b));
+  }
+  await a.close();
+  await b.close();
+
+  // Start-up until initialize is answered (client.connect resolves then).
+  const nodeStart = () =>
+    new Promise<number>((resolve, reject) => {
+      const t = performance.now();
+      const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('close', () => resolve(performance.now() - t));
+    });
+  const timed = async (open: () => Promise<Client>) => {
+    const t = performance.now();
+    const client = await open();
+    const ms = performance.now() - t;
+    await client.close();
+    return ms;
+  };
+  await timed(viaConnect);
+  const startDirect: number[] = [];
+  const startConnect: number[] = [];
+  const startNode: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    startDirect.push(await timed(direct));
+    startConnect.push(await timed(viaConnect));
+    startNode.push(await nodeStart());
+  }
+
+  console.log(`connect: tools/call with a ${RESULT_BYTES} B result, alternating on warm connections:`);
+  console.log(summary('SDK Streamable HTTP client, direct', callsDirect));
+  console.log(summary('SDK stdio client → connect', callsConnect, median(callsDirect)));
+  console.log('connect: start-up until initialize is answered:');
+  console.log(summary('SDK HTTP client, direct (in-process)', startDirect));
+  console.log(summary('spawn connect + initialize', startConnect, median(startDirect)));
+  console.log(summary("spawn node -e '' (floor of any stdio server)", startNode));
+  console.log(`  connect start-up / node -e '': ${(median(startConnect) / median(startNode)).toFixed(2)}`);
+} finally {
+  serverProcess.stdin.end();
+  await new Promise((r) => serverProcess.on('close', r));
+  restore();
+  await keyring.stop();
+}

@@ -1,0 +1,43 @@
+/**
+ * The JSON-RPC errors `connect` itself answers a client's request with, when the remote server
+ * cannot: one code (the SDK's ConnectionClosed range), and a `data.kind` a client or script can
+ * branch on without reading the sentence. README, "connect", lists them.
+ */
+import type { JSONRPCErrorResponse, RequestId } from '@modelcontextprotocol/sdk/types.js';
+
+/** -32000: the JSON-RPC "server error" range; the MCP SDK uses it for a closed connection. */
+export const CONNECT_ERROR_CODE = -32000;
+
+export type ConnectErrorKind =
+  /** The server did not answer at all (connection refused, DNS, reset, timeout). */
+  | 'server-unreachable'
+  /** The connection dropped while the request was in flight; `connect` is reconnecting. */
+  | 'connection-lost'
+  /** No login for the server: `login` (or `connect` without --no-login) makes one. */
+  | 'not-logged-in'
+  /** The stored login cannot be refreshed (revoked, expired): log in again. */
+  | 'login-needed'
+  /** The server wants scopes the login could not get (step-up failed or was refused). */
+  | 'insufficient-scope'
+  /** The server refused the token even after a refresh. */
+  | 'unauthorized'
+  /** Any other HTTP failure the server answered with. */
+  | 'http-error';
+
+export class ConnectError extends Error {
+  constructor(
+    readonly kind: ConnectErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export function errorResponse(id: RequestId, error: ConnectError): JSONRPCErrorResponse {
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: { code: CONNECT_ERROR_CODE, message: error.message, data: { kind: error.kind, ...(error.status ? { status: error.status } : {}) } },
+  };
+}
