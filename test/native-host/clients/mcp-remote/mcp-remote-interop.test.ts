@@ -1,0 +1,164 @@
+/**
+ * Interop with the real mcp-remote (npm mcp-remote 0.15.1, node_modules/.bin/mcp-remote) run as the
+ * stdio MCP server a client like Cursor starts, driven by the SDK's stdio client: after a login
+ * through the bridge against the Google-like fixture, the entry we write where the configured
+ * launch looks (its hash, its folder) lets it connect to the fixture MCP server and list its tools
+ * without opening a browser, and refresh an expired token by itself, writing the new one back.
+ *
+ * A browser it tried to open would be the recorder below: the `open` package it bundles runs its
+ * own xdg-open, which (with no desktop session) starts $BROWSER; the Linux fallbacks it tries after
+ * that are stood in for on PATH too.
+ */
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { discoverMcpRemoteServers, type McpRemoteServer } from '../../../../native-host/clients/mcp-remote/mcp-remote-configs';
+import { McpRemoteStore, tokensPath } from '../../../../native-host/clients/mcp-remote/mcp-remote-store';
+import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../../fixtures/google-like-provider';
+import { startMcpServer, type McpServerFixture } from '../../../fixtures/mcp-server';
+import { loginToFixture } from '../../../helpers/fixture-login';
+
+const MCP_REMOTE_BIN = join(process.cwd(), 'node_modules', '.bin', 'mcp-remote');
+
+let provider: GoogleLikeProvider;
+let mcp: McpServerFixture;
+let root: string;
+
+beforeAll(async () => {
+  if (!existsSync(MCP_REMOTE_BIN)) throw new Error(`mcp-remote is not installed at ${MCP_REMOTE_BIN}: run npm ci (it is a devDependency, pinned).`);
+  provider = await startGoogleLikeProvider();
+  mcp = await startMcpServer({ issuer: provider.issuer });
+  root = await mkdtemp(join(tmpdir(), 'mlb-mcp-remote-interop-'));
+});
+afterAll(async () => {
+  await mcp?.close();
+  await provider?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+interface World {
+  home: string;
+  configDir: string;
+  browserLog: string;
+  env: Record<string, string>;
+}
+
+/** A private HOME with Cursor's config naming `args`, and browser stand-ins that record their calls. */
+async function world(name: string, args: string[]): Promise<World> {
+  const home = join(root, name);
+  const bin = join(home, 'bin');
+  await mkdir(join(home, '.cursor'), { recursive: true });
+  await mkdir(bin, { recursive: true });
+  const browserLog = join(home, 'browser-calls.log');
+  const recorder = `#!/bin/sh\necho "$0 $*" >> '${browserLog}'\n`;
+  for (const tool of ['browser', 'xdg-open', 'gio', 'x-www-browser', 'sensible-browser', 'www-browser']) {
+    await writeFile(join(bin, tool), recorder);
+    await chmod(join(bin, tool), 0o755);
+  }
+  await writeFile(join(home, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { mock: { command: 'npx', args: ['-y', 'mcp-remote@0.15.1', ...args] } } }));
+  const configDir = join(home, 'mcp-auth');
+  const env = {
+    PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HOME: home,
+    MCP_REMOTE_CONFIG_DIR: configDir,
+    BROWSER: join(bin, 'browser'),
+  };
+  return { home, configDir, browserLog, env };
+}
+
+async function theServer(w: World): Promise<McpRemoteServer> {
+  const found = await discoverMcpRemoteServers({ env: w.env, platform: 'linux', projectDir: join(w.home, 'no-project') });
+  expect(found.problems).toEqual([]);
+  expect(found.servers).toHaveLength(1);
+  return found.servers[0]!;
+}
+
+/** Starts the real mcp-remote with the configured arguments and lists the server's tools through it. */
+async function listToolsThroughMcpRemote(w: World, args: string[], timeoutMs = 40_000): Promise<{ tools: string[]; stderr: string }> {
+  const transport = new StdioClientTransport({ command: MCP_REMOTE_BIN, args, env: w.env, cwd: w.home, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-20_000)));
+  const client = new Client({ name: 'mcp-login-bridge-interop', version: '1.0.0' });
+  try {
+    await client.connect(transport, { timeout: timeoutMs });
+    const listed = await client.listTools(undefined, { timeout: timeoutMs });
+    return { tools: listed.tools.map((t) => t.name), stderr };
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nmcp-remote stderr:\n${stderr.slice(-4000)}`);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+async function browserCalls(w: World): Promise<string> {
+  return (await readFile(w.browserLog, 'utf8').catch(() => '')).trim();
+}
+
+describe('mcp-remote uses what we write', () => {
+  it('connects with our login and lists the fixture tools, no browser opened', async () => {
+    const args = [mcp.url, '--authorize-param', 'access_type=offline', '--header', 'X-Team: interop'];
+    const w = await world('valid', args);
+    const server = await theServer(w);
+    const login = await loginToFixture(provider, mcp.url, { configuredClient: true });
+    await new McpRemoteStore().write(server.launch, login);
+    const file = tokensPath(server.launch);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    const { tools } = await listToolsThroughMcpRemote(w, args);
+    expect(tools).toContain('whoami');
+    expect(await browserCalls(w)).toBe('');
+  });
+
+  it('refreshes our expired login by itself and writes the new token back', async () => {
+    const args = [mcp.url];
+    const w = await world('expired', args);
+    const server = await theServer(w);
+    const login = await loginToFixture(provider, mcp.url, { configuredClient: true });
+    const store = new McpRemoteStore();
+    await store.write(server.launch, { ...login, expiresAt: Date.now() - 60_000 });
+
+    const refreshesBefore = provider.stats.refreshRequests;
+    const { tools } = await listToolsThroughMcpRemote(w, args);
+    expect(tools).toContain('whoami');
+    expect(provider.stats.refreshRequests).toBe(refreshesBefore + 1);
+    expect(await browserCalls(w)).toBe('');
+
+    const after = await store.read(server.launch);
+    expect(after.tokens?.accessToken).not.toBe(login.accessToken);
+    expect(after.tokens?.refreshToken).toBe(login.refreshToken);
+    expect(after.tokens?.expiresAt).toBeGreaterThan(Date.now());
+    expect((await stat(tokensPath(server.launch))).mode & 0o777).toBe(0o600);
+  });
+
+  it('does not find an entry written for another option set, and then opens a browser (the checks above can fail)', async () => {
+    // A provider with dynamic registration, so mcp-remote gets as far as opening a browser.
+    const open = await startGoogleLikeProvider({ registration: true });
+    const openMcp = await startMcpServer({ issuer: open.issuer });
+    try {
+      const written = await world('other-hash', [openMcp.url]);
+      const login = await loginToFixture(open, openMcp.url);
+      await new McpRemoteStore().write((await theServer(written)).launch, login);
+      // Same server, but started with a header: mcp-remote's store name changes with it.
+      const args = [openMcp.url, '--header', 'X-Team: other', '--auth-timeout', '5'];
+      const transport = new StdioClientTransport({ command: MCP_REMOTE_BIN, args, env: written.env, cwd: written.home, stderr: 'pipe' });
+      let stderr = '';
+      transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const client = new Client({ name: 'mcp-login-bridge-interop', version: '1.0.0' });
+      const outcome = client.connect(transport, { timeout: 30_000 }).then(
+        () => 'connected',
+        () => 'failed',
+      );
+      for (let i = 0; i < 300 && !(await browserCalls(written)); i++) await new Promise((r) => setTimeout(r, 100));
+      await client.close().catch(() => undefined);
+      expect(await outcome).toBe('failed');
+      expect(await browserCalls(written), stderr).toContain(`${open.issuer}/`);
+    } finally {
+      await openMcp.close();
+      await open.close();
+    }
+  });
+});
