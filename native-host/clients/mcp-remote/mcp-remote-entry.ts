@@ -117,6 +117,7 @@ export function parseClientInfoFile(where: string, doc: unknown): McpRemoteClien
 }
 
 export interface McpRemoteUsability {
+  /** mcp-remote will use the entry now, or can renew it by itself. */
   loggedIn: boolean;
   refreshCapable: boolean;
   expiresAt: number | null;
@@ -124,7 +125,7 @@ export interface McpRemoteUsability {
   reason?: string;
 }
 
-/** Whether mcp-remote, started as `redirectUrl` implies, can use and refresh this entry. */
+/** Whether mcp-remote, started as `launch` says, can use and refresh this entry. */
 export function mcpRemoteUsability(
   tokens: McpRemoteTokens | undefined,
   client: McpRemoteClientInfo | undefined,
@@ -132,15 +133,20 @@ export function mcpRemoteUsability(
   now: number,
 ): McpRemoteUsability {
   if (!tokens) return { loggedIn: false, refreshCapable: false, expiresAt: null, reason: 'no login stored' };
-  const base = { loggedIn: tokens.expiresAt === null || tokens.expiresAt - MCP_REMOTE_REFRESH_MARGIN_MS > now, expiresAt: tokens.expiresAt };
-  if (!tokens.refreshToken) return { ...base, refreshCapable: false, reason: 'no refresh token' };
-  if (launch.staticClient) return { ...base, refreshCapable: true };
-  if (!client) return { ...base, refreshCapable: false, reason: 'no client registration stored (client_info.json), which mcp-remote needs to refresh' };
+  const valid = tokens.expiresAt === null || tokens.expiresAt - MCP_REMOTE_REFRESH_MARGIN_MS > now;
+  const why = refreshBlocker(tokens, client, launch);
+  return { loggedIn: valid || !why, refreshCapable: !why, expiresAt: tokens.expiresAt, ...(why ? { reason: why } : {}) };
+}
+
+function refreshBlocker(tokens: McpRemoteTokens, client: McpRemoteClientInfo | undefined, launch: { redirectUrl: string; staticClient?: { clientId?: string } }): string | undefined {
+  if (!tokens.refreshToken) return 'no refresh token';
+  if (launch.staticClient) return undefined;
+  if (!client) return 'no client registration stored (client_info.json), which mcp-remote needs to refresh';
   if (!client.redirectUris.includes(launch.redirectUrl)) {
-    return { ...base, refreshCapable: false, reason: `its client registration lists another callback URL than ${launch.redirectUrl}, so mcp-remote deletes it at start` };
+    return `its client registration lists another callback URL than ${launch.redirectUrl}, so mcp-remote deletes it at start`;
   }
   if (tokens.issuer && client.issuer && tokens.issuer.replace(/\/$/, '') !== client.issuer.replace(/\/$/, '')) {
-    return { ...base, refreshCapable: false, reason: 'its tokens and client registration name different issuers' };
+    return 'its tokens and client registration name different issuers';
   }
-  return { ...base, refreshCapable: true };
+  return undefined;
 }
