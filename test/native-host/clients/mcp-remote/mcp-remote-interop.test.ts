@@ -16,8 +16,10 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { discoverMcpRemoteServers, type McpRemoteServer } from '../../../../native-host/clients/mcp-remote/mcp-remote-configs';
+import type { ConfiguredServer } from '../../../../native-host/clients/client-adapter';
+import { mcpRemoteAdapter, type McpRemoteConfig } from '../../../../native-host/clients/mcp-remote/mcp-remote-adapter';
 import { McpRemoteStore, tokensPath } from '../../../../native-host/clients/mcp-remote/mcp-remote-store';
+import type { McpRemoteLaunch } from '../../../../native-host/clients/mcp-remote/mcp-remote-launch';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../../fixtures/google-like-provider';
 import { startMcpServer, type McpServerFixture } from '../../../fixtures/mcp-server';
 import { loginToFixture } from '../../../helpers/fixture-login';
@@ -70,11 +72,16 @@ async function world(name: string, args: string[]): Promise<World> {
   return { home, configDir, browserLog, env };
 }
 
-async function theServer(w: World): Promise<McpRemoteServer> {
-  const found = await discoverMcpRemoteServers({ env: w.env, platform: 'linux', projectDir: join(w.home, 'no-project') });
+const adapterFor = (w: World) => mcpRemoteAdapter({ env: w.env, platform: 'linux', projectDir: join(w.home, 'no-project') });
+
+/** The one server the world's Cursor config has, as the registered adapter finds it. */
+async function theServer(w: World): Promise<ConfiguredServer<McpRemoteConfig> & { launch: McpRemoteLaunch }> {
+  const found = await adapterFor(w).discover();
   expect(found.problems).toEqual([]);
   expect(found.servers).toHaveLength(1);
-  return found.servers[0]!;
+  const server = found.servers[0] as ConfiguredServer<McpRemoteConfig>;
+  if ('unsupported' in server.config) throw new Error(server.config.unsupported);
+  return { ...server, launch: server.config.launch };
 }
 
 /** Starts the real mcp-remote with the configured arguments and lists the server's tools through it. */
@@ -104,8 +111,9 @@ describe('mcp-remote uses what we write', () => {
     const w = await world('valid', args);
     const server = await theServer(w);
     const login = await loginToFixture(provider, mcp.url, { configuredClient: true });
-    await new McpRemoteStore().write(server.launch, login);
+    const written = await adapterFor(w).write(server, login, {});
     const file = tokensPath(server.launch);
+    expect(written.location).toBe(file);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
     const { tools } = await listToolsThroughMcpRemote(w, args);
@@ -159,6 +167,36 @@ describe('mcp-remote uses what we write', () => {
     } finally {
       await openMcp.close();
       await open.close();
+    }
+  });
+});
+
+describe('mcp-remote with a provider that rotates refresh tokens', () => {
+  it('writes the rotated refresh token back, with a later expiry our adapter reads (what rotation sync adopts)', async () => {
+    const rotating = await startGoogleLikeProvider({ rotateRefreshTokens: true });
+    const rotatingMcp = await startMcpServer({ issuer: rotating.issuer });
+    try {
+      const args = [rotatingMcp.url];
+      const w = await world('rotating', args);
+      const server = await theServer(w);
+      const login = await loginToFixture(rotating, rotatingMcp.url, { configuredClient: true });
+      const adapter = adapterFor(w);
+      await adapter.write(server, { ...login, expiresAt: Date.now() - 60_000 }, {});
+
+      const { tools } = await listToolsThroughMcpRemote(w, args);
+      expect(tools).toContain('whoami');
+      expect(rotating.stats.refreshRequests).toBe(1);
+      expect(rotating.stats.refreshTokenReuses).toBe(0);
+      const copy = await adapter.read(server);
+      expect(copy?.refreshToken).toBeDefined();
+      expect(copy?.refreshToken).not.toBe(login.refreshToken);
+      expect(copy?.expiresAt).toBeGreaterThan(login.expiresAt!);
+      // mcp-remote drops `issuer` from the tokens file on its own refresh; the client file keeps it.
+      expect(copy).toMatchObject({ issuer: rotating.issuer, clientId: login.clientId });
+      expect(adapter.usability(server, copy!, { now: Date.now() })).toEqual({ loggedIn: true, refreshCapable: true });
+    } finally {
+      await rotatingMcp.close();
+      await rotating.close();
     }
   });
 });
