@@ -200,3 +200,26 @@ describe('mcp-remote with a provider that rotates refresh tokens', () => {
     }
   });
 });
+
+describe('mcp-remote with a dynamically registered (public) client', () => {
+  it('refreshes with the client_info we wrote for the registration the bridge made', async () => {
+    const open = await startGoogleLikeProvider({ registration: true });
+    const openMcp = await startMcpServer({ issuer: open.issuer });
+    try {
+      const args = [openMcp.url, '--resource', openMcp.url];
+      const w = await world('dcr', args);
+      const server = await theServer(w);
+      const login = await loginToFixture(open, openMcp.url);
+      const adapter = adapterFor(w);
+      await adapter.write(server, { ...login, expiresAt: Date.now() - 60_000 }, {});
+      const { tools } = await listToolsThroughMcpRemote(w, args);
+      expect(tools).toContain('whoami');
+      expect(open.stats.refreshRequests).toBe(1);
+      expect(await browserCalls(w)).toBe('');
+      expect((await adapter.read(server))?.expiresAt).toBeGreaterThan(Date.now());
+    } finally {
+      await openMcp.close();
+      await open.close();
+    }
+  });
+});
