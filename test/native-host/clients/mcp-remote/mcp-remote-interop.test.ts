@@ -4,34 +4,26 @@
  * through the bridge against the Google-like fixture, the entry we write where the configured
  * launch looks (its hash, its folder) lets it connect to the fixture MCP server and list its tools
  * without opening a browser, and refresh an expired token by itself, writing the new one back.
- *
- * A browser it tried to open would be the recorder below: the `open` package it bundles runs its
- * own xdg-open, which (with no desktop session) starts $BROWSER; the Linux fallbacks it tries after
- * that are stood in for on PATH too.
+ * A browser it tried to open would be recorded (test/helpers/mcp-remote-cli.ts).
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { ConfiguredServer } from '../../../../native-host/clients/client-adapter';
-import { mcpRemoteAdapter, type McpRemoteConfig } from '../../../../native-host/clients/mcp-remote/mcp-remote-adapter';
 import { McpRemoteStore, tokensPath } from '../../../../native-host/clients/mcp-remote/mcp-remote-store';
-import type { McpRemoteLaunch } from '../../../../native-host/clients/mcp-remote/mcp-remote-launch';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../../fixtures/google-like-provider';
 import { startMcpServer, type McpServerFixture } from '../../../fixtures/mcp-server';
 import { loginToFixture } from '../../../helpers/fixture-login';
-
-const MCP_REMOTE_BIN = join(process.cwd(), 'node_modules', '.bin', 'mcp-remote');
+import { adapterFor, assertMcpRemoteInstalled, browserCalls, listToolsThroughMcpRemote, MCP_REMOTE_BIN, theServer, world } from '../../../helpers/mcp-remote-cli';
 
 let provider: GoogleLikeProvider;
 let mcp: McpServerFixture;
 let root: string;
 
 beforeAll(async () => {
-  if (!existsSync(MCP_REMOTE_BIN)) throw new Error(`mcp-remote is not installed at ${MCP_REMOTE_BIN}: run npm ci (it is a devDependency, pinned).`);
+  assertMcpRemoteInstalled();
   provider = await startGoogleLikeProvider();
   mcp = await startMcpServer({ issuer: provider.issuer });
   root = await mkdtemp(join(tmpdir(), 'mlb-mcp-remote-interop-'));
@@ -42,73 +34,10 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-interface World {
-  home: string;
-  configDir: string;
-  browserLog: string;
-  env: Record<string, string>;
-}
-
-/** A private HOME with Cursor's config naming `args`, and browser stand-ins that record their calls. */
-async function world(name: string, args: string[]): Promise<World> {
-  const home = join(root, name);
-  const bin = join(home, 'bin');
-  await mkdir(join(home, '.cursor'), { recursive: true });
-  await mkdir(bin, { recursive: true });
-  const browserLog = join(home, 'browser-calls.log');
-  const recorder = `#!/bin/sh\necho "$0 $*" >> '${browserLog}'\n`;
-  for (const tool of ['browser', 'xdg-open', 'gio', 'x-www-browser', 'sensible-browser', 'www-browser']) {
-    await writeFile(join(bin, tool), recorder);
-    await chmod(join(bin, tool), 0o755);
-  }
-  await writeFile(join(home, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { mock: { command: 'npx', args: ['-y', 'mcp-remote@0.15.1', ...args] } } }));
-  const configDir = join(home, 'mcp-auth');
-  const env = {
-    PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-    HOME: home,
-    MCP_REMOTE_CONFIG_DIR: configDir,
-    BROWSER: join(bin, 'browser'),
-  };
-  return { home, configDir, browserLog, env };
-}
-
-const adapterFor = (w: World) => mcpRemoteAdapter({ env: w.env, platform: 'linux', projectDir: join(w.home, 'no-project') });
-
-/** The one server the world's Cursor config has, as the registered adapter finds it. */
-async function theServer(w: World): Promise<ConfiguredServer<McpRemoteConfig> & { launch: McpRemoteLaunch }> {
-  const found = await adapterFor(w).discover();
-  expect(found.problems).toEqual([]);
-  expect(found.servers).toHaveLength(1);
-  const server = found.servers[0] as ConfiguredServer<McpRemoteConfig>;
-  if ('unsupported' in server.config) throw new Error(server.config.unsupported);
-  return { ...server, launch: server.config.launch };
-}
-
-/** Starts the real mcp-remote with the configured arguments and lists the server's tools through it. */
-async function listToolsThroughMcpRemote(w: World, args: string[], timeoutMs = 40_000): Promise<{ tools: string[]; stderr: string }> {
-  const transport = new StdioClientTransport({ command: MCP_REMOTE_BIN, args, env: w.env, cwd: w.home, stderr: 'pipe' });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-20_000)));
-  const client = new Client({ name: 'mcp-login-bridge-interop', version: '1.0.0' });
-  try {
-    await client.connect(transport, { timeout: timeoutMs });
-    const listed = await client.listTools(undefined, { timeout: timeoutMs });
-    return { tools: listed.tools.map((t) => t.name), stderr };
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nmcp-remote stderr:\n${stderr.slice(-4000)}`);
-  } finally {
-    await client.close().catch(() => undefined);
-  }
-}
-
-async function browserCalls(w: World): Promise<string> {
-  return (await readFile(w.browserLog, 'utf8').catch(() => '')).trim();
-}
-
 describe('mcp-remote uses what we write', () => {
   it('connects with our login and lists the fixture tools, no browser opened', async () => {
     const args = [mcp.url, '--authorize-param', 'access_type=offline', '--header', 'X-Team: interop'];
-    const w = await world('valid', args);
+    const w = await world(root, 'valid', args);
     const server = await theServer(w);
     const login = await loginToFixture(provider, mcp.url, { configuredClient: true });
     const written = await adapterFor(w).write(server, login, {});
@@ -123,7 +52,7 @@ describe('mcp-remote uses what we write', () => {
 
   it('refreshes our expired login by itself and writes the new token back', async () => {
     const args = [mcp.url];
-    const w = await world('expired', args);
+    const w = await world(root, 'expired', args);
     const server = await theServer(w);
     const login = await loginToFixture(provider, mcp.url, { configuredClient: true });
     const store = new McpRemoteStore();
@@ -147,7 +76,7 @@ describe('mcp-remote uses what we write', () => {
     const open = await startGoogleLikeProvider({ registration: true });
     const openMcp = await startMcpServer({ issuer: open.issuer });
     try {
-      const written = await world('other-hash', [openMcp.url]);
+      const written = await world(root, 'other-hash', [openMcp.url]);
       const login = await loginToFixture(open, openMcp.url);
       await new McpRemoteStore().write((await theServer(written)).launch, login);
       // Same server, but started with a header: mcp-remote's store name changes with it.
@@ -177,7 +106,7 @@ describe('mcp-remote with a provider that rotates refresh tokens', () => {
     const rotatingMcp = await startMcpServer({ issuer: rotating.issuer });
     try {
       const args = [rotatingMcp.url];
-      const w = await world('rotating', args);
+      const w = await world(root, 'rotating', args);
       const server = await theServer(w);
       const login = await loginToFixture(rotating, rotatingMcp.url, { configuredClient: true });
       const adapter = adapterFor(w);
@@ -207,7 +136,7 @@ describe('mcp-remote with a dynamically registered (public) client', () => {
     const openMcp = await startMcpServer({ issuer: open.issuer });
     try {
       const args = [openMcp.url, '--resource', openMcp.url];
-      const w = await world('dcr', args);
+      const w = await world(root, 'dcr', args);
       const server = await theServer(w);
       const login = await loginToFixture(open, openMcp.url);
       const adapter = adapterFor(w);
