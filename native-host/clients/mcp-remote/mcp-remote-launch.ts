@@ -142,7 +142,8 @@ export interface LaunchOptions {
 /** Reads one stdio server entry; anything that is not an mcp-remote launch is `not-mcp-remote`. */
 export async function readLaunch(entry: StdioServerEntry, options: LaunchOptions = {}): Promise<LaunchReading> {
   const tokens = [entry.command, ...entry.args];
-  const at = tokens.findIndex((token) => packageToken(token) !== undefined);
+  // `npx --package mcp-remote mcp-remote <url>` names the package once as an npx option.
+  const at = tokens.findIndex((token, i) => packageToken(token) !== undefined && !['--package', '-p'].includes(tokens[i - 1] ?? ''));
   if (at === -1) return { kind: 'not-mcp-remote' };
   const pinnedVersion = packageToken(tokens[at]!)!.version;
   const args = tokens.slice(at + 1);

@@ -80,6 +80,7 @@ describe('readLaunch', () => {
     for (const entry of [
       { command: 'cmd', args: ['/c', 'npx', '-y', 'mcp-remote', URL_] },
       { command: 'bunx', args: ['mcp-remote@latest', URL_] },
+      { command: 'npx', args: ['--package', 'mcp-remote@0.15.1', 'mcp-remote', URL_] },
       { command: '/usr/local/bin/mcp-remote', args: [URL_] },
       { command: 'node', args: ['/opt/x/node_modules/mcp-remote/dist/proxy.js', URL_] },
     ]) {
