@@ -5,9 +5,9 @@
  * from the URL and the launch's options (mcp-remote-hash.ts), so the same server launched with
  * other options is another entry, and the same launch in two apps is one entry.
  *
- * A launch we cannot write for (an mcp-remote older than 0.15, a static client, a header file we
- * cannot read, VS Code variables in what decides the store name) is still listed, unreachable, so
- * `status` says why and `login` reports the refusal.
+ * A launch we cannot write for (an mcp-remote older than 0.15, `--client-credentials`, a header
+ * file we cannot read, VS Code variables in what decides the store name) is still listed,
+ * unreachable: `read` and `write` throw the reason, so `status` says why and `login` reports it.
  */
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import type { StoredCredential } from '../../stores/credential';
@@ -86,8 +86,8 @@ export function mcpRemoteAdapter(options: AdapterOptions = {}): ClientAdapter<Mc
     },
 
     async read(server) {
-      if ('unsupported' in server.config) return undefined;
-      const launch = server.config.launch;
+      // An unreachable launch has no entry of ours to read; saying why is what `status` shows.
+      const launch = launchOf(server);
       return toEntry(await store.read(launch), launch);
     },
 

@@ -89,6 +89,7 @@ describe('the mcp-remote adapter', () => {
     expect(server.storeReachable).toBe(false);
     expect((await a.checkWritable(server))?.kind).toBe('store-unwritable');
     await expect(a.write(server, login, {})).rejects.toThrow(/older format/);
+    await expect(a.read(server)).rejects.toThrow(/mcp-remote \(old in Cursor\): it runs mcp-remote@0\.1\.37/);
     expect(a.usability(server, { expiresAt: null }, { now: NOW }).reason).toMatch(/older format/);
     expect(problems.map((p) => p.kind)).toEqual(['config-unreadable']);
     expect(problems[0]!.message).toMatch(/nourl starts mcp-remote, but it names no server URL/);
