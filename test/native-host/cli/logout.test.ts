@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors';
+import { CLIENT_NAMES } from '../../../shared/protocol';
 import { parseConfig } from '../../../native-host/config';
 import { LoginService } from '../../../native-host/oauth/login-service';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
@@ -118,7 +119,8 @@ describe('logout', () => {
   it('refuses an unknown --client target', async () => {
     const r = await cli(['logout', mcp.url, '--client', 'cursor']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('use bridge, codex or claude-code');
+    expect(r.stderr).toContain('unknown --client "cursor": use bridge, codex, claude-code');
+    for (const name of CLIENT_NAMES) expect(r.stderr).toContain(name);
   });
 });
 
