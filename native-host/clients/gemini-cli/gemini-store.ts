@@ -76,7 +76,7 @@ export class GeminiStore {
   #unsupported(serverName: string): never {
     throw new ProtocolError(
       ErrorCode.StoreFailed,
-      `Gemini CLI is set to keep MCP logins in the OS keychain (GEMINI_FORCE_ENCRYPTED_FILE_STORAGE=true), in keytar's format, which mcp-login-bridge does not write; ` +
+      `Gemini CLI is set to keep MCP logins in the OS keychain (GEMINI_FORCE_ENCRYPTED_FILE_STORAGE=true), in keytar's format, which mcp-login-bridge neither reads nor writes; ` +
         `nothing was written for ${serverName}. Log in from Gemini (/mcp auth ${serverName}), or also set GEMINI_FORCE_FILE_STORAGE=true for Gemini and mcp-login-bridge ` +
         `(then both use Gemini's encrypted file), or unset GEMINI_FORCE_ENCRYPTED_FILE_STORAGE (its default token file).`,
     );
