@@ -3,6 +3,8 @@
  * servers from `settings.json` (gemini-settings.ts), its stored logins in the token file or its
  * encrypted file (gemini-store.ts), its refresh rules (gemini-entry.ts).
  *
+ * Gemini records no issuer; gemini-issuers.ts supplies it for rotation sync's "same login" check.
+ *
  * Locks: Gemini takes none around its refresh (it reads, refreshes and rewrites the whole file).
  * `withLock` therefore cannot keep Gemini out; it holds nothing across `fn` and instead writes new
  * tokens only if the entry is still the one read (a Gemini refresh in between wins, and is left as
@@ -27,6 +29,7 @@ import {
   type WriteOutcome,
 } from '../client-adapter';
 import { geminiAccountName } from './gemini-encrypted-file';
+import { GeminiIssuers } from './gemini-issuers';
 import { describeGeminiAdvice, geminiClientAdvice, geminiUsability, type ClientKind, type GeminiCredential } from './gemini-entry';
 import { discoverGeminiServers, type GeminiServer, type GeminiServerConfig } from './gemini-settings';
 import { GeminiStore, type GeminiRead } from './gemini-store';
@@ -46,9 +49,11 @@ function asGeminiServer(server: Server): GeminiServer {
   return { name: server.name, url: server.url, source: server.source, config: server.config };
 }
 
-function toEntry(read: GeminiRead, store: GeminiStore): GeminiEntry {
+async function toEntry(read: GeminiRead, store: GeminiStore, issuers: GeminiIssuers): Promise<GeminiEntry> {
   const c = read.credential;
+  const issuer = await issuers.issuerFor(c.tokenUrl);
   return {
+    ...(issuer ? { issuer } : {}),
     ...(c.clientId ? { clientId: c.clientId } : {}),
     accessToken: c.accessToken,
     ...(c.refreshToken ? { refreshToken: c.refreshToken } : {}),
@@ -67,6 +72,7 @@ function clientKind(clientId: string | undefined, ours: StoredCredential | undef
 export function createGeminiAdapter(options: AdapterOptions = {}): ClientAdapter<GeminiServerConfig> {
   const env = options.env ?? process.env;
   const now = options.now ?? Date.now;
+  const issuers = new GeminiIssuers(env, options.platform);
   const store = new GeminiStore({ env, lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, ...(options.platform ? { platform: options.platform } : {}) });
 
   return {
@@ -92,7 +98,7 @@ export function createGeminiAdapter(options: AdapterOptions = {}): ClientAdapter
 
     async read(server: Server): Promise<ClientEntry | undefined> {
       const found = await store.read(server.name);
-      return found ? toEntry(found, store) : undefined;
+      return found ? toEntry(found, store, issuers) : undefined;
     },
 
     async write(server: Server, credential: StoredCredential, context: WriteContext & { tokenEndpoint?: string }): Promise<WriteOutcome> {
@@ -106,6 +112,7 @@ export function createGeminiAdapter(options: AdapterOptions = {}): ClientAdapter
       const tokenUrl = context.tokenEndpoint ?? (await discoverAuthorizationServer(credential.issuer)).token_endpoint;
       if (!tokenUrl) throw new ProtocolError(ErrorCode.StoreFailed, `${credential.issuer} names no token endpoint, which Gemini CLI needs in its entry`);
       const location = await store.write(server, credential, tokenUrl, now());
+      await issuers.note(tokenUrl, credential.issuer);
       const text = describeGeminiAdvice(advice, gemini, configPath());
       return { location, notices: text ? [notice(ID, 'settings-missing', text, server.name)] : [] };
     },
@@ -121,7 +128,7 @@ export function createGeminiAdapter(options: AdapterOptions = {}): ClientAdapter
         async read() {
           read = await store.read(server.name);
           looked = true;
-          return read ? toEntry(read, store) : undefined;
+          return read ? toEntry(read, store, issuers) : undefined;
         },
         async updateTokens(credential: StoredCredential) {
           if (!looked) read = await store.read(server.name);
