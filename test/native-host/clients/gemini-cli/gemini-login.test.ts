@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BridgeStore } from '../../../../native-host/stores/bridge-store';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../../../fixtures/mcp-server';
@@ -135,29 +136,43 @@ describe('Gemini CLI after a login through mcp-login-bridge', () => {
   }, GEMINI_RUNS_MS * 2);
 
   it("with a rotating provider, `token` starts from Gemini's own refresh instead of presenting a spent refresh token", async () => {
-    // 50 s access tokens: every copy is due at once, Gemini's (5-minute buffer) and ours (60 s margin).
-    const w = await world('rotating', { rotate: true, accessTokenTtlSeconds: 50 });
+    // Access tokens longer than Gemini's 5-minute buffer: below it, Gemini refreshes on every request.
+    const w = await world('rotating', { rotate: true, accessTokenTtlSeconds: 600 });
     try {
       const { code, stderr } = await bridgeLogin(w);
       expect(code, stderr).toBe(0);
       const before = await geminiEntry(w);
+      await expireGeminiCopy(w);
       expect(await geminiMcpList(w.env, w.project)).toMatch(/✓ mock: \S+ \(http\) - Connected/);
       const afterGemini = await geminiEntry(w);
       expect(afterGemini.token.refreshToken, 'Gemini refreshed and the provider rotated').not.toBe(before.token.refreshToken);
 
-      // Our entry still holds the refresh token Gemini just spent: `token` must start from Gemini's.
+      // Our own entry still holds the refresh token Gemini just spent; make it due for a refresh.
+      const restore = keyring.applyToProcess();
+      try {
+        const ours = (await new BridgeStore().read(w.mcp.url))!;
+        expect(ours.refreshToken).toBe(before.token.refreshToken);
+        await new BridgeStore().write({ ...ours, expiresAt: Date.now() - 1_000 });
+      } finally {
+        restore();
+      }
+      const refreshes = w.provider.stats.refreshRequests;
       const token = await bridgeToken(w);
       expect(token.stderr).not.toMatch(/warning/);
+      // Gemini's copy is the newer one of the same login: its access token is used, nothing is refreshed.
+      expect(token.refreshed).toBe(false);
+      expect(token.accessToken).toBe(afterGemini.token.accessToken);
+      expect(w.provider.stats.refreshRequests).toBe(refreshes);
       expect(w.provider.stats.refreshTokenReuses, 'no spent refresh token was presented').toBe(0);
       expect(w.provider.stats.grantsRevoked).toBe(0);
-      expect(token.refreshed).toBe(true);
-      // The rotation reached Gemini's copy, which held the token `token` refreshed from.
-      const synced = await geminiEntry(w);
-      expect(synced.token.accessToken).toBe(token.accessToken);
-      expect(synced.token.refreshToken).not.toBe(afterGemini.token.refreshToken);
 
+      const restoreAgain = keyring.applyToProcess();
+      try {
+        expect((await new BridgeStore().read(w.mcp.url))?.refreshToken, "ours now holds Gemini's live refresh token").toBe(afterGemini.token.refreshToken);
+      } finally {
+        restoreAgain();
+      }
       expect(await geminiMcpList(w.env, w.project)).toMatch(/✓ mock: \S+ \(http\) - Connected/);
-      expect(w.provider.stats.refreshTokenReuses).toBe(0);
       expect(w.provider.stats.grantsRevoked).toBe(0);
     } finally {
       await w.close();
