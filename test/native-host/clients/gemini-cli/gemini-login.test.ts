@@ -2,8 +2,8 @@
  * One login through mcp-login-bridge reaches Gemini CLI: the real CLI (`login <url> --no-browser`,
  * the callback pasted), the real keyring, the Google-like provider, then the real `gemini mcp list`.
  * With a provider that rotates refresh tokens, Gemini's own refresh is what `token` then starts
- * from, so nobody presents a spent refresh token. A broken Gemini token file is reported on its own,
- * never rewritten, and Codex (configured for the same server) still gets its copy.
+ * from, so nobody presents a spent refresh token. A broken Gemini token file stops the login before
+ * the sign-in (the login's store preflight), is never rewritten, and `--client codex` still writes Codex.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -179,18 +179,29 @@ describe('Gemini CLI after a login through mcp-login-bridge', () => {
     }
   }, GEMINI_RUNS_MS * 2);
 
-  it('reports a broken Gemini token file on its own, leaves it as it was, and still writes Codex', async () => {
+  it('stops at a broken Gemini token file before anything opens, leaves it as it was, and --client codex still writes Codex', async () => {
     const w = await world('broken');
     try {
       await mkdir(join(w.home, 'codex'), { recursive: true });
       await writeFile(join(w.home, 'codex', 'config.toml'), `mcp_oauth_credentials_store = "file"\n[mcp_servers.mock]\nurl = "${w.mcp.url}"\n`);
       const broken = '[{"serverName": "other", "token": {';
       await writeFile(tokenFile(w), broken, { mode: 0o600 });
-      const { code, result, stderr } = await bridgeLogin(w);
+      const authorizeRequests = w.provider.stats.authorizeRequests.length;
+
+      // The login's preflight: a store the login would write and cannot stops it before the sign-in.
+      const refused = await run(process.execPath, [CLI_BIN, 'login', w.mcp.url, '--no-browser', '--json'], w.env, 30_000, w.project);
+      expect(refused.code).not.toBe(0);
+      const error = JSON.parse(refused.stdout) as { ok: boolean; error: { message: string } };
+      expect(error.ok).toBe(false);
+      expect(error.error.message).toContain(tokenFile(w));
+      expect(error.error.message).toContain('--client');
+      expect(w.provider.stats.authorizeRequests.length, 'nothing was opened').toBe(authorizeRequests);
+
+      // Leaving Gemini out, the other client gets its copy; Gemini's file is never rewritten.
+      const { code, result, stderr } = await bridgeLogin(w, ['--client', 'codex']);
       expect(code, stderr).toBe(0);
       expect(result.stored).toContainEqual(expect.objectContaining({ target: 'codex', server: 'mock' }));
       expect(result.stored).not.toContainEqual(expect.objectContaining({ target: 'gemini-cli' }));
-      expect(result.notices).toContainEqual(expect.objectContaining({ target: 'gemini-cli', message: expect.stringContaining(tokenFile(w)) }));
       expect(await readFile(tokenFile(w), 'utf8')).toBe(broken);
     } finally {
       await w.close();
