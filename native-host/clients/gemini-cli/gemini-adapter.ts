@@ -78,6 +78,7 @@ export function createGeminiAdapter(options: AdapterOptions = {}): ClientAdapter
   return {
     id: ID,
     label: 'Gemini CLI',
+    configHint: 'mcpServers.<name> (httpUrl or url) in ~/.gemini/settings.json or a project\'s .gemini/settings.json',
 
     async discover(): Promise<ClientDiscovery> {
       const found = await discoverGeminiServers({ env, ...(options.projectDir ? { projectDir: options.projectDir } : {}) });
@@ -101,7 +102,7 @@ export function createGeminiAdapter(options: AdapterOptions = {}): ClientAdapter
       return found ? toEntry(found, store, issuers) : undefined;
     },
 
-    async write(server: Server, credential: StoredCredential, context: WriteContext & { tokenEndpoint?: string }): Promise<WriteOutcome> {
+    async write(server: Server, credential: StoredCredential, context: WriteContext): Promise<WriteOutcome> {
       const gemini = asGeminiServer(server);
       const advice = geminiClientAdvice(gemini, { clientId: credential.clientId, confidential: credential.tokenEndpointAuthMethod !== 'none' });
       if (advice.kind === 'client-id-mismatch') {

@@ -106,7 +106,7 @@ describe('logout', () => {
   it('refuses an unknown --client target', async () => {
     const r = await cli(['logout', mcp.url, '--client', 'cursor']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('use bridge, codex or claude-code');
+    expect(r.stderr).toContain('use bridge, codex, claude-code or gemini-cli');
   });
 });
 
