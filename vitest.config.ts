@@ -24,11 +24,12 @@ export default defineConfig({
     // Hosts started by tests announce their bridges here, never in the user's real runtime folder
     // (where a real `mcp-login-bridge login` would find them). Tests that run `login` use their own.
     // Likewise the MCP clients' homes: a host a test starts without its own must find no Codex or
-    // Claude Code configured, not the user's (and never write there).
+    // Claude Code (or Gemini CLI) configured, not the user's (and never write there).
     env: {
       MCP_LOGIN_BRIDGE_RUNTIME_DIR: join(tmpdir(), `mlb-test-runtime-${process.pid}`),
       CODEX_HOME: join(tmpdir(), `mlb-test-codex-home-${process.pid}`),
       CLAUDE_CONFIG_DIR: join(tmpdir(), `mlb-test-claude-config-${process.pid}`),
+      GEMINI_CLI_HOME: join(tmpdir(), `mlb-test-gemini-home-${process.pid}`),
     },
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },

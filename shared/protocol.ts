@@ -83,7 +83,7 @@ export interface BeginResult {
  * The local MCP clients a login can also be written to (our own 'bridge' entry always is). One
  * adapter per name in native-host/clients/<name>/, listed in native-host/clients/registry.ts.
  */
-export const CLIENT_NAMES = ['codex', 'claude-code', 'mcp-remote'] as const;
+export const CLIENT_NAMES = ['codex', 'claude-code', 'gemini-cli', 'mcp-remote'] as const;
 
 export type ClientName = (typeof CLIENT_NAMES)[number];
 

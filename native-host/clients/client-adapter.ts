@@ -83,6 +83,12 @@ export interface WriteContext {
   resourceMetadataUrl?: string;
   /** `login --write-config`: add settings the client's config lacks instead of only saying which. */
   writeConfig?: boolean;
+  /**
+   * The authorization server's token endpoint, as the login used it. For clients that store it
+   * instead of re-discovering it (Gemini CLI); an adapter that needs it and does not get it
+   * discovers it from the credential's issuer.
+   */
+  tokenEndpoint?: string;
 }
 
 export interface WriteOutcome {

@@ -7,6 +7,7 @@ import { CLIENT_NAMES } from '../../shared/protocol';
 import type { AdapterOptions, ClientAdapter, ClientName } from './client-adapter';
 import { ClaudeCodeAdapter } from './claude-code/claude-code-adapter';
 import { CodexAdapter } from './codex/codex-adapter';
+import { createGeminiAdapter } from './gemini-cli/gemini-adapter';
 import { mcpRemoteAdapter } from './mcp-remote/mcp-remote-adapter';
 
 type AdapterFactory = (options: AdapterOptions) => ClientAdapter;
@@ -15,6 +16,7 @@ type AdapterFactory = (options: AdapterOptions) => ClientAdapter;
 const FACTORIES: Record<ClientName, AdapterFactory> = {
   codex: (options) => new CodexAdapter(options),
   'claude-code': (options) => new ClaudeCodeAdapter(options),
+  'gemini-cli': (options) => createGeminiAdapter(options),
   'mcp-remote': (options) => mcpRemoteAdapter(options),
 };
 

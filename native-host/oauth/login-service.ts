@@ -223,6 +223,8 @@ export class LoginService {
       if (this.#deps.clients) {
         const written = await this.#deps.clients.write(credential, {
           ...(flow.resourceMetadataUrl ? { resourceMetadataUrl: flow.resourceMetadataUrl } : {}),
+          // Clients that store the token endpoint (Gemini CLI) then need no discovery of their own.
+          ...(flow.as.token_endpoint ? { tokenEndpoint: flow.as.token_endpoint } : {}),
           ...flow.clientOptions,
         });
         stored.push(...written.stored);
