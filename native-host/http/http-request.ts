@@ -7,9 +7,9 @@
  * small requests per login, which Node's http module serves at no start-up cost. One connection per
  * request (no pool): nothing lingers to keep a process alive.
  *
- * Corporate networks: a proxy from the environment (proxy-env.ts) is used for http URLs by
- * absolute-form requests and for https URLs by a CONNECT tunnel, TLS being end to end with the
- * server. Certificates are checked against Node's CA list, which includes NODE_EXTRA_CA_CERTS, and
+ * Corporate networks: a proxy from the environment (proxy-env.ts) is reached by a CONNECT tunnel
+ * for https and http URLs alike, as undici's ProxyAgent does (TLS is end to end with the server;
+ * a proxy's refusal is the answer to CONNECT, never mistaken for the server's own answer). Certificates are checked against Node's CA list, which includes NODE_EXTRA_CA_CERTS, and
  * the system store where this Node offers it (tls.getCACertificates, Node 22.15+). Failures of the
  * proxy and of TLS come back as NetworkError naming which, and what to set.
  */
@@ -194,35 +194,20 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
   const host = hostOf(url);
   const headers: OutgoingHttpHeaders = { host: url.host, ...options.headers };
   if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
-  let path = `${url.pathname}${url.search}`;
+  const path = `${url.pathname}${url.search}`;
   let createConnection: () => Socket;
-  if (proxy && https) {
+  if (proxy) {
     const raw = await tunnel(proxy, url, options.signal);
-    createConnection = () => tls.connect({ socket: raw, ...tlsOptions(host) });
-  } else if (proxy) {
-    // Plain http through a proxy: the request names the whole URL and the proxy forwards it.
-    path = url.href;
-    const auth = proxyAuthorization(proxy);
-    if (auth) headers['proxy-authorization'] = auth;
-    createConnection = () => connectToProxy(proxy);
+    createConnection = () => (https ? tls.connect({ socket: raw, ...tlsOptions(host) }) : raw);
   } else {
     const target = { host, port: portOf(url), ...(options.lookup ? { lookup: options.lookup } : {}) };
     createConnection = () => (https ? tls.connect({ ...target, ...tlsOptions(host) }) : netConnect(target));
   }
   return new Promise<HttpResponse>((resolve, reject) => {
     const req = httpRequestRaw({ method: options.method, path, headers, createConnection, signal: options.signal });
-    req.once('error', (err: NodeJS.ErrnoException) => {
-      if (proxy && !https && !req.reusedSocket && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(err.code ?? '')) {
-        return reject(proxyUnreachable(proxy, err));
-      }
-      reject(tlsFailure(err, url.host, proxy) ?? err);
-    });
+    req.once('error', (err: NodeJS.ErrnoException) => reject(tlsFailure(err, url.host, proxy) ?? err));
     req.once('response', (res) => {
       const status = res.statusCode ?? 0;
-      if (proxy && !https && status === 407) {
-        res.resume();
-        return reject(proxyRefused(proxy, url.host, status, res.statusMessage ?? ''));
-      }
       const list: Array<[string, string]> = [];
       for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) list.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
       const answer = { status, statusText: res.statusMessage ?? '', headers: list };

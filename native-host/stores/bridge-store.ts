@@ -74,8 +74,8 @@ function requireTime(o: Record<string, unknown>, field: string, nullable: boolea
  * - Required: serverUrl, resource, issuer, clientId, accessToken, tokenType (non-empty strings),
  *   scope (string, may be empty), tokenEndpointAuthMethod (none | client_secret_post |
  *   client_secret_basic), expiresAt (epoch ms or null), updatedAt (epoch ms).
- * - Optional, but typed when present: clientSecret, refreshToken (non-empty strings),
- *   loginNeeded (boolean).
+ * - Optional, but typed when present: clientSecret, refreshToken, tokenEndpoint (non-empty
+ *   strings), loginNeeded (boolean), idTokenSigningAlgs (array of non-empty strings).
  * - Unknown fields are ignored and left out of the result, so a newer host may add optional
  *   fields without a version bump; an older host rewriting the entry drops them (as Codex does).
  *
@@ -141,6 +141,11 @@ function validateEntry(o: Record<string, unknown>): StoredCredential {
   const updatedAt = requireTime(o, 'updatedAt', false) as number;
   const loginNeeded = o.loginNeeded;
   if (loginNeeded !== undefined && typeof loginNeeded !== 'boolean') fail('loginNeeded', 'a boolean', loginNeeded);
+  const tokenEndpoint = optionalString(o, 'tokenEndpoint');
+  const idTokenSigningAlgs = o.idTokenSigningAlgs;
+  if (idTokenSigningAlgs !== undefined && !(Array.isArray(idTokenSigningAlgs) && idTokenSigningAlgs.every((a) => typeof a === 'string' && a))) {
+    fail('idTokenSigningAlgs', 'an array of non-empty strings', idTokenSigningAlgs);
+  }
 
   const credential: StoredCredential = {
     serverUrl,
@@ -157,6 +162,8 @@ function validateEntry(o: Record<string, unknown>): StoredCredential {
   if (clientSecret !== undefined) credential.clientSecret = clientSecret;
   if (refreshToken !== undefined) credential.refreshToken = refreshToken;
   if (loginNeeded !== undefined) credential.loginNeeded = loginNeeded;
+  if (tokenEndpoint !== undefined) credential.tokenEndpoint = tokenEndpoint;
+  if (idTokenSigningAlgs !== undefined) credential.idTokenSigningAlgs = [...(idTokenSigningAlgs as string[])];
   return credential;
 }
 
@@ -177,6 +184,8 @@ function toEntry(credential: StoredCredential): Record<string, unknown> {
     scope: credential.scope,
     updatedAt: credential.updatedAt,
     loginNeeded: credential.loginNeeded,
+    tokenEndpoint: credential.tokenEndpoint,
+    idTokenSigningAlgs: credential.idTokenSigningAlgs,
   };
 }
 
