@@ -198,7 +198,8 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
   let createConnection: () => Socket;
   if (proxy) {
     const raw = await tunnel(proxy, url, options.signal);
-    createConnection = () => (https ? tls.connect({ socket: raw, ...tlsOptions(host) }) : raw);
+    // `host` too: the certificate is checked against it (tls.connect assumes localhost otherwise).
+    createConnection = () => (https ? tls.connect({ socket: raw, host, ...tlsOptions(host) }) : raw);
   } else {
     const target = { host, port: portOf(url), ...(options.lookup ? { lookup: options.lookup } : {}) };
     createConnection = () => (https ? tls.connect({ ...target, ...tlsOptions(host) }) : netConnect(target));
