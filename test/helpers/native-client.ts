@@ -26,9 +26,9 @@ export interface NativeClient {
   close(): Promise<void>;
 }
 
-export function spawnNativeHost(options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): NativeClient {
+export function spawnNativeHost(options: { env?: NodeJS.ProcessEnv; args?: string[]; /** default HOST_BUNDLE */ bundle?: string } = {}): NativeClient {
   assertHostBuilt();
-  const child = spawn(process.execPath, [HOST_BUNDLE, ...(options.args ?? [`chrome-extension://${DEV_EXTENSION_ID}/`])], {
+  const child = spawn(process.execPath, [options.bundle ?? HOST_BUNDLE, ...(options.args ?? [`chrome-extension://${DEV_EXTENSION_ID}/`])], {
     env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

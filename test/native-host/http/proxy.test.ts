@@ -174,8 +174,8 @@ describe('the token endpoint kept with the credential', () => {
     const { tokenEndpoint, idTokenSigningAlgs: _algs, ...old } = await logIn();
     proxy.requests = [];
     const refreshed = await refreshCredential(expired(old));
-    // The metadata (RFC 8414 answers at once here), then the token endpoint.
-    expect(proxy.requests).toHaveLength(2);
+    // The metadata (RFC 8414 and OpenID Connect discovery, together), then the token endpoint.
+    expect(proxy.requests).toHaveLength(3);
     expect(refreshed.tokenEndpoint).toBe(tokenEndpoint);
     proxy.requests = [];
     await refreshCredential(expired(refreshed));
@@ -189,8 +189,9 @@ describe('the token endpoint kept with the credential', () => {
     proxy.requests = [];
     const refreshes = provider.stats.refreshRequests;
     const refreshed = await refreshCredential(expired({ ...stored, tokenEndpoint: moved }));
-    // The old endpoint (404), the metadata, the new endpoint; the provider saw one refresh.
-    expect(proxy.requests).toHaveLength(3);
+    // The old endpoint (404), the metadata (two requests together), the new endpoint; the
+    // provider saw one refresh.
+    expect(proxy.requests).toHaveLength(4);
     expect(provider.stats.refreshRequests - refreshes).toBe(1);
     expect(refreshed.tokenEndpoint).toBe(stored.tokenEndpoint);
   });
