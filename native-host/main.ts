@@ -79,12 +79,12 @@ if (!caller && args[0] === 'token' && typeof __HOST_VERSION__ === 'string') {
 
 function finish(run: Promise<number>): void {
   run.then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`mcp-login-bridge: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = EXIT_FAILED;
-  },
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`mcp-login-bridge: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = EXIT_FAILED;
+    },
   );
 }
