@@ -25,7 +25,7 @@ import { line } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const STORM_RUNS = Number(process.env.BENCH_STORM_RUNS ?? 3);
-const STORM = 50;
+const STORM = Number(process.env.BENCH_STORM ?? 50);
 
 interface Run {
   printToExitMs: number;
