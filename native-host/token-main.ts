@@ -4,11 +4,17 @@
  * headers helper pays Node's start-up on every call. The launcher (bin/mcp-login-bridge.cjs) and
  * the bundle's entry hand `token` here; everything else goes to main.ts.
  *
- * The process exits as soon as the answer is on stdout: nothing started on the way (Node's fetch
- * internals compile their HTTP parser in the background once oauth4webapi touches `Headers`) is
- * worth waiting for once the token is printed and stored.
+ * The process exits as soon as the answer is on stdout: nothing started on the way is worth
+ * waiting for once the token is printed and stored.
  */
+import { setFlagsFromString } from 'node:v8';
 import { tokenCommand } from './cli/token';
+
+// oauth4webapi needs the global Headers and Response, and Node builds them with its internal fetch,
+// whose loading starts a WebAssembly compile of its HTTP parser (never used here: requests go
+// through node:http). V8 would compile it again in the background with its optimizing tier and
+// hold the process at exit until that is done. Liftoff only: the one quick baseline compile.
+setFlagsFromString('--liftoff-only');
 
 const EXIT_FAILED = 1;
 
