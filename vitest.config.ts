@@ -1,6 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// tsconfig.json extends .wxt/tsconfig.json, which `wxt prepare` (and every wxt build) generates.
+// The package has no install-time script (a user's `npm i -g` would warn about it), so a fresh
+// clone running one test file before any build gets it here, once.
+if (!existsSync('.wxt/tsconfig.json')) {
+  execFileSync(process.execPath, ['node_modules/wxt/bin/wxt.mjs', 'prepare'], { stdio: 'inherit' });
+}
 
 export default defineConfig({
   test: {

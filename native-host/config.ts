@@ -9,12 +9,15 @@
  *   Windows  %APPDATA%\mcp-login-bridge\config.json
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { ErrorCode, ProtocolError } from '../shared/errors';
 import { parseRule, type ProviderRule } from '../shared/providers';
 import { assertSecureUrl } from './oauth/http-options';
 import { readTextIfExists, writeFileAtomic } from './stores/atomic-file';
+import { parseStoreSetting, type StoreMode } from './stores/store-setting';
+import { configPath } from './config-path';
+
+export { configPath } from './config-path';
 
 export interface ConfiguredClient {
   /**
@@ -42,17 +45,12 @@ export interface HostConfig {
   clients: ConfiguredClient[];
   /** Extension ids (Chrome) or add-on ids (Firefox) allowed besides the built-in ones. */
   allowedExtensionIds: string[];
+  /** Where the bridge keeps its own entries (stores/store-setting.ts); absent means "auto". */
+  store?: StoreMode;
 }
 
 export const EMPTY_CONFIG: HostConfig = { rules: [], disabledRules: [], clients: [], allowedExtensionIds: [] };
 
-export function configPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (env.MCP_LOGIN_BRIDGE_CONFIG) return env.MCP_LOGIN_BRIDGE_CONFIG;
-  const home = env.HOME || env.USERPROFILE || homedir();
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'mcp-login-bridge', 'config.json');
-  if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'mcp-login-bridge', 'config.json');
-  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'mcp-login-bridge', 'config.json');
-}
 
 function invalid(path: string, message: string): never {
   throw new ProtocolError(ErrorCode.ConfigInvalid, `config file ${path}: ${message}`);
@@ -131,6 +129,7 @@ export function parseConfig(value: unknown, path: string): HostConfig {
     disabledRules: parseStringArray(v.disabledRules, path, 'disabledRules'),
     clients: ((v.clients as unknown[]) ?? []).map((c, i) => parseClient(c, path, i)),
     allowedExtensionIds: parseStringArray(v.allowedExtensionIds, path, 'allowedExtensionIds'),
+    ...(v.store !== undefined ? { store: parseStoreSetting(v.store, path) } : {}),
   };
 }
 

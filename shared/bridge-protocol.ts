@@ -53,11 +53,11 @@ export interface BridgeLoginRequest {
    * Write the login only to these local clients (our own keychain entry is always written); an
    * empty list means none. Absent: every client that has the server configured.
    *
-   * There is deliberately no field for `login --write-config`: the CLI edits Codex's config.toml
-   * itself after the login (applyCodexClientSettings). That edit changes a file the user wrote and
+   * There is deliberately no field for `login --write-config`: the CLI edits the client's config
+   * (Codex's config.toml) itself after the login (applyClientAdvice). That edit changes a file the user wrote and
    * puts a client secret in it; it belongs to the process the user ran with that flag, in the user's
    * shell environment, and a socket message to a long-lived browser-started host should not be able
-   * to make it rewrite config files. The host's notices say which lines are missing.
+   * to make it rewrite config files. The host's notices (kind `settings-missing`) say which lines are missing.
    */
   clients?: ClientName[];
 }
@@ -81,11 +81,7 @@ export interface BridgeOpeningEvent {
   flow: BeginResult;
 }
 
-export type BridgeEvent = BridgeOpeningEvent;
-
 export type BridgeFinal<T> = { id: string; ok: true; data: T } | { id: string; ok: false; error: ErrorBody };
-
-export type BridgeLoginFinal = BridgeFinal<CompleteResult>;
 
 /** Validates one decoded bridge message, like parseRequest does for native ones. */
 export function parseBridgeRequest(value: unknown): BridgeRequest {

@@ -39,8 +39,6 @@ export const ErrorCode = {
   Internal: 599,
 } as const;
 
-export type ErrorCodeNumber = (typeof ErrorCode)[keyof typeof ErrorCode];
-
 const NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 
 export function errorName(code: number): string {
@@ -55,4 +53,9 @@ export class ProtocolError extends Error {
     this.name = 'ProtocolError';
     this.code = code;
   }
+}
+
+/** A thrown value as one bounded line for a log: its message, or its text when it is not an Error. */
+export function errorText(error: unknown, max = 200): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, max);
 }

@@ -79,7 +79,10 @@ export interface BeginResult {
   expiresAt: number;
 }
 
-/** The local MCP clients a login can also be written to (our own 'bridge' entry always is). */
+/**
+ * The local MCP clients a login can also be written to (our own 'bridge' entry always is). One
+ * adapter per name in native-host/clients/<name>/, listed in native-host/clients/registry.ts.
+ */
 export const CLIENT_NAMES = ['codex', 'claude-code'] as const;
 
 export type ClientName = (typeof CLIENT_NAMES)[number];
@@ -91,13 +94,41 @@ export interface StoredTarget {
   target: TargetName;
   /** Where it was written, for the user (e.g. "keychain service mcp-login-bridge"). */
   location: string;
-  /** For codex and claude-code: the server's name in that client's configuration. */
+  /** For a client target: the server's name in that client's configuration. */
   server?: string;
 }
 
+/**
+ * What a client notice is about, for code to decide on (the `message` is for people only and may
+ * change). PROTOCOL.md, "Client notices", says what each means and what the user does about it.
+ */
+export const CLIENT_NOTICE_KINDS = [
+  /** A client's config file (or one server entry in it) could not be read: its servers are missing. */
+  'config-unreadable',
+  /** `--client` named a client that has no server with exactly this URL: nothing written there. */
+  'not-configured',
+  /** The client's copy was not written (its store refused, its lock was held too long, …). */
+  'write-failed',
+  /** A preflight found the client's store unwritable: a login would not reach it. */
+  'store-unwritable',
+  /** The client's config names another OAuth client id: its copy was left alone. */
+  'client-id-mismatch',
+  /** Written, but the client refreshes only with settings its config lacks; the message says which. */
+  'settings-missing',
+  /** `login --write-config` added those settings to the client's config. */
+  'settings-added',
+  /** `login --write-config` could not add them; the message says why and what to add by hand. */
+  'config-edit-failed',
+  /** Written, but an older entry elsewhere in the client's stores could come back into force. */
+  'stale-entry',
+] as const;
+
+export type ClientNoticeKind = (typeof CLIENT_NOTICE_KINDS)[number];
+
 /** Something the user should know about a client the login was (or was not) written to. */
 export interface ClientNotice {
-  target: 'codex' | 'claude-code';
+  target: ClientName;
+  kind: ClientNoticeKind;
   /** The server's name in that client's configuration, when the notice is about one. */
   server?: string;
   /** What happened and what to do; names files and settings, never a secret. */
@@ -121,7 +152,7 @@ export interface CompleteResult {
   scope: string;
   /** Set when the login worked but is not what the user wanted (no refresh token). */
   warning?: Warning;
-  /** About the clients (Codex, Claude Code) the login was written to or could not be. */
+  /** About the clients the login was written to or could not be. */
   notices?: ClientNotice[];
   /** Milliseconds the host spent from receiving the callback to the stored credential. */
   timings: { totalMs: number; tokenEndpointMs: number; storeMs: number };
@@ -143,7 +174,9 @@ export interface CredentialSummary {
 
 /** A local client's own login for one of its configured servers (never a secret). */
 export interface ClientLoginSummary {
-  client: 'codex' | 'claude-code';
+  client: ClientName;
+  /** How the client is called for people ("Codex"), so a display needs no list of its own. */
+  label?: string;
   /** The server's name in that client's configuration. */
   server: string;
   serverUrl: string;
@@ -153,7 +186,7 @@ export interface ClientLoginSummary {
   refreshCapable: boolean;
   expiresAt: number | null;
   issuer?: string;
-  /** Codex: "keyring" or "file"; Claude Code: "file" or "keychain". */
+  /** Which of the client's stores holds it, in that client's words ("keyring", "file", "keychain"). */
   store?: string;
   /** Why it is not logged in or not refresh-capable, and what to do. */
   reason?: string;
@@ -163,17 +196,12 @@ export interface StatusResult {
   credentials: CredentialSummary[];
   /** Keychain entries of ours that cannot be read (the error names the server and field, never a value). */
   damaged?: Array<{ serverUrl: string; error: string }>;
-  /** Logins as the local clients (Codex, Claude Code) hold them, per configured server. */
+  /** Logins as the local clients hold them, per configured server. */
   clients?: ClientLoginSummary[];
+  /** The clients' configs that could not be read (kind `config-unreadable`): their servers are missing above. */
+  clientProblems?: ClientNotice[];
   /** Flows begun and not yet completed or expired. */
   pendingFlows: number;
-}
-
-export interface ResultByType {
-  hello: HelloResult;
-  begin: BeginResult;
-  complete: CompleteResult;
-  status: StatusResult;
 }
 
 export interface ErrorBody {

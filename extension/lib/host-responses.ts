@@ -3,10 +3,12 @@
  * its answers (opens a tab, redirects requests), so a wrong-shaped or surprising answer is refused
  * with an error that names the field, instead of being half-used.
  */
-import { LIMITS } from '../../shared/protocol';
+import { CLIENT_NAMES, LIMITS } from '../../shared/protocol';
+import { isLoopbackHost } from '../../shared/loopback';
 import type {
   BeginResult,
   ClientLoginSummary,
+  ClientNotice,
   CompleteResult,
   CredentialSummary,
   ErrorBody,
@@ -20,7 +22,6 @@ import { ExtensionError } from './extension-errors';
 
 /** Hosts the manifest grants access to; a capture rule for any other host would be skipped silently. */
 const CAPTURABLE_LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Host-sent texts are shown to the user; keep them to a sane size. */
 const MAX_TEXT = 2000;
@@ -55,10 +56,6 @@ function parseUrl(value: string, field: string): URL {
   } catch {
     invalid(`"${field}" is not an absolute URL`);
   }
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname);
 }
 
 /**
@@ -157,12 +154,44 @@ function parseWarning(value: unknown): Warning | undefined {
   return { code: num(value, 'code'), name: str(value, 'name', 100), message: str(value, 'message') };
 }
 
+/** A client's name or a notice's kind: shown and compared, so one short lower-case word. */
+function word(obj: Record<string, unknown>, field: string): string {
+  const value = str(obj, field, 64);
+  if (!/^[a-z][a-z0-9-]*$/.test(value)) invalid(`"${field}" must be a lower-case name`);
+  return value;
+}
+
 function parseStored(value: unknown): StoredTarget[] {
   if (!Array.isArray(value)) invalid('"stored" must be an array');
   return value.map((s) => {
     if (!isObject(s)) invalid('every "stored" entry must be an object');
-    // `target` is typed 'bridge' today; later hosts add codex/claude-code, which we show as given.
-    return { target: str(s, 'target', 64) as StoredTarget['target'], location: str(s, 'location', 500) };
+    const server = optionalStr(s, 'server', 500);
+    // A target this extension does not know yet (a host with more clients) is shown as given.
+    return { target: word(s, 'target') as StoredTarget['target'], location: str(s, 'location', 500), ...(server ? { server } : {}) };
+  });
+}
+
+/** More notices than clients times servers: a longer list is a broken host. */
+const MAX_NOTICES = 100;
+
+/**
+ * The host's notices about the clients. Display only: a `kind` or `target` this extension does not
+ * know (a newer host) is kept as given; nothing here decides on the message text.
+ */
+function parseNotices(value: unknown, field: string): ClientNotice[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) invalid(`"${field}" must be an array`);
+  if (value.length > MAX_NOTICES) invalid(`"${field}" has more than ${MAX_NOTICES} entries`);
+  return value.map((n) => {
+    if (!isObject(n)) invalid(`every "${field}" entry must be an object`);
+    const server = optionalStr(n, 'server', 500);
+    return {
+      target: word(n, 'target') as ClientNotice['target'],
+      kind: word(n, 'kind') as ClientNotice['kind'],
+      ...(server ? { server } : {}),
+      // Codex's advice carries the config lines to add, so it gets more room than a headline.
+      message: str(n, 'message', 2 * MAX_TEXT),
+    };
   });
 }
 
@@ -177,6 +206,7 @@ export function parseCompleteResult(data: unknown): CompleteResult {
   const t = isObject(data.timings) ? data.timings : {};
   const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   const warning = parseWarning(data.warning);
+  const notices = parseNotices(data.notices, 'notices');
   return {
     serverUrl: str(data, 'serverUrl', LIMITS.maxUrlLength),
     issuer: str(data, 'issuer', LIMITS.maxUrlLength),
@@ -185,13 +215,14 @@ export function parseCompleteResult(data: unknown): CompleteResult {
     expiresAt,
     scope: typeof data.scope === 'string' ? data.scope.slice(0, MAX_TEXT) : '',
     ...(warning ? { warning } : {}),
+    ...(notices?.length ? { notices } : {}),
     timings: { totalMs: ms(t.totalMs), tokenEndpointMs: ms(t.tokenEndpointMs), storeMs: ms(t.storeMs) },
   };
 }
 
 /** More logins than anyone configures: a longer list is a broken host, not something to render. */
 const MAX_STATUS_ENTRIES = 500;
-const KNOWN_CLIENTS = new Set<string>(['codex', 'claude-code']);
+const KNOWN_CLIENTS = new Set<string>(CLIENT_NAMES);
 
 function bool(obj: Record<string, unknown>, field: string): boolean {
   const v = obj[field];
@@ -244,6 +275,7 @@ function parseClientLogin(value: unknown): ClientLoginSummary | null {
     expiresAt: expiry(value),
   };
   const issuer = optionalStr(value, 'issuer', LIMITS.maxUrlLength);
+  const label = optionalStr(value, 'label', 100);
   const store = optionalStr(value, 'store', 64);
   // Codex's reason can carry the config lines to add, so it gets more room than a headline.
   const reason = optionalStr(value, 'reason', 2 * MAX_TEXT);
@@ -252,6 +284,7 @@ function parseClientLogin(value: unknown): ClientLoginSummary | null {
   if (!KNOWN_CLIENTS.has(client)) return null;
   return {
     client: client as ClientLoginSummary['client'],
+    ...(label ? { label } : {}),
     ...parsed,
     ...(issuer ? { issuer } : {}),
     ...(store ? { store } : {}),
@@ -283,5 +316,12 @@ export function parseStatusResult(data: unknown): StatusResult {
           if (!isObject(d)) invalid('every "damaged" entry must be an object');
           return { serverUrl: str(d, 'serverUrl', LIMITS.maxUrlLength), error: str(d, 'error', 2 * MAX_TEXT) };
         });
-  return { credentials, ...(damaged?.length ? { damaged } : {}), ...(clients ? { clients } : {}), pendingFlows };
+  const clientProblems = parseNotices(data.clientProblems, 'clientProblems');
+  return {
+    credentials,
+    ...(damaged?.length ? { damaged } : {}),
+    ...(clients ? { clients } : {}),
+    ...(clientProblems?.length ? { clientProblems } : {}),
+    pendingFlows,
+  };
 }

@@ -4,6 +4,7 @@
  * hand it to the host once, record the outcome, disarm. Browser and host access come in as
  * dependencies, so the whole sequence runs in unit tests with fakes.
  */
+import { errorText } from '../../shared/errors';
 import { LIMITS } from '../../shared/protocol';
 import type { BeginResult, CompleteResult } from '../../shared/protocol';
 import { ExtensionError, type HostError, toDisplayError } from './extension-errors';
@@ -368,8 +369,4 @@ function mark(name: string, detail?: unknown): void {
   if (typeof performance === 'undefined' || typeof performance.mark !== 'function') return;
   performance.clearMarks(name);
   performance.mark(name, detail === undefined ? undefined : { detail });
-}
-
-function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 200);
 }

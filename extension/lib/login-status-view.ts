@@ -13,7 +13,7 @@ import type { FormatTime } from './result-summary';
 export type LoginRowState = 'ok' | 'warning' | 'error';
 
 export interface LoginRow {
-  /** 'bridge' (our keychain store), 'codex' or 'claude-code'. */
+  /** 'bridge' (our keychain store) or a client's name (shared/protocol.ts CLIENT_NAMES). */
   who: 'bridge' | ClientLoginSummary['client'];
   label: string;
   state: LoginRowState;
@@ -42,7 +42,8 @@ const HOST_MISSING = new Set(['HostNotInstalled', 'HostForbidden', 'HostExited',
 /** The host's protocol error for a request type it does not know: a host older than `status`. */
 const UNKNOWN_TYPE = 102;
 
-const CLIENT_LABEL: Record<ClientLoginSummary['client'], string> = { codex: 'Codex', 'claude-code': 'Claude Code' };
+/** For a host that sends no `label` (older than the client adapters): the clients it knew. */
+const KNOWN_LABELS: Partial<Record<ClientLoginSummary['client'], string>> = { codex: 'Codex', 'claude-code': 'Claude Code' };
 
 function expiryFact(expiresAt: number | null, now: number, formatTime: FormatTime): string {
   if (expiresAt === null) return 'access token: no expiry given';
@@ -74,7 +75,7 @@ function bridgeRow(c: CredentialSummary | undefined, damaged: string | undefined
 }
 
 function clientRow(c: ClientLoginSummary, now: number, formatTime: FormatTime): LoginRow {
-  const label = `${CLIENT_LABEL[c.client]} “${c.server}”`;
+  const label = `${c.label ?? KNOWN_LABELS[c.client] ?? c.client} “${c.server}”`;
   const common = { who: c.client, label, loggedIn: c.loggedIn, refreshCapable: c.refreshCapable };
   if (!c.loggedIn) {
     // "not logged in" as the reason would only repeat the summary.
@@ -104,7 +105,9 @@ export function buildLoginStatusView(reply: LoginStatusReply, now: number, forma
   if (!reply.ok) return errorView(reply.error);
   const { credentials, clients, pendingFlows } = reply.status;
   const notes: string[] = [];
-  if (!clients) notes.push('The logins of Codex and Claude Code could not be read; run `mcp-login-bridge status` in a terminal to see why.');
+  if (!clients) notes.push('The logins of your MCP clients could not be read; run `mcp-login-bridge status` in a terminal to see why.');
+  // A client config the host could not read hides that client's servers: say which, as the host worded it.
+  for (const problem of reply.status.clientProblems ?? []) notes.push(problem.message);
   if (pendingFlows > 0) notes.push(`${pendingFlows} login${pendingFlows === 1 ? '' : 's'} in progress.`);
 
   // Servers in the order the host listed them: ours first, then the ones only a client has. Keyed
@@ -120,7 +123,7 @@ export function buildLoginStatusView(reply: LoginStatusReply, now: number, forma
   for (const c of clients ?? []) entry(c.serverUrl).clients.push(c);
 
   if (!servers.size) {
-    return { state: 'empty', message: 'No logins yet, and no MCP server configured in Codex or Claude Code.', notes };
+    return { state: 'empty', message: 'No logins yet, and no MCP server configured in your MCP clients.', notes };
   }
   return {
     state: 'ok',

@@ -4,6 +4,7 @@
  * an origin it cannot have would be saved and reported saved, yet never apply (a loopback host
  * other than the manifest's 127.0.0.1 and localhost, such as [::1] or 127.0.0.2, is one).
  */
+import { errorText } from '../../shared/errors';
 import { hostPermissionFor } from './rewrite-rules';
 
 /** The part of `browser.permissions` used. */
@@ -47,8 +48,4 @@ export function ensureOriginAccess(permissions: PermissionsLike, ruleOrigin: str
     asked = Promise.resolve({ kind: 'unavailable', reason: errorText(error) });
   }
   return held.then((already) => (already ? { kind: 'granted' } : asked));
-}
-
-function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 200);
 }

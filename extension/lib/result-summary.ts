@@ -15,7 +15,7 @@ export interface ResultSummary {
   serverUrl: string | null;
   /** The headline. */
   message: string;
-  /** Further lines: where it was stored, the host's warning, the error code. */
+  /** Further lines: where it was stored, the host's notices about the clients, its warning, the error code. */
   details: string[];
   startedAt: number;
   updatedAt: number;
@@ -53,7 +53,12 @@ export function finishingSummary(b: SummaryBase): ResultSummary {
 
 function describeStored(result: CompleteResult): string {
   if (result.stored.length === 0) return 'Stored nowhere: the host reported no credential store.';
-  return `Stored in: ${result.stored.map((s) => `${s.location} (${s.target})`).join('; ')}.`;
+  return `Stored in: ${result.stored.map((s) => `${s.location} (${s.target}${s.server ? `, server "${s.server}"` : ''})`).join('; ')}.`;
+}
+
+/** The host's notices about the clients, one line each, as the host worded them. */
+function describeNotices(result: CompleteResult): string[] {
+  return (result.notices ?? []).map((n) => `${n.target}${n.server ? ` (${n.server})` : ''}: ${n.message}`);
 }
 
 export function completedSummary(b: SummaryBase, result: CompleteResult, formatTime: FormatTime): ResultSummary {
@@ -65,7 +70,7 @@ export function completedSummary(b: SummaryBase, result: CompleteResult, formatT
       ...common,
       state: 'success',
       message: `Logged in to ${server}; refresh token stored (access token expires ${accessExpiry}, the refresh token renews it).`,
-      details: [describeStored(result), `Issuer: ${result.issuer}`],
+      details: [describeStored(result), ...describeNotices(result), `Issuer: ${result.issuer}`],
     };
   }
   const details: string[] = [];
@@ -73,7 +78,7 @@ export function completedSummary(b: SummaryBase, result: CompleteResult, formatT
   if (!result.refreshCapable && !result.warning) {
     details.push('The identity provider issued no refresh token, so you will have to log in again when the access token expires.');
   }
-  details.push(describeStored(result), `Issuer: ${result.issuer}`);
+  details.push(describeStored(result), ...describeNotices(result), `Issuer: ${result.issuer}`);
   return {
     ...common,
     state: 'warning',

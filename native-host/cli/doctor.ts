@@ -16,7 +16,8 @@ Checks, and says what to do about each problem:
   - for each browser, the native messaging manifest "install" writes, the launcher it names, and
     the node and host bundle the launcher runs (on Windows also the registry key);
   - the host config file;
-  - the OS keychain (Linux: a Secret Service on the D-Bus session bus);
+  - where logins are stored (the host config's "store"): the OS keychain (Linux: a Secret Service
+    on the D-Bus session bus) or the 0600 credentials files, and that a login could be written;
   - hosts started by running browsers: that their loopback bridge answers.
 
 Options:

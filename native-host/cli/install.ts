@@ -2,6 +2,7 @@ import { allowExtensionId, configPath } from '../config';
 import { entryScript } from '../entry-script';
 import { installHost } from '../install/install-host';
 import { BROWSERS, isBrowserName } from '../install/manifest-locations';
+import { packagedExtension } from '../install/packaged-extension';
 import type { Command } from './command';
 import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
@@ -12,7 +13,8 @@ export const installCommand: Command = {
   help: `Usage: mcp-login-bridge install --browser <name> [--user-data-dir <dir>] [--extension-id <id>] [--json]
 
 Writes a launcher script that runs this node binary on this host, and the native messaging
-manifest that tells the browser where it is and which extension may start it.
+manifest that tells the browser where it is and which extension may start it. Then says how to
+load the extension that ships with this package (its folder, and the store zip).
 
 Options:
   --browser <name>        one of ${BROWSERS.join(', ')} (required)
@@ -20,7 +22,7 @@ Options:
                           in <dir>/NativeMessagingHosts, the only folder such a browser reads
   --extension-id <id>     the extension allowed to start the host (default: this project's
                           development id; for Firefox its add-on id)
-  --json                  print what was written as JSON
+  --json                  print what was written as JSON (with "extension": {folder, zip, id, steps})
   -h, --help              show this help`,
   async run(args) {
     const { values, positionals } = parseCommand(args, {
@@ -42,13 +44,21 @@ Options:
         ...(values['extension-id'] ? { extensionId: values['extension-id'] } : {}),
       });
       const allowedInConfig = values['extension-id'] ? await allowExtensionId(values['extension-id']) : false;
-      if (json) printJson({ ok: true, ...result, ...(allowedInConfig ? { config: configPath() } : {}) });
+      const extension = packagedExtension(values.browser, entryScript());
+      if (json) printJson({ ok: true, ...result, ...(allowedInConfig ? { config: configPath() } : {}), ...(extension ? { extension } : {}) });
       else {
         process.stdout.write(
           `Installed the native host for ${values.browser}:\n  manifest: ${result.manifestPath}\n  launcher: ${result.launcherPath}\n  allowed: ${result.allowed.join(', ')}\n`,
         );
         if (result.registryKey) process.stdout.write(`  registry: ${result.registryKey}\n`);
         if (allowedInConfig) process.stdout.write(`  allowed in the host config: ${configPath()}\n`);
+        if (extension) {
+          process.stdout.write(`\nThe extension (id ${extension.id}) ships with this package:\n  folder: ${extension.folder}\n`);
+          if (extension.zip) process.stdout.write(`  store zip: ${extension.zip}\n`);
+          process.stdout.write(`${extension.steps.map((s) => `  ${s}`).join('\n')}\n`);
+        } else {
+          process.stdout.write('\nNo built extension next to this host: run "npm run build" in the repository, then load .output/chrome-mv3 (or firefox-mv3).\n');
+        }
       }
       return ExitCode.Ok;
     } catch (err) {

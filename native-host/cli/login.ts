@@ -2,10 +2,11 @@ import { createInterface } from 'node:readline';
 import { terminalSafe } from './terminal-text';
 import { BRIDGE_CAPABILITIES } from '../../shared/bridge-protocol';
 import { ProtocolError } from '../../shared/errors';
-import { LIMITS, type CompleteResult } from '../../shared/protocol';
+import { CLIENT_NAMES, LIMITS, type CompleteResult } from '../../shared/protocol';
 import { BridgeClient, chooseBridge } from '../bridge/bridge-client';
-import { applyCodexClientSettings } from '../clients/client-logins';
-import type { ClientName } from '../clients/client-server';
+import type { ClientName } from '../clients/client-adapter';
+import { applyClientAdvice } from '../clients/client-logins';
+import { clientAdapters, clientLabels, describeClients } from '../clients/registry';
 import { BridgeStore } from '../stores/bridge-store';
 import { createHostContext } from '../host-context';
 import type { Command } from './command';
@@ -15,7 +16,7 @@ import { parseCommand } from './parse';
 import { resolveServerArg } from './server-arg';
 
 /** Where a login can be written: our keychain entry (always) and the local clients that have the server configured. */
-const TARGETS = ['bridge', 'codex', 'claude-code'] as const;
+const TARGETS = ['bridge', ...CLIENT_NAMES] as const;
 
 export const loginCommand: Command = {
   name: 'login',
@@ -25,9 +26,11 @@ export const loginCommand: Command = {
 
 Discovers the server's authorization server and opens the login with the parameters the provider
 needs to issue a refresh token (e.g. Google's access_type=offline and prompt=consent), then stores
-the credential in the OS keychain, and in every local MCP client that has the server configured
-with exactly this URL: Codex (config.toml [mcp_servers.<name>], in the store Codex reads first)
-and Claude Code (mcpServers.<name>). Prints a summary, never a token.
+the credential in the OS keychain (without one, a 0600 file; the host config's "store" decides),
+and in every local MCP client that has the server configured with exactly this URL:
+${describeClients()}
+Prints a summary, never a token. Before anything opens, it checks that every store it will write
+can be written, and otherwise stops with the reason and the fix.
 
 When a browser with the extension is running, the login opens as a tab of that browser (your real
 profile, its passkeys and sessions) and the extension hands the callback to the host. Otherwise it
@@ -35,7 +38,7 @@ opens in your default browser and the callback comes back to a loopback port of 
 The default browser is given a one-time link to that port (other users of this machine can read
 a browser's command line), which sends it on to the sign-in; finish the login in that browser.
 
-A name instead of a URL is looked up among the MCP servers in Codex's config.toml.
+A name instead of a URL is looked up among the MCP servers the clients have configured.
 
 Options:
   --browser <name>    with several browsers running the extension, use this one (e.g. chromium,
@@ -44,15 +47,16 @@ Options:
   --no-browser        do not open a browser: print the URL, then paste the address the browser
                       was redirected to (http://127.0.0.1:…/callback?…) on stdin
   --timeout <seconds> give up waiting for the browser after this long (default 300, at most 600)
-  --client <target>   write the login only to these clients (repeatable): codex, claude-code
+  --client <target>   write the login only to these clients (repeatable): ${CLIENT_NAMES.join(', ')}
                       ("bridge", the keychain entry "token" reads, is always written; --client bridge
                       alone writes only that). Default: every client with the URL configured.
                       Runs through the extension like any login, unless the browser's host is too
                       old to honour it: then in your default browser (with --browser: an error).
-  --write-config      when Codex needs the client id and secret in its config.toml to refresh
-                      (Google and other confidential clients), add them there; comments and order
-                      are kept; this process edits the file, also after a login through the
-                      extension. Without it the summary shows the lines to add.
+  --write-config      when a client needs settings in its config to refresh (Codex: the client id
+                      and secret in config.toml, for Google and other confidential clients), add
+                      them there; comments and order are kept; this process edits the file, also
+                      after a login through the extension. Without it the summary shows the lines
+                      to add.
   --json              print the result as JSON (with "via": "extension" or "system-browser")
   -h, --help          show this help
 
@@ -84,7 +88,7 @@ Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the m
       const clients = values.client ? [...new Set(values.client.filter((c): c is ClientName => c !== 'bridge'))] : undefined;
       const clientOptions = {
         ...(clients ? { clients } : {}),
-        ...(values['write-config'] ? { writeCodexConfig: true } : {}),
+        ...(values['write-config'] ? { writeConfig: true } : {}),
       };
       const local = Boolean(values['no-browser'] || values['no-extension']);
       if (local && values.browser) throw new UsageError('--browser picks a running browser\'s extension; it cannot be combined with --no-browser or --no-extension');
@@ -97,8 +101,8 @@ Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the m
           via = 'extension';
           done = await loginThroughExtension(bridge, serverUrl, timeoutSeconds, clients);
           // --write-config does not travel over the bridge (see BridgeLoginRequest): the browser's host
-          // only said which lines Codex needs; this process adds them, from the keychain entry.
-          if (values['write-config']) done = await applyCodexClientSettings(done, () => new BridgeStore().read(serverUrl));
+          // only said which settings a client's config lacks; this process adds them, from the keychain entry.
+          if (values['write-config']) done = await applyClientAdvice(done, () => new BridgeStore().read(serverUrl), clientAdapters());
         }
       }
       done ??= await loginLocally(serverUrl, timeoutSeconds, Boolean(values['no-browser']), clientOptions);
@@ -234,7 +238,7 @@ async function loginLocally(
   serverUrl: string,
   timeoutSeconds: number,
   noBrowser: boolean,
-  clientOptions: { clients?: ClientName[]; writeCodexConfig?: boolean },
+  clientOptions: { clients?: ClientName[]; writeConfig?: boolean },
 ): Promise<CompleteResult> {
   const ctx = createHostContext();
   let pasted: ReturnType<typeof createInterface> | undefined;
@@ -296,8 +300,10 @@ function printSummary(r: CompleteResult): void {
     ),
   );
   if (!r.stored.some((s) => s.target !== 'bridge')) {
-    process.stdout.write('  (no Codex or Claude Code server is configured with this URL, so only the keychain entry was written)\n');
+    process.stdout.write(`  (no ${Object.values(clientLabels()).join(' or ')} server is configured with this URL, so only the bridge's own entry was written)\n`);
   }
-  for (const notice of r.notices ?? []) process.stderr.write(`${notice.target === 'codex' ? 'Codex' : 'Claude Code'}: ${terminalSafe(notice.message, true)}\n`);
+  const labels: Record<string, string> = clientLabels();
+  // A host newer than this CLI may name a client it does not know: shown by its id.
+  for (const notice of r.notices ?? []) process.stderr.write(`${terminalSafe(labels[notice.target] ?? notice.target, true)}: ${terminalSafe(notice.message, true)}\n`);
   if (r.warning) process.stderr.write(`Warning: ${terminalSafe(r.warning.message, true)}\n`);
 }

@@ -2,7 +2,9 @@ import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { withRefreshLock } from '../credentials/refresh-lock';
 import { revokeCredential, type RevocationOutcome } from '../oauth/revoke';
 import { ClientLogouts } from '../clients/client-logouts';
-import type { ClientName } from '../clients/client-server';
+import type { ClientName } from '../clients/client-adapter';
+import { clientLabels, describeClients, isClientName } from '../clients/registry';
+import { CLIENT_NAMES } from '../../shared/protocol';
 import { BridgeStore } from '../stores/bridge-store';
 import type { StoredCredential } from '../stores/credential';
 import type { Command } from './command';
@@ -14,19 +16,21 @@ type LogoutTarget = 'bridge' | ClientName;
 
 export const logoutCommand: Command = {
   name: 'logout',
-  summary: "Forget a server's login (here, and with --client in Codex / Claude Code) and revoke it at the provider",
+  summary: "Forget a server's login (here, and with --client in the MCP clients) and revoke it at the provider",
   help: `Usage: mcp-login-bridge logout <server-url|name> [--client <target>]… [--no-revoke] [--json]
 
-Removes the server's login from the OS keychain ("bridge", the entry "token" reads) and, with
---client, from Codex and Claude Code too (every server they have configured with that URL). When
-the keychain entry is removed, its tokens are first revoked at the provider if it offers token
-revocation (RFC 7009, a "revocation_endpoint" in its metadata), unless a Codex or Claude Code
-login left in place is the same login (a login through mcp-login-bridge writes one to each):
+Removes the server's login from the OS keychain or the credentials file ("bridge", the entry
+"token" reads) and, with --client, from the local MCP clients too (every server they have
+configured with that URL):
+${describeClients()}
+When the bridge's entry is removed, its tokens are first revoked at the provider if it offers
+token revocation (RFC 7009, a "revocation_endpoint" in its metadata), unless a client's login
+left in place is the same login (a login through mcp-login-bridge writes one to each):
 revoking ends the whole login at the provider, so they would be logged out too. The local
 entries are removed even when the provider cannot be reached; the message says so.
 
 Options:
-  --client <target>   which stored logins to remove (repeatable): bridge, codex, claude-code.
+  --client <target>   which stored logins to remove (repeatable): bridge, ${CLIENT_NAMES.join(', ')}.
                       Default: bridge only.
   --no-revoke         only remove the local entries
   --json              print {"ok": true, "serverUrl", "removed": [...], "revocation": {...}}
@@ -45,7 +49,7 @@ Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that serve
       const { serverUrl } = await resolveServerArg(positionals, 'logout');
       const targets = new Set<LogoutTarget>();
       for (const target of values.client ?? ['bridge']) {
-        if (target !== 'bridge' && target !== 'codex' && target !== 'claude-code') throw new UsageError(`unknown --client ${JSON.stringify(target)}: use bridge, codex or claude-code`);
+        if (target !== 'bridge' && !isClientName(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use bridge, ${CLIENT_NAMES.slice(0, -1).join(', ')} or ${CLIENT_NAMES.at(-1)}`);
         targets.add(target);
       }
       const clientTargets = [...targets].filter((t): t is ClientName => t !== 'bridge');
@@ -85,7 +89,8 @@ Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that serve
           }
         }
         if (!removed.length) {
-          const where = [...targets].map((t) => (t === 'bridge' ? 'the keychain' : t === 'codex' ? 'Codex' : 'Claude Code')).join(', ');
+          const labels = clientLabels();
+          const where = [...targets].map((t) => (t === 'bridge' ? "the bridge's store" : labels[t])).join(', ');
           throw new ProtocolError(ErrorCode.NotLoggedIn, `not logged in to ${serverUrl} in ${where}; nothing to remove${clients.problems.length ? ` (${clients.problems.join('; ')})` : ''}`);
         }
         return { revocation, removed, problems: clients.problems };
@@ -114,5 +119,5 @@ Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that serve
 
 /** Revoking ends the whole login at the provider: the clients' copies of it would stop working too. */
 function sharedLoginReason(labels: string[]): string {
-  return `the same login is still used by ${labels.join(' and ')}, which revoking would log out too; to remove those as well, add --client codex / --client claude-code`;
+  return `the same login is still used by ${labels.join(' and ')}, which revoking would log out too; to remove those as well, add ${CLIENT_NAMES.map((c) => `--client ${c}`).join(' / ')}`;
 }

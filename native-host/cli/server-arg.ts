@@ -1,8 +1,9 @@
 /**
  * `login <server-url|name>`: a URL is used as given; a bare name is looked up among the MCP
- * servers configured in Codex (`[mcp_servers.<name>]` with a `url` in `$CODEX_HOME/config.toml`).
+ * servers the local clients have configured (each client's `discover`), and must name one URL.
  */
-import { codexConfigPath, codexHome, readCodexConfig } from '../clients/codex-config';
+import { discoverClientServers } from '../clients/configured-servers';
+import { clientAdapters } from '../clients/registry';
 import { UsageError } from './output';
 import { serverUrlArg } from './parse';
 
@@ -11,14 +12,17 @@ const NAME = /^[A-Za-z0-9_-]{1,100}$/;
 export async function resolveServerArg(positionals: string[], command: string): Promise<{ serverUrl: string; name?: string }> {
   const value = positionals.length === 1 ? positionals[0]! : undefined;
   if (value === undefined || !NAME.test(value)) return { serverUrl: serverUrlArg(positionals, command) };
-  const config = await readCodexConfig();
-  const server = config.servers.find((s) => s.name === value);
-  if (!server) {
-    const known = config.servers.map((s) => s.name);
-    throw new UsageError(
-      `${JSON.stringify(value)} is neither a URL nor an MCP server configured in Codex (${codexConfigPath(codexHome())}` +
-        `${known.length ? `, which has: ${known.join(', ')}` : ''}); give the server's full URL, e.g. https://example.com/mcp`,
-    );
+  const adapters = clientAdapters();
+  const discovery = await discoverClientServers(adapters);
+  const urls = [...new Set(discovery.servers.filter(({ server }) => server.name === value).map(({ server }) => server.url))];
+  if (urls.length === 1) return { serverUrl: serverUrlArg([urls[0]!], command), name: value };
+  if (urls.length > 1) {
+    throw new UsageError(`${JSON.stringify(value)} names different servers in the clients' configs (${urls.join(', ')}); give the server's full URL`);
   }
-  return { serverUrl: serverUrlArg([server.url], command), name: server.name };
+  const known = [...new Set(discovery.servers.map(({ server }) => server.name))];
+  const unreadable = discovery.problems.length ? ` (unreadable: ${discovery.problems.map((p) => p.message).join('; ')})` : '';
+  throw new UsageError(
+    `${JSON.stringify(value)} is neither a URL nor an MCP server configured in ${adapters.map((a) => a.label).join(' or ')}` +
+      `${known.length ? `, which have: ${known.join(', ')}` : ''}${unreadable}; give the server's full URL, e.g. https://example.com/mcp`,
+  );
 }

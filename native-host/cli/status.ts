@@ -1,4 +1,5 @@
 import { clientStatuses } from '../clients/client-status';
+import { describeClients } from '../clients/registry';
 import { summarize } from '../requests/status';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
@@ -10,16 +11,20 @@ export const statusCommand: Command = {
   summary: 'Show the servers you are logged in to and whether each can refresh',
   help: `Usage: mcp-login-bridge status [--json]
 
-Lists every login in the bridge store (the OS keychain, service "mcp-login-bridge"): the server,
-its issuer, when the access token expires and whether a refresh token is stored. Then, per local
-client (Codex, Claude Code) and per server configured there: logged in or not, until when, whether
-that client can refresh it by itself, and if not, why (no refresh token, no issuer, a client id
-that differs from the client's config, the client secret missing from Codex's config.toml).
+Lists every login in the bridge store (the OS keychain, service "mcp-login-bridge", or without a
+keychain the 0600 files under the state folder; the host config's "store" setting decides): the
+server, where its entry is, its issuer, when the access token expires and whether a refresh token
+is stored. Then, per local client and per server configured there: logged in or not, until when,
+whether that client can refresh it by itself, and if not, why (no refresh token, no issuer, a
+client id that differs from the client's config, a client secret missing from the client's
+config). The clients:
+${describeClients()}
 Never prints a token or a secret.
 
 Options:
-  --json     print {"ok": true, "credentials": [...], "damaged": [...], "clients": [...],
-             "clientProblems": [...]} for scripts
+  --json     print {"ok": true, "store": {mode, fileDir, keychainProblem?}, "credentials": [...
+             each with "location"], "damaged": [...], "clients": [...],
+             "clientProblems": [{"target", "kind", "message"}]} for scripts
   -h, --help show this help`,
   async run(args) {
     const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
@@ -29,27 +34,33 @@ Options:
       if (positionals.length) throw new UsageError('status takes no arguments');
       const bridge = new BridgeStore();
       const scan = await bridge.scan();
-      const credentials = scan.credentials.map(summarize);
+      const mode = await bridge.storeMode();
+      const locationOf = (url: string) => scan.locations.get(url)?.location;
+      const credentials = scan.credentials.map((c) => ({ ...summarize(c), location: locationOf(c.serverUrl) }));
       // Damaged entries are reported, never hidden: the user has to clear or replace them.
       const damaged = scan.invalid.map((i) => ({ serverUrl: i.serverUrl, error: i.error.message }));
       const byUrl = new Map(scan.credentials.map((c) => [c.serverUrl, c]));
       const { clients, problems: clientProblems } = await clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) });
       if (json) {
-        printJson({ ok: true, credentials, damaged, clients, clientProblems });
+        const store = { mode, fileDir: bridge.fileDir, ...(scan.keychainProblem ? { keychainProblem: scan.keychainProblem } : {}) };
+        printJson({ ok: true, store, credentials, damaged, clients, clientProblems });
         return ExitCode.Ok;
       }
+      if (scan.keychainProblem) {
+        process.stderr.write(`The keychain cannot be reached (${scan.keychainProblem}); listing the bridge's files in ${bridge.fileDir} only.\n`);
+      }
       for (const d of damaged) process.stderr.write(`Unreadable entry for ${d.serverUrl}: ${d.error}\n`);
-      for (const p of clientProblems) process.stderr.write(`${p}\n`);
+      for (const p of clientProblems) process.stderr.write(`${p.message}\n`);
       if (!credentials.length) process.stdout.write('No logins stored yet. Run: mcp-login-bridge login <server-url>\n');
       for (const c of credentials) {
         process.stdout.write(
-          `${c.serverUrl}\n  issuer: ${c.issuer}\n  access token: ${formatExpiry(c.expiresAt)}\n  refresh: ${
+          `${c.serverUrl}\n  stored in: ${c.location ?? 'unknown'}\n  issuer: ${c.issuer}\n  access token: ${formatExpiry(c.expiresAt)}\n  refresh: ${
             c.refreshCapable ? 'yes, stays logged in' : `NO: ${c.reason ?? 'ends when the access token expires'}`
           }\n`,
         );
       }
       for (const c of clients) {
-        const name = c.client === 'codex' ? 'Codex' : 'Claude Code';
+        const name = c.label ?? c.client;
         const state = !c.loggedIn
           ? `not logged in${c.reason && c.reason !== 'not logged in' ? ` (${c.reason})` : ''}`
           : `logged in${c.store ? ` (${c.store})` : ''}, access token ${formatExpiry(c.expiresAt)}, ${c.refreshCapable ? 'refreshes by itself' : `does NOT refresh: ${c.reason ?? 'unknown'}`}`;

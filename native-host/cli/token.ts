@@ -13,7 +13,7 @@ Prints a valid access token for the MCP server on stdout and nothing else, refre
 when it expires within 60 seconds (the refreshed credential is stored before it is printed).
 Fits token helpers such as Codex's bearer_token_env_var wrappers.
 
-Before refreshing it looks at the copies Codex and Claude Code keep for the same server URL (under
+Before refreshing it looks at the copies the local MCP clients keep for the same server URL (under
 their own locks): if one of them refreshed by itself since (a later expiry and another refresh
 token), that token is used, so a provider that rotates refresh tokens never sees a spent one. When
 the provider rotates, the new tokens are also written to the copies that held a spent one.

@@ -17,7 +17,7 @@ import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { needsRefresh } from '../oauth/refresh-margin';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import type { HeldCopies, WithClientCopies } from './client-copies';
-import { clientLabel, describeError } from './copy-labels';
+import { describeError } from './copy-labels';
 import type { HeldLock, WithRefreshLock } from './refresh-lock';
 import type * as RotationSync from './rotation-sync';
 
@@ -54,7 +54,7 @@ function usableAfterWait(first: StoredCredential, latest: StoredCredential, now:
 
 export interface AccessTokenOptions {
   now?: () => number;
-  /** The clients' copies of the login; default: Codex's and Claude Code's stores. */
+  /** The clients' copies of the login; default: every registered client's store. */
   clientCopies?: WithClientCopies;
   /** Tests only: the cross-process lock; default: refresh-lock.ts. */
   refreshLock?: WithRefreshLock;
@@ -83,7 +83,7 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
     // Another process may have refreshed while we waited for the lock.
     const current = await readUsable(store, serverUrl);
     if (usableAfterWait(first, current, now())) return { credential: current, refreshed: false, warnings: [] };
-    // A client (Codex, Claude Code) may have refreshed its copy by itself: with a rotating provider
+    // A client may have refreshed its copy by itself: with a rotating provider
     // our refresh token is then spent. Look at the copies under the clients' own locks, held until
     // the new tokens are written back, so no client refreshes in between.
     const withCopies = options.clientCopies ?? clientCopies();
@@ -146,7 +146,7 @@ async function refreshFromNewest(
   const outcome = { current, used, final };
   const holding: string[] = [];
   for (const target of held.copies) {
-    const label = clientLabel({ client: target.copy.client, name: target.copy.server });
+    const label = target.label;
     if (final.refreshToken && target.copy.refreshToken === final.refreshToken) holding.push(label);
     if (!shouldUpdate(target.copy, outcome)) continue;
     try {

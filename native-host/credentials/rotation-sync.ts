@@ -21,7 +21,7 @@
  * Only copies of the same login count: same client id and same issuer (a copy from a client's own
  * login with another client id belongs to another grant, and its tokens would be refused with ours).
  */
-import type { ClientName } from '../clients/client-server';
+import type { ClientName } from '../../shared/protocol';
 import type { StoredCredential } from '../stores/credential';
 
 /** One client's copy of a login, reduced to what comparing and syncing need. */

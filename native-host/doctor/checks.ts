@@ -1,14 +1,14 @@
 /**
  * What `doctor` checks, each with what to do when it fails: the node this runs on, each browser's
- * host manifest and the launcher it names, the host config, the OS keychain, and running
- * browser hosts' bridges. Every message is safe to print: no token, no bridge secret.
+ * host manifest and the launcher it names, the host config, the OS keychain, running browser
+ * hosts' bridges, and the local MCP clients (client-checks.ts). Every message is safe to print: no token, no bridge secret.
  */
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { DEV_EXTENSION_ID, FIREFOX_ADDON_ID, NATIVE_HOST_NAME } from '../../shared/constants';
-import { ProtocolError } from '../../shared/errors';
+import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { BridgeClient } from '../bridge/bridge-client';
 import { runtimeDir, scanBridges } from '../bridge/runtime-files';
 import { loadConfig, type HostConfig } from '../config';
@@ -111,24 +111,49 @@ export async function checkConfig(): Promise<{ check: Check; config?: HostConfig
 }
 
 export async function checkKeychain(): Promise<Check> {
+  const store = new BridgeStore();
   try {
-    const scan = await new BridgeStore().scan();
+    const mode = await store.storeMode();
+    const scan = await store.scan();
+    const inFiles = [...scan.locations.values()].filter((l) => l.backing === 'file').length;
+    const where =
+      mode === 'file'
+        ? `"store": "file": logins in ${store.fileDir}`
+        : scan.keychainProblem
+          ? `no usable keychain, so logins go to 0600 files in ${store.fileDir} ("store": "${mode}")`
+          : `keychain reachable${inFiles ? `; ${inFiles} login(s) in files in ${store.fileDir}` : ''}`;
     if (scan.invalid.length) {
       return {
         id: 'keychain',
         status: 'warn',
-        message: `keychain reachable: ${scan.credentials.length} login(s), ${scan.invalid.length} unreadable (${scan.invalid.map((i) => i.serverUrl).join(', ')})`,
+        message: `${where}: ${scan.credentials.length} login(s), ${scan.invalid.length} unreadable (${scan.invalid.map((i) => i.serverUrl).join(', ')})`,
         fix: 'log in to those servers again, or remove them with "mcp-login-bridge logout <url>"',
       };
     }
-    return { id: 'keychain', status: 'ok', message: `keychain reachable: ${scan.credentials.length} login(s) stored` };
+    // The write a login would make, checked as login checks it: a file folder that cannot be
+    // written fails here rather than after a sign-in.
+    await store.checkWritable();
+    if (scan.keychainProblem) {
+      return {
+        id: 'keychain',
+        status: 'warn',
+        message: `${where}: ${scan.credentials.length} login(s) stored (${scan.keychainProblem})`,
+        fix: 'to use the keychain, run a Secret Service (e.g. gnome-keyring-daemon) on the session bus; to keep files and silence this, set "store": "file" in the host config',
+      };
+    }
+    return { id: 'keychain', status: 'ok', message: `${where}: ${scan.credentials.length} login(s) stored` };
   } catch (err) {
     const message = err instanceof ProtocolError ? err.message : `the keychain failed: ${(err as Error).message}`;
     return {
       id: 'keychain',
       status: 'error',
       message,
-      fix: process.platform === 'linux' ? 'run a Secret Service (e.g. gnome-keyring-daemon) on the session bus' : 'unlock the keychain and allow node to use it',
+      fix:
+        err instanceof ProtocolError && err.code === ErrorCode.StoreFailed
+          ? `make ${store.fileDir} writable, or use the keychain ("store": "keychain")`
+          : process.platform === 'linux'
+            ? 'run a Secret Service (e.g. gnome-keyring-daemon) on the session bus, or set "store": "file" in the host config'
+            : 'unlock the keychain and allow node to use it',
     };
   }
 }
@@ -193,6 +218,8 @@ export async function runChecks(options: { browsers?: BrowserName[]; userDataDir
       fix: 'mcp-login-bridge install --browser <chrome|chromium|edge|brave|vivaldi|firefox>',
     });
   }
-  checks.push(configCheck, await checkKeychain(), ...(await checkRunningHosts()));
+  // Loaded only here: the clients' adapters are not needed by the other checks.
+  const { checkClients } = await import('./client-checks');
+  checks.push(configCheck, await checkKeychain(), ...(await checkRunningHosts()), ...(await checkClients()));
   return checks;
 }

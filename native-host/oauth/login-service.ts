@@ -10,9 +10,9 @@ import { LIMITS, type BeginResult, type ClientNotice, type CompleteResult, type 
 import { suggestedGoogleLikeRule } from '../../shared/providers';
 import { configPath, type HostConfig } from '../config';
 import type { ClientLogins } from '../clients/client-logins';
-import type { ClientName } from '../clients/client-server';
+import type { ClientName } from '../clients/client-adapter';
 import { withRefreshLock, type WithRefreshLock } from '../credentials/refresh-lock';
-import type { CredentialTarget } from '../stores/credential';
+import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import { buildAuthorizeUrl } from './authorize-url';
 import { clientAuthFor } from './client-auth';
 import { obtainClient } from './client-registration';
@@ -26,8 +26,15 @@ export interface LoginServiceDeps {
   store: CredentialTarget;
   /** The loopback redirect URI the host listens on (started on demand). */
   redirectUri: () => Promise<string>;
-  /** Also writes each login into the local clients that have the server configured (Codex, Claude Code). */
+  /** Also writes each login into the local clients that have the server configured (clients/registry.ts). */
   clients?: ClientLogins;
+  /**
+   * Checks, before anything opens in a browser, that the client stores this login will write (the
+   * `--client` targets, or every client with the server configured) can be written: the client
+   * adapters' checkWritable (oauth/store-preflight.ts). Without it only the bridge's store is
+   * checked, and a client that cannot be written is a notice after the login.
+   */
+  checkClientStores?: (serverUrl: string, options: BeginOptions) => Promise<void>;
   /** The cross-process refresh lock (credentials/refresh-lock.ts); replaceable in tests. */
   withLock?: WithRefreshLock;
   now?: () => number;
@@ -36,8 +43,8 @@ export interface LoginServiceDeps {
 /** Per-login choices about the local clients; default: every client with the URL configured. */
 export interface BeginOptions {
   clients?: ClientName[];
-  /** Add missing client settings to Codex's config.toml instead of only saying which lines to add. */
-  writeCodexConfig?: boolean;
+  /** Add settings a client's config lacks (e.g. a client secret) instead of only saying which. */
+  writeConfig?: boolean;
 }
 
 /** How a flow ended: its result, or the error that ended it. */
@@ -67,6 +74,10 @@ export class LoginService {
 
   async begin(serverUrl: string, options: BeginOptions = {}): Promise<BeginResult> {
     const config = await this.#deps.loadConfig();
+    // Every store the login will write, checked before discovery or a browser: a code redeemed
+    // into a store that then refuses it is a login thrown away.
+    await this.#deps.store.checkWritable?.();
+    await this.#deps.checkClientStores?.(serverUrl, options);
     const discovered = await discoverServer(serverUrl);
     const as = discovered.authorizationServer;
     const redirectUri = await this.#deps.redirectUri();
@@ -183,8 +194,16 @@ export class LoginService {
     // Under the server's refresh lock, like every write of its login: a `token` refreshing the
     // previous login at this moment would otherwise store that login's tokens over this one.
     const { stored, notices } = await this.#withLock(flow.serverUrl, async () => {
-      await this.#deps.store.write(credential);
-      const stored: StoredTarget[] = [{ target: this.#deps.store.name, location: this.#deps.store.describe() }];
+      const stored: StoredTarget[] = [];
+      let bridgeFailure: ProtocolError | undefined;
+      try {
+        await this.#deps.store.write(credential);
+        stored.push({ target: this.#deps.store.name, location: this.#deps.store.describe() });
+      } catch (error) {
+        // The code is spent: keep the credential where it can be recovered, still write the
+        // clients, then fail saying where everything went.
+        bridgeFailure = await this.#rescue(credential, error);
+      }
       let notices: ClientNotice[] = [];
       if (this.#deps.clients) {
         const written = await this.#deps.clients.write(credential, {
@@ -193,6 +212,14 @@ export class LoginService {
         });
         stored.push(...written.stored);
         notices = written.notices;
+      }
+      if (bridgeFailure) {
+        const clients = stored.map((s) => `${s.target}${s.server ? ` (${s.server})` : ''}: ${s.location}`);
+        throw new ProtocolError(
+          bridgeFailure.code,
+          `${bridgeFailure.message}${clients.length ? ` The login was written to ${clients.join('; ')}.` : ''}`,
+          { cause: bridgeFailure },
+        );
       }
       return { stored, notices };
     });
@@ -210,6 +237,24 @@ export class LoginService {
       ...(notices.length ? { notices } : {}),
       timings: { totalMs: round(performance.now() - started), tokenEndpointMs: round(tokenEndpointMs), storeMs: round(storeMs) },
     };
+  }
+
+  /** The error to report when the bridge's write failed after the code was redeemed, saying where the credential was kept. */
+  async #rescue(credential: StoredCredential, error: unknown): Promise<ProtocolError> {
+    const reason = error instanceof ProtocolError ? error : new ProtocolError(ErrorCode.StoreFailed, `the bridge's store failed (${(error as Error).name})`);
+    const head = `The login succeeded, but storing it failed: ${reason.message}`;
+    if (!this.#deps.store.rescue) return new ProtocolError(reason.code, `${head} Log in again once that is fixed.`);
+    try {
+      const where = await this.#deps.store.rescue(credential);
+      return new ProtocolError(
+        reason.code,
+        `${head} The credential was kept in ${where} (mode 0600): "token" reads it when the host config's "store" is "auto" (the default) or "file"; ` +
+          'with "store": "keychain", fix the keychain and log in again (then remove that file).',
+      );
+    } catch (rescueError) {
+      const why = rescueError instanceof ProtocolError ? rescueError.message : (rescueError as Error).name;
+      return new ProtocolError(reason.code, `${head} Keeping it in a file failed too (${why}); log in again once that is fixed.`);
+    }
   }
 
   /** RFC 6749 §4.1.2 and RFC 9207: state, then `iss`, then an error the provider sent. */

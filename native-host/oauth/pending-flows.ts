@@ -4,7 +4,7 @@
  */
 import type * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { LIMITS } from '../../shared/protocol';
+import { LIMITS, type ClientName } from '../../shared/protocol';
 import type { FlowClient } from './client-registration';
 
 export interface PendingFlow {
@@ -18,10 +18,10 @@ export interface PendingFlow {
   scopes: string[];
   appliedRules: string[];
   expiresAt: number;
-  /** Where the protected resource metadata was found, for clients that keep it (Claude Code). */
+  /** Where the protected resource metadata was found, for clients that keep it. */
   resourceMetadataUrl?: string;
   /** Which local clients get this login; see LoginService.begin. */
-  clientOptions?: { clients?: ('codex' | 'claude-code')[]; writeCodexConfig?: boolean };
+  clientOptions?: { clients?: ClientName[]; writeConfig?: boolean };
 }
 
 /** How long a used or expired state is remembered, to say "already used" rather than "unknown". */

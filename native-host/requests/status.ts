@@ -35,11 +35,12 @@ export async function handleStatus(ctx: HostContext): Promise<StatusResult> {
   const byUrl = new Map(credentials.map((c) => [c.serverUrl, c]));
   // The clients' own logins are extra information: a client that cannot be read leaves them out
   // rather than failing the whole status.
-  const clients = await clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) }).then((r) => r.clients, () => undefined);
+  const found = await clientStatuses({ bridgeCredential: async (url) => byUrl.get(url) }).catch(() => undefined);
   return {
     credentials: credentials.map(summarize),
     ...(damaged.length ? { damaged } : {}),
-    ...(clients ? { clients } : {}),
+    ...(found ? { clients: found.clients } : {}),
+    ...(found?.problems.length ? { clientProblems: found.problems } : {}),
     pendingFlows: ctx.login.flows.size,
   };
 }

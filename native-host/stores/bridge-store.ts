@@ -1,6 +1,7 @@
 /**
- * The bridge's own credential store: one OS keychain item per MCP server, holding everything a
- * later refresh needs (DESIGN.md §4, "bridge").
+ * The bridge's own credential store: one entry per MCP server, holding everything a later refresh
+ * needs (DESIGN.md §4, "bridge"), in the OS keychain or, without one, a 0600 file (file-entries.ts;
+ * the host config's "store" setting decides, store-setting.ts).
  *
  * Layout: service `mcp-login-bridge`, account = the server URL exactly as given (no normalization,
  * like Codex: a trailing slash is another server), secret = compact JSON
@@ -8,11 +9,15 @@
  * a longer secret is split over extra items `<server URL>#part-<a|b>-<n>` behind a header in the
  * server's own item (split-secret.ts); elsewhere it is always the one item.
  */
+import { join } from 'node:path';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { stateDir } from '../paths';
 import type { CredentialTarget, StoredCredential } from './credential';
+import { FileEntries } from './file-entries';
 import { maxSecretLength } from './keyring-entry';
-import { SplitKeychain, osKeychain, type Keychain } from './split-keychain';
+import { SplitKeychain, osKeychain, type Keychain, type ListedSecret } from './split-keychain';
 import { SplitSecretError, isPartAccount } from './split-secret';
+import { readStoreSetting, type StoreMode } from './store-setting';
 
 export const BRIDGE_KEYCHAIN_SERVICE = 'mcp-login-bridge';
 /** Bumped only for changes an older host cannot read; new optional fields do not need it. */
@@ -29,6 +34,10 @@ export interface InvalidBridgeEntry {
 export interface BridgeStoreScan {
   credentials: StoredCredential[];
   invalid: InvalidBridgeEntry[];
+  /** Where each listed entry (usable or not) is, by server URL. */
+  locations: Map<string, EntryLocation>;
+  /** "auto" only: why the keychain could not be listed (then only the files were). */
+  keychainProblem?: string;
 }
 
 // Validation failures carry only a field name and a JSON type, so the caller can wrap them with
@@ -211,37 +220,115 @@ export interface BridgeStoreOptions {
   keychain?: Keychain;
   /** Whose item-size limit applies (see maxSecretLength); this machine's by default. */
   platform?: NodeJS.Platform;
+  /**
+   * Where entries go (store-setting.ts). Default: the host config's "store" setting, read at first
+   * use; with a `keychain` passed in (tests), "keychain".
+   */
+  mode?: StoreMode;
+  /** The folder of the file backing; default `<stateDir>/credentials`. */
+  fileDir?: string;
+  /** Where the one-line warning of a file write goes; default stderr. */
+  warn?: (line: string) => void;
+}
+
+/** Where an entry is (or was just written): for `status`, `doctor` and the login summary. */
+export interface EntryLocation {
+  backing: 'keychain' | 'file';
+  /** For people: the keychain service, or the file's path. */
+  location: string;
+}
+
+/** The folder the bridge's credential files go in when the keychain is not used. */
+export function bridgeFileDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateDir(env), 'credentials');
 }
 
 /**
- * @see CredentialTarget. `list()` returns the usable entries only, so one damaged item cannot hide
- * the others; `scan()` also reports the damaged ones (for `status`).
+ * @see CredentialTarget. One interface, two backings: the OS keychain (SplitKeychain) and 0600
+ * files (FileEntries), chosen by the "store" setting. In "auto" the keychain is used when it can
+ * be reached and the file otherwise, and reads look in both, so `token` finds the entry wherever
+ * the login that made it could write it. `list()` returns the usable entries only, so one damaged
+ * item cannot hide the others; `scan()` also reports the damaged ones (for `status`).
  */
 export class BridgeStore implements CredentialTarget {
   readonly name = 'bridge' as const;
   private readonly items: SplitKeychain;
+  private readonly files: FileEntries;
+  private readonly warn: (line: string) => void;
+  private mode: StoreMode | undefined;
+  /** Where the last write went (or, before any, where the setting points), for describe(). */
+  private lastLocation: EntryLocation | undefined;
 
   constructor(options: BridgeStoreOptions = {}) {
     this.items = new SplitKeychain(BRIDGE_KEYCHAIN_SERVICE, options.keychain ?? osKeychain, maxSecretLength(options.platform));
+    this.files = new FileEntries(options.fileDir ?? bridgeFileDir());
+    this.mode = options.mode ?? (options.keychain ? 'keychain' : undefined);
+    this.warn = options.warn ?? ((line) => process.stderr.write(`mcp-login-bridge: warning: ${line}\n`));
+  }
+
+  private keychainLocation(): EntryLocation {
+    return { backing: 'keychain', location: `keychain service "${BRIDGE_KEYCHAIN_SERVICE}"` };
+  }
+
+  private fileLocation(serverUrl?: string): EntryLocation {
+    return { backing: 'file', location: `file ${serverUrl === undefined ? this.files.dir : this.files.pathFor(serverUrl)}` };
   }
 
   describe(): string {
-    return `keychain service "${BRIDGE_KEYCHAIN_SERVICE}"`;
+    if (this.lastLocation) return this.lastLocation.location;
+    return this.mode === 'file' ? this.fileLocation().location : this.keychainLocation().location;
+  }
+
+  /** The "store" setting in force (read from the config file once). */
+  async storeMode(): Promise<StoreMode> {
+    this.mode ??= await readStoreSetting();
+    return this.mode;
+  }
+
+  /** The folder of the file backing (whether or not it is in use). */
+  get fileDir(): string {
+    return this.files.dir;
   }
 
   async read(serverUrl: string): Promise<StoredCredential | undefined> {
+    return (await this.readWithLocation(serverUrl))?.credential;
+  }
+
+  /** The entry and where it was found. */
+  async readWithLocation(serverUrl: string): Promise<{ credential: StoredCredential; where: EntryLocation } | undefined> {
     const account = accountFor(serverUrl);
-    let secret: string | undefined;
-    try {
-      secret = await this.items.read(account);
-    } catch (error) {
-      if (!(error instanceof SplitSecretError)) throw error;
-      throw this.damaged(serverUrl, error.message);
+    const mode = await this.storeMode();
+    if (mode !== 'file') {
+      let secret: string | undefined;
+      try {
+        secret = await this.items.read(account);
+      } catch (error) {
+        if (error instanceof SplitSecretError) throw this.damaged(serverUrl, error.message, this.keychainLocation());
+        // auto: a keychain that cannot be reached (or refuses) may simply not be where this entry is.
+        if (mode === 'keychain' || !isKeychainUnavailable(error)) throw error;
+        const fromFile = await this.readFile(serverUrl, account);
+        if (fromFile) return fromFile;
+        throw error;
+      }
+      if (secret !== undefined) return { credential: this.parseEntry(serverUrl, secret, this.keychainLocation()), where: this.keychainLocation() };
+      if (mode === 'keychain') return undefined;
     }
-    return secret === undefined ? undefined : this.parseEntry(serverUrl, secret);
+    return this.readFile(serverUrl, account);
+  }
+
+  private async readFile(serverUrl: string, account: string): Promise<{ credential: StoredCredential; where: EntryLocation } | undefined> {
+    const secret = await this.files.read(account);
+    if (secret === undefined) return undefined;
+    const where = this.fileLocation(serverUrl);
+    return { credential: this.parseEntry(serverUrl, secret, where), where };
   }
 
   async write(credential: StoredCredential): Promise<void> {
+    await this.writeWithLocation(credential);
+  }
+
+  /** Writes the entry where the setting says and returns where it went. */
+  async writeWithLocation(credential: StoredCredential): Promise<EntryLocation> {
     const account = accountFor(credential.serverUrl);
     // Validated before JSON.stringify, which would quietly turn a NaN expiry into null ("never
     // expires"); a bad value is refused here rather than found unreadable at the next refresh.
@@ -254,64 +341,177 @@ export class BridgeStore implements CredentialTarget {
         `Refusing to write the credential for "${credential.serverUrl}" to ${this.describe()}: ${error.message}.`,
       );
     }
+    const secret = serializeStoredCredential(credential);
+    const mode = await this.storeMode();
+    if (mode !== 'file') {
+      try {
+        await this.writeKeychain(credential.serverUrl, account, secret);
+        // auto: one copy only. A file left from a login without a keychain would come back into
+        // use whenever the keychain cannot be reached, with tokens older than these.
+        if (mode === 'auto') await this.removeStaleFile(account);
+        this.lastLocation = this.keychainLocation();
+        return this.lastLocation;
+      } catch (error) {
+        if (mode === 'keychain' || !isKeychainUnavailable(error)) throw error;
+        const path = await this.files.write(account, secret);
+        this.warn(`no usable keychain (${firstSentence((error as Error).message)}); stored the login for ${credential.serverUrl} in ${path} (0600, not encrypted).`);
+        this.lastLocation = this.fileLocation(credential.serverUrl);
+        return this.lastLocation;
+      }
+    }
+    const path = await this.files.write(account, secret);
+    this.warn(`stored the login for ${credential.serverUrl} in ${path} (0600, not encrypted), as the host config's "store": "file" says.`);
+    this.lastLocation = this.fileLocation(credential.serverUrl);
+    return this.lastLocation;
+  }
+
+  private async writeKeychain(serverUrl: string, account: string, secret: string): Promise<void> {
     try {
-      await this.items.write(account, serializeStoredCredential(credential));
+      await this.items.write(account, secret);
     } catch (error) {
       if (!(error instanceof SplitSecretError)) throw error;
       throw new ProtocolError(
         ErrorCode.StoreFailed,
-        `Refusing to write the credential for "${credential.serverUrl}" to ${this.describe()}: ${error.message}.`,
+        `Refusing to write the credential for "${serverUrl}" to ${this.keychainLocation().location}: ${error.message}.`,
       );
     }
   }
 
+  private async removeStaleFile(account: string): Promise<void> {
+    try {
+      await this.files.delete(account);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.warn(`${error.message.replace(/^Cannot delete/, 'Could not remove the older copy at')}`);
+    }
+  }
+
+  /**
+   * Keeps a credential whose normal write failed (after the code was redeemed: without it the
+   * login would be lost) in the file backing, whatever the setting, and returns the file. `token`
+   * reads it when "store" is "auto" or "file".
+   */
+  async rescue(credential: StoredCredential): Promise<string> {
+    return this.files.write(accountFor(credential.serverUrl), serializeStoredCredential(credential));
+  }
+
+  /**
+   * Proves that a login can be stored, before it starts, and says where it will go. Writes and
+   * removes a probe item under a service of its own (never listed as an entry) or a probe file.
+   *
+   * @throws ProtocolError KeychainUnavailable / StoreFailed with the reason and the fix.
+   */
+  async checkWritable(): Promise<EntryLocation> {
+    const mode = await this.storeMode();
+    if (mode !== 'file') {
+      try {
+        await this.items.probe();
+        return this.keychainLocation();
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        if (mode === 'keychain') {
+          throw new ProtocolError(
+            error.code,
+            `${error.message} (The host config says "store": "keychain"; "auto" would use a 0600 file under ${this.files.dir} instead.)`,
+          );
+        }
+        if (!isKeychainUnavailable(error)) throw error;
+      }
+    }
+    await this.files.checkWritable();
+    return this.fileLocation();
+  }
+
   async delete(serverUrl: string): Promise<boolean> {
-    return this.items.delete(accountFor(serverUrl));
+    const account = accountFor(serverUrl);
+    const mode = await this.storeMode();
+    let removed = false;
+    if (mode !== 'file') {
+      try {
+        removed = await this.items.delete(account);
+      } catch (error) {
+        if (mode === 'keychain' || !isKeychainUnavailable(error)) throw error;
+      }
+    }
+    if (mode !== 'keychain') removed = (await this.files.delete(account)) || removed;
+    return removed;
   }
 
   async list(): Promise<StoredCredential[]> {
     return (await this.scan()).credentials;
   }
 
-  /** Every item under our service, split into usable credentials and damaged entries. */
+  /**
+   * Every entry, split into usable credentials and damaged entries, with where each is. In "auto"
+   * a keychain that cannot be reached leaves only the files (`keychainProblem` says why); an entry
+   * in both places is the keychain's (the one reads use).
+   */
   async scan(): Promise<BridgeStoreScan> {
-    const result: BridgeStoreScan = { credentials: [], invalid: [] };
-    for (const listed of await this.items.list()) {
-      const { account } = listed;
-      if ('damaged' in listed) {
-        result.invalid.push({ serverUrl: account, error: this.damaged(account, listed.damaged.message) });
-        continue;
-      }
+    const result: BridgeStoreScan = { credentials: [], invalid: [], locations: new Map() };
+    const mode = await this.storeMode();
+    if (mode !== 'file') {
+      let listed: ListedSecret[] | undefined;
       try {
-        result.credentials.push(this.parseEntry(account, listed.secret));
+        listed = await this.items.list();
       } catch (error) {
-        if (!(error instanceof ProtocolError)) throw error;
-        result.invalid.push({ serverUrl: account, error });
+        if (mode === 'keychain' || !isKeychainUnavailable(error)) throw error;
+        result.keychainProblem = (error as Error).message;
+      }
+      for (const entry of listed ?? []) this.addListed(result, entry.account, 'damaged' in entry ? { damaged: entry.damaged.message } : { secret: entry.secret }, this.keychainLocation());
+    }
+    if (mode !== 'keychain') {
+      for (const entry of await this.files.list()) {
+        if (result.locations.has(entry.account)) continue;
+        this.addListed(result, entry.account, 'damaged' in entry ? { damaged: entry.damaged } : { secret: entry.secret }, { backing: 'file', location: `file ${entry.path}` });
       }
     }
     return result;
   }
 
-  private parseEntry(serverUrl: string, secret: string): StoredCredential {
+  private addListed(result: BridgeStoreScan, account: string, item: { secret: string } | { damaged: string }, where: EntryLocation): void {
+    result.locations.set(account, where);
+    if ('damaged' in item) {
+      result.invalid.push({ serverUrl: account, error: this.damaged(account, item.damaged, where) });
+      return;
+    }
+    try {
+      result.credentials.push(this.parseEntry(account, item.secret, where));
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      result.invalid.push({ serverUrl: account, error });
+    }
+  }
+
+  private parseEntry(serverUrl: string, secret: string, where: EntryLocation): StoredCredential {
     let credential: StoredCredential;
     try {
       credential = parseOrThrowFieldError(secret);
     } catch (error) {
       if (!(error instanceof EntryFieldError)) throw error;
-      throw this.damaged(serverUrl, error.message);
+      throw this.damaged(serverUrl, error.message, where);
     }
     // A copy pasted under another account would otherwise hand one server's token to another.
     if (credential.serverUrl !== serverUrl) {
-      throw this.damaged(serverUrl, '"serverUrl" does not match the keychain account it is stored under');
+      throw this.damaged(serverUrl, `"serverUrl" does not match the ${where.backing === 'file' ? 'file' : 'keychain account'} it is stored under`, where);
     }
     return credential;
   }
 
-  private damaged(serverUrl: string, detail: string): ProtocolError {
+  private damaged(serverUrl: string, detail: string, where: EntryLocation): ProtocolError {
     return new ProtocolError(
       ErrorCode.StoreFailed,
-      `The bridge keychain entry for "${serverUrl}" (${this.describe()}) is unusable: ${detail}. ` +
+      `The bridge ${where.backing} entry for "${serverUrl}" (${where.location}) is unusable: ${detail}. ` +
         'Log in to this server again to replace it.',
     );
   }
+}
+
+function isKeychainUnavailable(error: unknown): boolean {
+  return error instanceof ProtocolError && error.code === ErrorCode.KeychainUnavailable;
+}
+
+/** The keychain error's first sentence (up to the colon before its advice), for a one-line warning. */
+function firstSentence(message: string): string {
+  const cut = message.search(/: (run|start|unlock|allow|create|check)\b/);
+  return (cut > 0 ? message.slice(0, cut) : message).slice(0, 200);
 }

@@ -36,7 +36,10 @@ export interface StoredCredential {
   idTokenSigningAlgs?: string[];
 }
 
-/** One place credentials are written to. Codex and Claude Code targets implement it later. */
+/**
+ * The bridge's own store (bridge-store.ts). The clients' copies are not written through this: each
+ * client has an adapter (clients/client-adapter.ts) that speaks its format, names and locks.
+ */
 export interface CredentialTarget {
   readonly name: 'bridge';
   /** Where entries live, for messages (never contains a secret). */
@@ -45,4 +48,14 @@ export interface CredentialTarget {
   write(credential: StoredCredential): Promise<void>;
   delete(serverUrl: string): Promise<boolean>;
   list(): Promise<StoredCredential[]>;
+  /**
+   * Proves, before a login starts, that `write` will succeed; says where entries will go.
+   * @throws ProtocolError with the reason and the fix.
+   */
+  checkWritable?(): Promise<{ location: string }>;
+  /**
+   * Keeps a credential whose `write` failed somewhere it can be recovered from; returns where.
+   * Called after a code was redeemed, when losing the credential would lose the login.
+   */
+  rescue?(credential: StoredCredential): Promise<string>;
 }

@@ -121,9 +121,8 @@ export class SplitKeychain {
    * Removes the entry and every part of it (also parts an interrupted write left). The header goes
    * first, so a failure half-way leaves no entry rather than a damaged one.
    *
-   * @returns whether the entry itself was there.
+   * @returns true when anything was removed: the entry, or parts an interrupted write left without it.
    */
-  /** True when anything was removed: the entry, or parts an interrupted write left without it. */
   async delete(account: string): Promise<boolean> {
     const existed = await this.keychain.delete(this.id(account));
     let parts = false;
@@ -156,6 +155,17 @@ export class SplitKeychain {
       }
     }
     return result;
+  }
+
+  /**
+   * Proves the keychain takes a write: one item under `<service>-write-check` (another service, so
+   * no listing of ours ever shows it), set and removed. A read alone would not do: a locked Secret
+   * Service collection answers searches but refuses to create items.
+   */
+  async probe(): Promise<void> {
+    const id: KeyringItemId = { service: `${this.service}-write-check`, account: `pid-${process.pid}` };
+    await this.keychain.set(id, 'ok');
+    await this.keychain.delete(id);
   }
 
   private async currentSet(account: string): Promise<PartSet | undefined> {

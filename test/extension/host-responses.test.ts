@@ -98,6 +98,9 @@ describe('parseBeginResult', () => {
     );
     const loopback = `http://127.0.0.1:9000/authorize?${new URLSearchParams({ state: 'st1', redirect_uri: REDIRECT })}`;
     expect(parseBeginResult(begin({ authorizeUrl: loopback }), NOW).authorizeUrl).toBe(loopback);
+    // The same loopback test as the host's (shared/loopback.ts): all of 127.0.0.0/8.
+    const otherLoopback = `http://127.0.0.2:9000/authorize?${new URLSearchParams({ state: 'st1', redirect_uri: REDIRECT })}`;
+    expect(parseBeginResult(begin({ authorizeUrl: otherLoopback }), NOW).authorizeUrl).toBe(otherLoopback);
   });
 
   it('refuses an authorize URL whose state or redirect_uri differ from the reported ones', () => {
@@ -134,6 +137,23 @@ describe('parseCompleteResult', () => {
     const r = parseCompleteResult({ ...complete, access_token: 'SECRET', extra: { refresh_token: 'SECRET' } });
     expect(JSON.stringify(r)).not.toContain('SECRET');
     expect(r).toEqual(complete);
+  });
+
+  it("keeps the clients' server names and the host's notices, with their kind", () => {
+    const stored = [complete.stored[0], { target: 'codex', location: '~/.codex/.credentials.json, key "gm|0123"', server: 'gm' }];
+    const notices = [
+      { target: 'codex', kind: 'settings-missing', server: 'gm', message: 'Codex refreshes gm only with the client secret in its config: add to …' },
+      { target: 'claude-code', kind: 'not-configured', message: 'Claude Code has no server with url "https://mcp.example/mcp"; add it' },
+    ];
+    const r = parseCompleteResult({ ...complete, stored, notices: notices.map((n) => ({ ...n, extra: 'SECRET' })) });
+    expect(r.stored).toEqual(stored);
+    expect(r.notices).toEqual(notices);
+    expect(JSON.stringify(r)).not.toContain('SECRET');
+    // A kind this extension does not know yet (a newer host) is kept: it is only shown.
+    expect(parseCompleteResult({ ...complete, notices: [{ ...notices[0], kind: 'some-new-kind' }] }).notices![0]!.kind).toBe('some-new-kind');
+    expect(invalidMessage(() => parseCompleteResult({ ...complete, notices: [{ target: 'codex', message: 'no kind' }] }))).toContain('kind');
+    expect(invalidMessage(() => parseCompleteResult({ ...complete, notices: {} }))).toContain('notices');
+    expect(invalidMessage(() => parseCompleteResult({ ...complete, stored: [{ ...stored[1], server: 7 }] }))).toContain('server');
   });
 
   it('accepts a warning and a missing expiry', () => {

@@ -128,6 +128,16 @@ describe('buildLoginStatusView', () => {
     expect(refused.rows[0]).toMatchObject({ state: 'error', loggedIn: false, summary: 'Log in again', reason: expect.stringContaining('refused') });
   });
 
+  it("labels a client as the host names it, and notes the clients' configs the host could not read", () => {
+    const v = view({
+      credentials: [credential()],
+      clients: [client({ label: 'Codex CLI' })],
+      clientProblems: [{ target: 'claude-code', kind: 'config-unreadable', message: 'Claude Code config /h/.claude.json: not valid JSON' }],
+    });
+    expect(servers(v)[0]!.rows[1]!.label).toBe('Codex CLI “a”');
+    expect(v.state !== 'error' && v.notes).toEqual(['Claude Code config /h/.claude.json: not valid JSON']);
+  });
+
   it('notes unreadable client stores and logins in progress; says when there is nothing at all', () => {
     const v = buildLoginStatusView({ ok: true, status: { credentials: [], pendingFlows: 1 } }, NOW, formatTime);
     expect(v.state).toBe('empty');

@@ -27,6 +27,19 @@ describe('result summaries', () => {
     expect(s.details[0]).toBe('Stored in: keychain service mcp-login-bridge (bridge); ~/.codex/.credentials.json (codex).');
   });
 
+  it("names each client's server and shows the host's notices about the clients", () => {
+    const s = completedSummary(b, {
+      ...result,
+      stored: [result.stored[0]!, { target: 'codex', location: '~/.codex/.credentials.json', server: 'gm' }],
+      notices: [{ target: 'codex', kind: 'settings-missing', server: 'gm', message: 'Codex refreshes gm only with the client secret in its config' }],
+    }, fmt);
+    expect(s.details).toEqual([
+      'Stored in: keychain service mcp-login-bridge (bridge); ~/.codex/.credentials.json (codex, server "gm").',
+      'codex (gm): Codex refreshes gm only with the client secret in its config',
+      'Issuer: https://accounts.google.com',
+    ]);
+  });
+
   it('warns when no refresh token came back, even without a host warning', () => {
     const s = completedSummary(b, { ...result, refreshCapable: false, expiresAt: null }, fmt);
     expect(s.state).toBe('warning');

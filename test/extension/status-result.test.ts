@@ -60,6 +60,16 @@ describe('parseStatusResult', () => {
     expect(parseStatusResult({ credentials: [], clients: [bare], pendingFlows: 0 }).clients).toEqual([bare]);
   });
 
+  it("keeps each client's label and the clients' config problems, with their kind", () => {
+    const problem = { target: 'codex', kind: 'config-unreadable', message: 'Codex config /h/.codex/config.toml: not valid TOML at line 3, column 1' };
+    const parsed = parseStatusResult({ ...status, clients: [{ ...codex, label: 'Codex' }], clientProblems: [{ ...problem, extra: 'dropped' }] });
+    expect(parsed.clients).toEqual([{ ...codex, label: 'Codex' }]);
+    expect(parsed.clientProblems).toEqual([problem]);
+    expect(invalidMessage(() => parseStatusResult({ ...status, clientProblems: [{ target: 'codex', message: 'm' }] }))).toMatch(/kind/);
+    expect(invalidMessage(() => parseStatusResult({ ...status, clientProblems: [{ ...problem, kind: 'Not A Kind' }] }))).toMatch(/kind/);
+    expect(invalidMessage(() => parseStatusResult({ ...status, clientProblems: 'broken' }))).toMatch(/clientProblems/);
+  });
+
   it('skips clients this extension does not know, keeping the rest', () => {
     const parsed = parseStatusResult({ ...status, clients: [{ ...codex, client: 'future-client' }, codex] });
     expect(parsed.clients).toEqual([codex]);

@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyCodexClientSettings, ClientLogins } from '../../../native-host/clients/client-logins';
-import { discoverClientServers } from '../../../native-host/clients/configured-servers';
+import { applyClientAdvice, ClientLogins } from '../../../native-host/clients/client-logins';
+import { ClaudeCodeAdapter } from '../../../native-host/clients/claude-code/claude-code-adapter';
+import { CodexAdapter } from '../../../native-host/clients/codex/codex-adapter';
 import { EMPTY_CONFIG } from '../../../native-host/config';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
 import { LoginService, type BeginOptions } from '../../../native-host/oauth/login-service';
-import { ClaudeCodeStore } from '../../../native-host/stores/claude-code/claude-code-store';
-import { CodexStore } from '../../../native-host/stores/codex/codex-store';
+import { ClaudeCodeStore } from '../../../native-host/clients/claude-code/claude-code-store';
+import { CodexStore } from '../../../native-host/clients/codex/codex-store';
 import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
 import { parseRule } from '../../../shared/providers';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
@@ -57,7 +58,8 @@ async function setup(name: string) {
   const env = { HOME: claudeDir, CLAUDE_CONFIG_DIR: claudeDir };
   const codex = new CodexStore({ home: codexHome });
   const claude = new ClaudeCodeStore({ env, platform: 'linux' });
-  const clients = new ClientLogins({ codex, claude, discover: () => discoverClientServers({ codexHome, env, projectDir: claudeDir }) });
+  const adapters = [new CodexAdapter({ store: codex }), new ClaudeCodeAdapter({ store: claude, env, projectDir: claudeDir })];
+  const clients = new ClientLogins({ adapters });
   let bridge: StoredCredential | undefined;
   const store: CredentialTarget = { name: 'bridge', describe: () => 'memory', read: async () => bridge, write: async (c) => void (bridge = c), delete: async () => true, list: async () => [] };
   const login = new LoginService({
@@ -75,7 +77,7 @@ async function setup(name: string) {
     const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
     return login.complete(callback.href);
   };
-  return { codexHome, claudeDir, codex, claude, run, bridge: () => bridge! };
+  return { codexHome, claudeDir, codex, claude, adapters, run, bridge: () => bridge! };
 }
 
 describe('a login for a URL', () => {
@@ -88,6 +90,7 @@ describe('a login for a URL', () => {
     const claudeEntry = await s.claude.read({ name: 'mail', type: 'http', url: mcp.url });
     expect(claudeEntry?.credential.refreshToken).toBe(s.bridge().refreshToken);
     const advice = result.notices?.find((n) => n.target === 'codex');
+    expect(advice?.kind).toBe('settings-missing');
     expect(advice?.message).toContain('[mcp_servers.gm.oauth]');
     expect(advice?.message).toContain(`client_id = "${provider.clientId}"`);
     const json = JSON.stringify(result);
@@ -96,22 +99,23 @@ describe('a login for a URL', () => {
     expect(json).not.toContain(s.bridge().accessToken);
   });
 
-  it('with writeCodexConfig adds the client settings to config.toml, keeping its comments', async () => {
+  it('with writeConfig adds the client settings to config.toml, keeping its comments', async () => {
     const s = await setup('write');
-    const result = await s.run({ writeCodexConfig: true });
+    const result = await s.run({ writeConfig: true });
     const text = await readFile(join(s.codexHome, 'config.toml'), 'utf8');
     expect(text.startsWith(CODEX_CONFIG(mcp.url).split('[mcp_servers.other]')[0]!.trimEnd())).toBe(true);
     expect(text).toContain('# the Google-like one');
     expect((parse(text) as any).mcp_servers.gm.oauth).toEqual({ client_id: provider.clientId, client_secret: provider.clientSecret });
     expect(result.notices?.map((n) => n.message)).toEqual([expect.stringContaining('Added client_id and client_secret for gm')]);
+    expect(result.notices?.map((n) => n.kind)).toEqual(['settings-added']);
   });
 
-  it('with writeCodexConfig still stores the Codex login when the config edit refuses, and says why', async () => {
+  it('with writeConfig still stores the Codex login when the config edit refuses, and says why', async () => {
     const s = await setup('write-refused');
     // oauth written with dotted keys: the edit will not guess where the new keys go.
     const dotted = CODEX_CONFIG(mcp.url).replace(`url = "${mcp.url}"\n`, `url = "${mcp.url}"\noauth.callback_port = 5555\n`);
     await writeFile(join(s.codexHome, 'config.toml'), dotted);
-    const result = await s.run({ writeCodexConfig: true });
+    const result = await s.run({ writeConfig: true });
     expect(result.stored.map((t) => [t.target, t.server])).toEqual([['bridge', undefined], ['codex', 'gm'], ['claude-code', 'mail']]);
     expect((await s.codex.read({ name: 'gm', url: mcp.url }))?.credential.refreshToken).toBe(s.bridge().refreshToken);
     expect(await readFile(join(s.codexHome, 'config.toml'), 'utf8')).toBe(dotted);
@@ -120,6 +124,7 @@ describe('a login for a URL', () => {
       expect.stringMatching(/^Cannot add the client settings to .*config\.toml: \[mcp_servers\.gm\] sets oauth inline or with dotted keys/),
       expect.stringContaining(`client_id = "${provider.clientId}"`),
     ]);
+    expect(result.notices!.filter((n) => n.target === 'codex').map((n) => n.kind)).toEqual(['config-edit-failed', 'settings-missing']);
     const json = JSON.stringify(result);
     expect(json).not.toContain(provider.clientSecret);
     expect(json).not.toContain(s.bridge().refreshToken!);
@@ -132,7 +137,7 @@ describe('a login for a URL', () => {
     const result = await s.run({ clients: ['claude-code'] });
     expect(result.stored.map((t) => t.target)).toEqual(['bridge']);
     expect(await s.codex.read({ name: 'gm', url: mcp.url })).toBeUndefined();
-    expect(result.notices).toEqual([{ target: 'claude-code', message: expect.stringContaining('claude mcp add --transport http') }]);
+    expect(result.notices).toEqual([{ target: 'claude-code', kind: 'not-configured', message: expect.stringContaining('claude mcp add --transport http') }]);
   });
 });
 
@@ -142,10 +147,45 @@ describe('login --write-config after a browser host completed the login', () => 
     const result = await s.run();
     const before = result.notices!.filter((n) => n.target === 'codex');
     expect(before).toHaveLength(1);
-    const updated = await applyCodexClientSettings(result, async () => s.bridge(), s.codexHome);
+    const updated = await applyClientAdvice(result, async () => s.bridge(), s.adapters);
     expect(updated.notices!.filter((n) => n.target === 'codex').map((n) => n.message)).toEqual([expect.stringContaining('Added client_id and client_secret for gm')]);
+    expect(updated.notices!.filter((n) => n.target === 'codex').map((n) => n.kind)).toEqual(['settings-added']);
     const text = await readFile(join(s.codexHome, 'config.toml'), 'utf8');
     expect((parse(text) as any).mcp_servers.gm.oauth.client_secret).toBe(provider.clientSecret);
     expect(text).toContain('# Codex config with comments');
+  });
+});
+
+describe('the preflight before a login', () => {
+  it('finds nothing in the way when every configured store can be written, and writes nothing', async () => {
+    const s = await setup('preflight-ok');
+    const clients = new ClientLogins({ adapters: s.adapters });
+    expect(await clients.preflight(mcp.url)).toEqual([]);
+    expect(await s.codex.read({ name: 'gm', url: mcp.url })).toBeUndefined();
+  });
+
+  it("names a store that would refuse the login's copy, and a config that cannot be read, with their kinds", async () => {
+    const s = await setup('preflight-refused');
+    const damaged = '{"mcpOAuth": "not an object"}';
+    await writeFile(join(s.claudeDir, '.credentials.json'), damaged);
+    await writeFile(join(s.codexHome, 'config.toml'), 'mcp_oauth_credentials_store = "nowhere"\n');
+    const notices = await new ClientLogins({ adapters: s.adapters }).preflight(mcp.url);
+    expect(notices).toEqual([
+      { target: 'codex', kind: 'config-unreadable', message: expect.stringContaining('mcp_oauth_credentials_store must be') },
+      { target: 'claude-code', kind: 'store-unwritable', server: 'mail', message: expect.stringContaining('"mcpOAuth" must be an object') },
+    ]);
+    expect(await readFile(join(s.claudeDir, '.credentials.json'), 'utf8')).toBe(damaged);
+    // Only the clients asked for are checked.
+    expect(await new ClientLogins({ adapters: s.adapters }).preflight(mcp.url, ['codex'])).toEqual([notices[0]]);
+  });
+
+  it("names Codex's encrypted store (the Windows default), which a login cannot write", async () => {
+    const s = await setup('preflight-encrypted');
+    const windows = new CodexAdapter({ env: { CODEX_HOME: s.codexHome }, platform: 'win32' });
+    // Left to the login's notices unless Codex is asked for by name.
+    expect(await new ClientLogins({ adapters: [windows] }).preflight(mcp.url)).toEqual([]);
+    expect(await new ClientLogins({ adapters: [windows] }).preflight(mcp.url, ['codex'])).toEqual([
+      { target: 'codex', kind: 'store-unwritable', server: 'gm', message: expect.stringContaining('secret_auth_storage = false') },
+    ]);
   });
 });

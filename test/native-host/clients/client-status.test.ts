@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clientStatuses } from '../../../native-host/clients/client-status';
-import { discoverClientServers } from '../../../native-host/clients/configured-servers';
-import { ClaudeCodeStore } from '../../../native-host/stores/claude-code/claude-code-store';
-import { claudeStoreKey } from '../../../native-host/stores/claude-code/store-key';
-import { CodexStore } from '../../../native-host/stores/codex/codex-store';
-import { codexStoreKey } from '../../../native-host/stores/codex/store-key';
+import { ClaudeCodeAdapter } from '../../../native-host/clients/claude-code/claude-code-adapter';
+import { CodexAdapter } from '../../../native-host/clients/codex/codex-adapter';
+import { ClaudeCodeStore } from '../../../native-host/clients/claude-code/claude-code-store';
+import { claudeStoreKey } from '../../../native-host/clients/claude-code/store-key';
+import { CodexStore } from '../../../native-host/clients/codex/codex-store';
+import { codexStoreKey } from '../../../native-host/clients/codex/store-key';
 
 const NOW = 1_800_000_000_000;
 const GOOGLE = 'https://accounts.google.com';
@@ -50,9 +51,7 @@ describe('client status', () => {
     }));
     const env = { HOME: root, CLAUDE_CONFIG_DIR: root };
     const { clients, problems } = await clientStatuses({
-      codex: new CodexStore({ home: join(root, 'codex') }),
-      claude: new ClaudeCodeStore({ env, platform: 'linux' }),
-      discover: () => discoverClientServers({ codexHome: join(root, 'codex'), env, projectDir: root }),
+      adapters: [new CodexAdapter({ store: new CodexStore({ home: join(root, 'codex') }) }), new ClaudeCodeAdapter({ store: new ClaudeCodeStore({ env, platform: 'linux' }), env, projectDir: root })],
       now: () => NOW,
     });
     expect(problems).toEqual([]);
@@ -65,6 +64,7 @@ describe('client status', () => {
     expect(by['codex:other']).toMatchObject({ refreshCapable: false, reason: expect.stringContaining('client id mismatch') });
     expect(by['codex:none']).toMatchObject({ loggedIn: false, reason: 'not logged in' });
     expect(by['claude-code:mail']).toMatchObject({ loggedIn: false, refreshCapable: false, reason: 'no refresh token stored' });
+    expect(clients.map((c) => c.label)).toEqual([...Array(6).fill('Codex'), 'Claude Code']);
     expect(JSON.stringify(clients)).not.toMatch(/"A"|"R"/);
   });
 });

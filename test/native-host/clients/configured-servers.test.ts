@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverClientServers, serversForUrl } from '../../../native-host/clients/configured-servers';
-import { claudeStoreKey } from '../../../native-host/stores/claude-code/store-key';
-import { codexStoreKey } from '../../../native-host/stores/codex/store-key';
+import type { ClaudeServerConfig } from '../../../native-host/clients/claude-code/claude-code-config';
+import { claudeStoreKey } from '../../../native-host/clients/claude-code/store-key';
+import { codexStoreKey } from '../../../native-host/clients/codex/store-key';
+import { localClientAdapters } from '../../helpers/client-adapters';
 
 const URL_A = 'https://gmailmcp.googleapis.com/mcp/v1';
 let root: string;
@@ -26,22 +28,25 @@ describe('configured client servers', () => {
       projects: { '/work/p': { mcpServers: { mail: { url: URL_A, headers: { 'X-Team': 'a' } } } } },
     }));
     await writeFile(join(root, 'project', '.mcp.json'), JSON.stringify({ mcpServers: { team: { type: 'sse', url: 'https://other.example/sse' } } }));
-    const discovery = await discoverClientServers({ codexHome: join(root, 'codex'), env: { HOME: root }, projectDir: join(root, 'project') });
+    const discovery = await discoverClientServers(localClientAdapters({ codexHome: join(root, 'codex'), env: { HOME: root }, projectDir: join(root, 'project') }));
     expect(discovery.problems).toEqual([]);
-    const matches = serversForUrl(discovery, URL_A);
+    const matches = serversForUrl(discovery, URL_A).map((m) => m.server);
     expect(matches.map((s) => [s.client, s.name])).toEqual([['codex', 'gmail'], ['claude-code', 'google-mail'], ['claude-code', 'mail']]);
     expect(codexStoreKey(matches[0]!.name, matches[0]!.url)).toBe('gmail|ccf1c9a68b28be24');
     const local = matches[2]!;
-    expect(local.client === 'claude-code' && local.config.headers).toEqual({ 'X-Team': 'a' });
-    expect(local.client === 'claude-code' && claudeStoreKey(local.name, local.config)).not.toBe(claudeStoreKey('mail', { url: URL_A }));
-    expect(discovery.servers.some((s) => s.url === 'https://other.example/sse')).toBe(true);
+    const localConfig = local.config as ClaudeServerConfig;
+    expect(local.client === 'claude-code' && localConfig.headers).toEqual({ 'X-Team': 'a' });
+    expect(local.client === 'claude-code' && claudeStoreKey(local.name, localConfig)).not.toBe(claudeStoreKey('mail', { url: URL_A }));
+    // Each server names its store entry as the client computes it (one lock per entry).
+    expect(matches.map((s) => s.entryKey)).toEqual(['gmail|ccf1c9a68b28be24', claudeStoreKey('google-mail', { type: 'http', url: URL_A }), claudeStoreKey('mail', localConfig)]);
+    expect(discovery.servers.some(({ server }) => server.url === 'https://other.example/sse')).toBe(true);
   });
 
   it('reports an unreadable config by file and field and still lists the other client', async () => {
     await writeFile(join(root, 'codex', 'config.toml'), '[mcp_servers.gmail]\nurl = 5\n');
     await writeFile(join(root, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: URL_A } } }));
-    const discovery = await discoverClientServers({ codexHome: join(root, 'codex'), env: { HOME: root }, projectDir: join(root, 'project') });
-    expect(discovery.problems).toEqual([expect.stringContaining('[mcp_servers.gmail].url must be a string')]);
-    expect(discovery.servers.map((s) => s.name)).toEqual(['mail']);
+    const discovery = await discoverClientServers(localClientAdapters({ codexHome: join(root, 'codex'), env: { HOME: root }, projectDir: join(root, 'project') }));
+    expect(discovery.problems).toEqual([{ target: 'codex', kind: 'config-unreadable', message: expect.stringContaining('[mcp_servers.gmail].url must be a string') }]);
+    expect(discovery.servers.map(({ server }) => server.name)).toEqual(['mail']);
   });
 });

@@ -62,6 +62,7 @@ function oneCopy(credential: StoredCredential) {
       copies: [
         {
           copy,
+          label: 'Codex (server "mock")',
           async write(c) {
             Object.assign(copy, { accessToken: c.accessToken, refreshToken: c.refreshToken, expiresAt: c.expiresAt });
             return undefined;

@@ -266,7 +266,7 @@ describe('BridgeStore with the Windows item-size limit', () => {
     keychain.failWrite = undefined;
     expect(keychain.items.size).toBe(3);
     expect(await store.read(c.serverUrl)).toBeUndefined();
-    expect(await store.scan()).toEqual({ credentials: [], invalid: [] });
+    expect(await store.scan()).toEqual({ credentials: [], invalid: [], locations: new Map() });
     // They hold tokens: delete (what `logout` calls when nothing reads) removes them and says so.
     expect(await store.delete(c.serverUrl)).toBe(true);
     expect(keychain.items.size).toBe(0);

@@ -52,11 +52,14 @@ function secretTool(env: Record<string, string>, args: string[], input?: string 
   return { status: result.status, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
-/** Runs `body` (ESM, BridgeStore in scope) in a fresh Node with `env`; returns what it printed as JSON. */
-function inChild(env: Record<string, string | undefined>, body: string): unknown {
+/**
+ * Runs `body` (ESM, BridgeStore in scope, made with `options`) in a fresh Node with `env`; returns
+ * what it printed as JSON.
+ */
+function inChild(env: Record<string, string | undefined>, body: string, options: object = { mode: 'keychain' }): unknown {
   const code = `
     const { BridgeStore } = await import(${JSON.stringify(BRIDGE_STORE_URL)});
-    const store = new BridgeStore();
+    const store = new BridgeStore(${JSON.stringify(options)});
     try {
       const value = await (async () => { ${body} })();
       console.log(JSON.stringify({ ok: true, value }));
@@ -78,7 +81,8 @@ function inChild(env: Record<string, string | undefined>, body: string): unknown
 describe('BridgeStore on a real Secret Service', () => {
   let harness: KeyringHarness;
   let restoreEnv: () => void;
-  const store = new BridgeStore();
+  // "store": "keychain": these tests are about the keychain itself; the "auto" fallback is below.
+  const store = new BridgeStore({ mode: 'keychain' });
 
   beforeAll(async () => {
     harness = await startKeyring();
@@ -307,7 +311,7 @@ describe('BridgeStore when the Secret Service is missing or locked', () => {
     const harness = await startKeyring({ secretService: false });
     const restoreEnv = harness.applyToProcess();
     try {
-      const store = new BridgeStore();
+      const store = new BridgeStore({ mode: 'keychain' });
       for (const attempt of [
         () => store.read('https://a.example.com/mcp'),
         () => store.write(credential()),
@@ -330,7 +334,7 @@ describe('BridgeStore when the Secret Service is missing or locked', () => {
     const harness = await startKeyring();
     const restoreEnv = harness.applyToProcess();
     try {
-      const store = new BridgeStore();
+      const store = new BridgeStore({ mode: 'keychain' });
       const c = credential();
       await store.write(c);
       const lock = spawnSync(
