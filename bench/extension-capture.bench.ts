@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { authorizeInPopup, startLoginWorld } from '../test/e2e/login-world';
 import { followToCallback } from '../test/helpers/redirect-follower';
-import { fmt, median } from './stats';
+import { fmt, line, median } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 8);
 
@@ -54,6 +54,9 @@ try {
   const stored: number[] = [];
   const shown: number[] = [];
   const endpoint: number[] = [];
+  // The breakdown, each from the capture: the background sees it, sends `complete`, gets the answer;
+  // and the host's own time (from its answer's timings).
+  const steps = { seen: [] as number[], sent: [] as number[], answered: [] as number[], host: [] as number[], hostToken: [] as number[], hostStore: [] as number[] };
   for (let i = 0; i <= RUNS; i++) {
     const direct = await directExchangeMs();
     const login = await authorizeInPopup(world.browser, world.mcp.url);
@@ -78,9 +81,23 @@ try {
     });
     const latest = results[0];
     if (latest?.state !== 'success') throw new Error('the newest stored result is not the login just made');
+    const marks = await world.browser.serviceWorker.evaluate(() =>
+      Object.fromEntries(['mlb-callback-seen', 'mlb-complete-sent', 'mlb-complete-answered'].map((n) => [n, performance.timeOrigin + (performance.getEntriesByName(n)[0]?.startTime ?? NaN)])),
+    );
+    const timings = await world.browser.serviceWorker.evaluate(
+      () => (performance.getEntriesByName('mlb-complete-answered')[0] as PerformanceMark | undefined)?.detail as { totalMs: number; tokenEndpointMs: number; storeMs: number } | undefined,
+    );
     await callbackPage.close();
     await login.popup.close();
     if (i > 0) {
+      steps.seen.push(marks['mlb-callback-seen']! - page.capturedAt);
+      steps.sent.push(marks['mlb-complete-sent']! - page.capturedAt);
+      steps.answered.push(marks['mlb-complete-answered']! - page.capturedAt);
+      if (timings) {
+        steps.host.push(timings.totalMs);
+        steps.hostToken.push(timings.tokenEndpointMs);
+        steps.hostStore.push(timings.storeMs);
+      }
       stored.push(latest.updatedAt - page.capturedAt);
       shown.push(page.shownMs);
       endpoint.push(direct);
@@ -94,6 +111,15 @@ try {
   console.log(`  token endpoint alone (baseline)   ${fmt(e)}`);
   console.log(`  capture → stored (background)     ${fmt(st)}  ratio ${(st / e).toFixed(1)}`);
   console.log(`  capture → shown on the page       ${fmt(sh)}  ratio ${(sh / e).toFixed(1)}`);
+  console.log('  breakdown (from the capture, medians):');
+  console.log(line('background sees the callback', steps.seen));
+  console.log(line('background sends complete', steps.sent));
+  console.log(line('background has the answer', steps.answered));
+  if (steps.host.length) {
+    console.log(line("host: complete, its own time", steps.host));
+    console.log(line('host: token endpoint', steps.hostToken));
+    console.log(line('host: store', steps.hostStore));
+  }
 } finally {
   await world.close();
 }

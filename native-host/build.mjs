@@ -1,6 +1,8 @@
 // Bundles the host and CLI into dist/native-host: the entry mcp-login-bridge.mjs and one chunk per
-// command (main.ts imports each command on demand), so a token helper loads only what `token`
-// needs. @napi-rs/keyring stays outside the bundle: it loads a platform-specific native addon.
+// command (main.ts imports each command on demand), plus token.cjs, the `token` command alone as
+// one CommonJS file (token-main.ts: a headers helper runs it before MCP requests, and a single
+// CommonJS file starts like a plain script, with no ESM graph to resolve). @napi-rs/keyring stays
+// outside both: it loads a platform-specific native addon.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 
@@ -36,5 +38,19 @@ await build({
   define: { __HOST_VERSION__: JSON.stringify(version) },
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   sourcemap: 'linked',
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: { token: 'native-host/token-main.ts' },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['@napi-rs/keyring'],
+  define: { __HOST_VERSION__: JSON.stringify(version) },
+  // No source map: Node would read it at start-up only with --enable-source-maps, but a linked map
+  // is one more file for nothing on the hot path; errors there name our own messages anyway.
   logLevel: 'warning',
 });

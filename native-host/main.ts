@@ -5,6 +5,7 @@
  * Everything but this table is loaded on demand (the bundle is split per command), so `token`,
  * run before every MCP request by a headers helper, loads only what `token` needs.
  */
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Command } from './cli/command';
 import { closestName } from './cli/did-you-mean';
@@ -76,16 +77,28 @@ async function runCli(args: string[]): Promise<number> {
   }
 }
 
+declare const __HOST_VERSION__: string | undefined;
+
 setEntryScript(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const caller = detectCaller(args);
-const run = caller ? import('./native-mode').then((m) => m.runNative(caller)) : runCli(args);
-run.then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`mcp-login-bridge: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = EXIT_FAILED;
-  },
-);
+// In the built bundle, `token` runs from token.cjs beside it (built alone for start-up time); run
+// from source, it loads like any other command.
+if (!caller && args[0] === 'token' && typeof __HOST_VERSION__ === 'string') {
+  (createRequire(import.meta.url)('./token.cjs') as typeof import('./token-main')).runTokenCommand(args.slice(1));
+} else {
+  const run = caller ? import('./native-mode').then((m) => m.runNative(caller)) : runCli(args);
+  finish(run);
+}
+
+function finish(run: Promise<number>): void {
+  run.then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`mcp-login-bridge: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = EXIT_FAILED;
+    },
+  );
+}

@@ -224,10 +224,10 @@ export class LoginChains {
   }
 
   private maybeStart(tabId: number, url: string): void {
-    const existing = this.chains.get(tabId);
-    if (this.deps.ownsTab(tabId)) return;
+    // The cheap test first: this runs for every main-frame navigation.
     const request = parseNativeAuthorizeRequest(url);
-    if (!request) return;
+    if (!request || this.deps.ownsTab(tabId)) return;
+    const existing = this.chains.get(tabId);
     // The same login again in its tab (a reload, our own re-navigation): the chain goes on.
     if (existing && existing.request.redirectUri === request.redirectUri) return;
     if (existing) void this.end(existing, 'interrupted');

@@ -187,6 +187,7 @@ export class LoginFlows {
     // The state must be the one a flow of this very tab waits for: a page in the tab cannot
     // finish another tab's login, and nothing is sent for a state we did not begin.
     if (!state || !waiting.some((f) => f.state === state)) return false;
+    mark('mlb-callback-seen');
     const delivery = this.flows.deliver(state, (flow) => this.complete(flow, query));
     if (delivery.kind !== 'first') return false;
     this.sentWhileLoading.add(state);
@@ -322,7 +323,9 @@ export class LoginFlows {
     let summary: ResultSummary;
     try {
       // Rebuilt from the flow's own redirect URI: the callback page only supplies the query.
+      mark('mlb-complete-sent');
       const result = await this.deps.host.complete(`${flow.redirectUri}?${query}`);
+      mark('mlb-complete-answered', result.timings);
       summary = completedSummary({ ...b, now: this.deps.now() }, result, this.formatTime, flow.appliedRules);
     } catch (error) {
       summary = errorSummary({ ...b, now: this.deps.now() }, toDisplayError(error));
@@ -386,4 +389,14 @@ export class LoginFlows {
       this.deps.log?.(`could not record the result of flow ${summary.flowId}: ${errorText(error)}`);
     }
   }
+}
+
+/**
+ * A User Timing mark of the latest login's step (one entry per name, replaced each time), which
+ * bench/extension-capture reads to break "captured → stored" down. Nothing else reads them.
+ */
+function mark(name: string, detail?: unknown): void {
+  if (typeof performance === 'undefined' || typeof performance.mark !== 'function') return;
+  performance.clearMarks(name);
+  performance.mark(name, detail === undefined ? undefined : { detail });
 }

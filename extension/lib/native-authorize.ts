@@ -18,7 +18,10 @@ export interface NativeAuthorizeRequest {
 
 /** Returns the parsed request, or null when `url` is not a native app's authorization request. */
 export function parseNativeAuthorizeRequest(url: string): NativeAuthorizeRequest | null {
-  if (url.length > LIMITS.maxUrlLength) return null;
+  // Called for every main-frame navigation of the browser: a substring test first, so an ordinary
+  // page costs no URL parsing. `URLSearchParams` would also decode an escaped name (`redirect%5Furi`);
+  // the tools this serves all send it literally.
+  if (url.length > LIMITS.maxUrlLength || !url.includes('redirect_uri=')) return null;
   let u: URL;
   try {
     u = new URL(url);

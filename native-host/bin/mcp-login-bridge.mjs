@@ -1,11 +1,6 @@
 #!/usr/bin/env node
-// The package's executable: runs the built host bundle (npm run build makes it).
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Kept for callers that name this path (helpers configured before the launcher became CommonJS):
+// the executable is mcp-login-bridge.cjs beside it.
+import { createRequire } from 'node:module';
 
-const bundle = fileURLToPath(new URL('../../dist/native-host/mcp-login-bridge.mjs', import.meta.url));
-if (!existsSync(bundle)) {
-  process.stderr.write(`mcp-login-bridge: ${bundle} is missing; run "npm run build" first.\n`);
-  process.exit(1);
-}
-await import(bundle);
+createRequire(import.meta.url)('./mcp-login-bridge.cjs');

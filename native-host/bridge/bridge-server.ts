@@ -17,7 +17,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PROTOCOL_VERSION } from '../../shared/constants';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
@@ -57,21 +57,26 @@ export interface BridgeHttpLimits {
   headersTimeoutMs: number;
   /** How long a whole non-upgrade request may take. */
   requestTimeoutMs: number;
-  /** How often Node looks for connections over those timeouts (its default, 30 s, would let them linger). */
-  checkIntervalMs: number;
 }
 
 /**
  * Anyone on this machine can open a TCP connection to the port before proving anything; Node's
  * defaults (60 s for headers, 300 s per request, unbounded connections) would let a local process
  * hold many of them. A real CLI sends its upgrade at once, so a few seconds is plenty.
+ *
+ * The limits are enforced by a timer per connection, running only while that connection has not
+ * become a WebSocket: Node's own enforcement is a timer that checks every connection at a fixed
+ * interval for the server's whole life, which would wake an idle host (started with the browser,
+ * idle nearly always) every second.
  */
 export const BRIDGE_HTTP_LIMITS: BridgeHttpLimits = {
   maxSockets: 32,
   headersTimeoutMs: 5000,
   requestTimeoutMs: 5000,
-  checkIntervalMs: 1000,
 };
+
+/** Node's interval timer for its own header/request timeouts, pushed out of the way (setInterval's maximum). */
+const NODE_CHECK_INTERVAL_MS = 2 ** 31 - 1;
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -120,10 +125,17 @@ export class BridgeServer {
     // Plain HTTP requests get nothing useful: only the upgrade is served, and the connection is
     // closed after the answer (no keep-alive to hold it open).
     const server = createServer(
-      { connectionsCheckingInterval: limits.checkIntervalMs, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs },
+      { connectionsCheckingInterval: NODE_CHECK_INTERVAL_MS, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs },
       (_req, res) => res.writeHead(404, { 'content-type': 'text/plain', connection: 'close' }).end('not found'),
     );
     server.maxConnections = limits.maxSockets;
+    // Until it is a WebSocket, a connection gets the longer of the two limits to finish its request.
+    const deadlines = new WeakMap<Socket, NodeJS.Timeout>();
+    server.on('connection', (socket: Socket) => {
+      const timer = setTimeout(() => socket.destroy(), Math.max(limits.headersTimeoutMs, limits.requestTimeoutMs));
+      deadlines.set(socket, timer);
+      socket.once('close', () => clearTimeout(timer));
+    });
     server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -173,7 +185,10 @@ export class BridgeServer {
       throw error;
     }
     const bridge = new BridgeServer(options, server, wss, port, filePath);
-    wss.on('connection', (ws) => bridge.#serve(ws));
+    wss.on('connection', (ws, req) => {
+      clearTimeout(deadlines.get(req.socket));
+      bridge.#serve(ws);
+    });
     return bridge;
   }
 

@@ -16,6 +16,7 @@
  * each step that must not run twice (the token request, the write) and re-reads the store.
  */
 import { createHash } from 'node:crypto';
+import { watch } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -42,7 +43,28 @@ export interface HeldLock {
 
 export type WithRefreshLock = <T>(serverUrl: string, fn: (lock: HeldLock) => Promise<T>, options?: RefreshLockOptions<T>) => Promise<T>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits `ms`, or less: until something changes in the locks folder. The holder removes its lock
+ * right after writing the store, so a waiter looks at the store as soon as the result is there
+ * instead of at its next poll. Where the folder cannot be watched, it simply waits.
+ */
+function changeOrTimeout(dir: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: ReturnType<typeof watch> | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    try {
+      watcher = watch(dir, { persistent: false }, done);
+      watcher.on('error', () => undefined);
+    } catch {
+      // No watching here (some network file systems): the timeout alone.
+    }
+  });
+}
 
 export async function withRefreshLock<T>(serverUrl: string, fn: (lock: HeldLock) => Promise<T>, options: RefreshLockOptions<T> = {}): Promise<T> {
   const dir = join(dataDir(), 'locks');
@@ -64,10 +86,10 @@ export async function withRefreshLock<T>(serverUrl: string, fn: (lock: HeldLock)
       }
       const done = await options.whileWaiting?.();
       if (done !== undefined) return done;
-      // Short at first (a refresh takes tens of milliseconds), then up to half a second, so fifty
-      // waiters do not keep the keychain busy while the holder refreshes; jittered so they do not
-      // move in step.
-      await sleep(Math.min(500, 25 * 1.5 ** attempt) * (0.5 + Math.random()));
+      // Woken by the holder's release (see changeOrTimeout); otherwise short at first (a refresh
+      // takes tens of milliseconds), then up to half a second, so fifty waiters do not keep the
+      // keychain busy while the holder refreshes; jittered so they do not move in step.
+      await changeOrTimeout(dir, Math.min(500, 25 * 1.5 ** attempt) * (0.5 + Math.random()));
     }
   }
   try {

@@ -9,6 +9,18 @@ export interface CredentialContext {
   clientSecret?: string;
   tokenEndpointAuthMethod: StoredCredential['tokenEndpointAuthMethod'];
   requestedScopes: string[];
+  /** From the authorization server metadata, kept so a refresh needs no discovery. */
+  tokenEndpoint?: string;
+  idTokenSigningAlgs?: string[];
+}
+
+/** What a refresh needs of the authorization server metadata, kept with the credential. */
+export function metadataForRefresh(as: oauth.AuthorizationServer): Pick<CredentialContext, 'tokenEndpoint' | 'idTokenSigningAlgs'> {
+  const algs = as.id_token_signing_alg_values_supported;
+  return {
+    ...(typeof as.token_endpoint === 'string' ? { tokenEndpoint: as.token_endpoint } : {}),
+    ...(Array.isArray(algs) && algs.length && algs.every((a) => typeof a === 'string') ? { idTokenSigningAlgs: [...algs] } : {}),
+  };
 }
 
 /**
@@ -50,5 +62,7 @@ export function credentialFromTokens(
     updatedAt: now,
     // A refresh keeps the registered client the login was made with, for the next login.
     ...(previous?.registration ? { registration: previous.registration } : {}),
+    ...(ctx.tokenEndpoint ? { tokenEndpoint: ctx.tokenEndpoint } : {}),
+    ...(ctx.idTokenSigningAlgs?.length ? { idTokenSigningAlgs: ctx.idTokenSigningAlgs } : {}),
   };
 }

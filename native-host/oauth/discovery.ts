@@ -4,6 +4,11 @@
  * metadata (from `resource_metadata`, else the path-aware then the root well-known URL), then the
  * authorization server metadata (RFC 8414, then OpenID Connect discovery). Every document is
  * validated by oauth4webapi (resource and issuer must match what we asked for).
+ *
+ * Requests that do not depend on each other's answers go out together, so a login waits for two
+ * round trips, not four: the probe with the path-aware resource metadata URL (where the challenge's
+ * `resource_metadata` points on most servers), and RFC 8414 with OpenID Connect discovery. The
+ * order of preference is the spec's; a request made ahead and not needed is dropped unread.
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
@@ -57,28 +62,52 @@ async function probeChallenge(serverUrl: URL, policy: NetworkPolicy): Promise<oa
   }
 }
 
+/** RFC 9728 §3.1: the path-aware well-known URL first, then the root one. */
+function wellKnownResourceMetadataUrls(serverUrl: URL): URL[] {
+  const pathAware = new URL(serverUrl.origin);
+  const path = serverUrl.pathname === '/' ? '' : serverUrl.pathname;
+  pathAware.pathname = `/.well-known/oauth-protected-resource${path}`;
+  return path ? [pathAware, new URL('/.well-known/oauth-protected-resource', serverUrl.origin)] : [pathAware];
+}
+
+/** A request made ahead of knowing it is needed: settled either way, so an unused one never rejects unhandled. */
+type Prefetched = { url: string; answer: Promise<{ response: Response } | { error: unknown }> };
+
+function fetchResourceMetadata(url: URL, policy: NetworkPolicy): Promise<Response> {
+  return guardedFetch(policy)(url.href, {
+    redirect: 'manual',
+    signal: httpOptions(url, policy).signal,
+    headers: { accept: 'application/json' },
+  });
+}
+
+function prefetch(url: URL, policy: NetworkPolicy): Prefetched {
+  return {
+    url: url.href,
+    answer: fetchResourceMetadata(url, policy).then(
+      (response) => ({ response }),
+      (error: unknown) => ({ error }),
+    ),
+  };
+}
+
 async function readResourceMetadata(
   serverUrl: URL,
   metadataUrl: string | undefined,
   policy: NetworkPolicy,
+  ahead?: Prefetched,
 ): Promise<{ metadata: oauth.ResourceServer; url: string } | undefined> {
-  const attempts: URL[] = [];
-  if (metadataUrl) {
-    attempts.push(assertSecureUrl(metadataUrl, 'the challenge\'s "resource_metadata"', policy));
-  } else {
-    // RFC 9728 §3.1: the path-aware well-known URL first, then the root one.
-    const pathAware = new URL(serverUrl.origin);
-    const path = serverUrl.pathname === '/' ? '' : serverUrl.pathname;
-    pathAware.pathname = `/.well-known/oauth-protected-resource${path}`;
-    attempts.push(pathAware);
-    if (path) attempts.push(new URL('/.well-known/oauth-protected-resource', serverUrl.origin));
-  }
+  const attempts: URL[] = metadataUrl
+    ? [assertSecureUrl(metadataUrl, 'the challenge\'s "resource_metadata"', policy)]
+    : wellKnownResourceMetadataUrls(serverUrl);
   for (const url of attempts) {
-    const response = await guardedFetch(policy)(url.href, {
-      redirect: 'manual',
-      signal: httpOptions(url, policy).signal,
-      headers: { accept: 'application/json' },
-    }).catch((err: Error) => {
+    const fetched = async () => {
+      if (ahead?.url !== url.href) return fetchResourceMetadata(url, policy);
+      const answer = await ahead.answer;
+      if ('error' in answer) throw answer.error;
+      return answer.response;
+    };
+    const response = await fetched().catch((err: Error) => {
       if (err instanceof ProtocolError) throw err;
       throw new ProtocolError(ErrorCode.DiscoveryFailed, `protected resource metadata at ${url.href}: ${err.message}`);
     });
@@ -111,10 +140,19 @@ function describeMismatch(err: unknown): boolean {
 export async function discoverAuthorizationServer(issuer: string, policy: NetworkPolicy = policyFor(issuer)): Promise<oauth.AuthorizationServer> {
   const issuerUrl = assertSecureUrl(issuer, 'the authorization server issuer', policy);
   let lastError: unknown;
-  for (const algorithm of ['oauth2', 'oidc'] as const) {
+  // Both at once; OpenID Connect's answer is read only when RFC 8414's is a 404.
+  const requests = (['oauth2', 'oidc'] as const).map((algorithm) =>
+    oauth.discoveryRequest(issuerUrl, { algorithm, ...httpOptions(issuerUrl, policy) }).then(
+      (response) => ({ response }),
+      (error: unknown) => ({ error }),
+    ),
+  );
+  for (const request of requests) {
     let response: Response;
     try {
-      response = await oauth.discoveryRequest(issuerUrl, { algorithm, ...httpOptions(issuerUrl, policy) });
+      const answer = await request;
+      if ('error' in answer) throw answer.error;
+      response = answer.response;
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       throw new ProtocolError(ErrorCode.DiscoveryFailed, `could not reach the authorization server ${issuer}: ${(err as Error).message}`, {
@@ -181,9 +219,10 @@ export async function discoverServer(serverUrlText: string): Promise<DiscoveredS
     throw new ProtocolError(ErrorCode.InvalidField, 'the MCP server URL must not hold a user name or password (the part before "@"); give it without them');
   }
   const policy = policyFor(serverUrl);
+  const ahead = prefetch(wellKnownResourceMetadataUrls(serverUrl)[0]!, policy);
   const challenge = await probeChallenge(serverUrl, policy);
   const metadataUrl = challenge?.parameters.resource_metadata;
-  const prm = await readResourceMetadata(serverUrl, metadataUrl, policy);
+  const prm = await readResourceMetadata(serverUrl, metadataUrl, policy, ahead);
   // Servers from before RFC 9728 (MCP 2025-03-26) are their own authorization server.
   const issuer = prm?.metadata.authorization_servers?.[0] ?? serverUrl.origin;
   if (typeof issuer !== 'string') throw new ProtocolError(ErrorCode.DiscoveryFailed, 'protected resource metadata "authorization_servers" must hold strings');

@@ -5,19 +5,20 @@
  * - Where it connects. For a remote MCP server, no request may reach this machine or its link-local
  *   neighbours (SSRF into local services, cloud metadata at 169.254.169.254): the host name is
  *   checked before anything is sent, and the address it resolves to is checked again at connect
- *   time (undici's `connect.lookup`), so a DNS name pointing at 127.0.0.1 is caught too, on the
+ *   time (the socket's `lookup`), so a DNS name pointing at 127.0.0.1 is caught too, on the
  *   very connection that would be made (no check-then-resolve-again gap for DNS rebinding).
  * - How much it reads. oauth4webapi reads whole bodies, and the host is long-lived; a hostile
  *   server could stream hundreds of MB into it. Bodies are counted as they arrive and the request
  *   is aborted past the limit; the caller gets an ordinary Response built from the bounded bytes.
  *
- * undici is imported on first use: `mcp-login-bridge token` with a fresh token never loads it.
+ * The requests themselves go out through Node's http/tls (http-request.ts), honouring a proxy from
+ * the environment; with a proxy, the proxy resolves the name, so only the name check applies.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import type { Dispatcher } from 'undici';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { isLocalAddress, isLocalHost } from '../../shared/local-host';
+import { httpRequest, type HttpResponse } from '../http/http-request';
 
 /**
  * Every response the host reads is a small JSON document (metadata, tokens, registration,
@@ -75,25 +76,7 @@ export function remoteOnlyLookup(base: LookupFunction = dnsLookup as LookupFunct
   };
 }
 
-type Undici = typeof import('undici');
-
-/** undici is CommonJS: Node gives its exports as `default` too, the host bundle only as `default`. */
-async function loadUndici(): Promise<Undici> {
-  const mod = (await import('undici')) as Undici & { default?: Undici };
-  return mod.default ?? mod;
-}
-
-let sharedRemoteOnly: Promise<Dispatcher> | undefined;
-let sharedAny: Promise<Dispatcher> | undefined;
-
-async function dispatcherFor(policy: NetworkPolicy, lookup: LookupFunction | undefined): Promise<Dispatcher> {
-  const make = async (connect: { lookup?: LookupFunction }) => new (await loadUndici()).Agent({ connect });
-  if (lookup) return make(policy.allowLoopback ? { lookup } : { lookup: remoteOnlyLookup(lookup) });
-  if (policy.allowLoopback) return (sharedAny ??= make({}));
-  return (sharedRemoteOnly ??= make({ lookup: remoteOnlyLookup() }));
-}
-
-/** Our refusal, wherever undici wrapped it ("fetch failed" → cause → …). */
+/** Our refusal, wherever the socket wrapped it. */
 function refusalIn(err: unknown): ProtocolError | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (e instanceof ProtocolError) return e;
@@ -108,28 +91,26 @@ function tooLarge(origin: string, maxBytes: number): Error {
 /** Statuses whose Response may not have a body (Fetch standard "null body status"). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
-async function boundedBody(body: ReadableStream<Uint8Array>, origin: string, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      // Cancelling the body aborts the request: the rest is never downloaded.
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(origin, maxBytes);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(new ArrayBuffer(total));
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return bytes;
+/** fetch's header forms (a Headers object, pairs, a record) as a plain record, without touching `Headers`. */
+function headerRecord(headers: RequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  const pairs: Iterable<[string, string]> =
+    Array.isArray(headers) || typeof (headers as { entries?: unknown }).entries === 'function'
+      ? (Array.isArray(headers) ? headers : (headers as Headers).entries()) as Iterable<[string, string]>
+      : Object.entries(headers as Record<string, string>);
+  for (const [name, value] of pairs) out[name.toLowerCase()] = String(value);
+  return out;
+}
+
+/** The body forms oauth4webapi and discovery send. */
+function bodyBytes(body: RequestInit['body']): Uint8Array | string | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (body instanceof URLSearchParams) return body.toString();
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  throw new TypeError('guardedFetch sends string, URLSearchParams or byte bodies only');
 }
 
 export function guardedFetch(policy: NetworkPolicy, options: GuardOptions = {}): FetchFunction {
@@ -138,29 +119,25 @@ export function guardedFetch(policy: NetworkPolicy, options: GuardOptions = {}):
     const url = new URL(input);
     // IP literals never reach a resolver (Node connects to them directly): check the name here.
     if (!policy.allowLoopback && isLocalHost(url.hostname)) throw localTargetRefused(url.origin);
-    const undici = await loadUndici();
-    const dispatcher = await dispatcherFor(policy, options.lookup);
-    let response: Awaited<ReturnType<Undici['fetch']>>;
+    const lookup = policy.allowLoopback ? options.lookup : remoteOnlyLookup(options.lookup);
+    let answer: HttpResponse;
     try {
-      // redirect: 'manual' always (oauth4webapi asks for it anyway): a followed redirect would be a
-      // request to a URL nobody checked.
-      response = await undici.fetch(url, { ...(init as object), redirect: 'manual', dispatcher } as Parameters<Undici['fetch']>[1]);
+      // Redirects are never followed (oauth4webapi asks for 'manual' anyway): a followed redirect
+      // would be a request to a URL nobody checked.
+      answer = await httpRequest(url, {
+        method: init.method ?? 'GET',
+        headers: headerRecord(init.headers),
+        body: bodyBytes(init.body),
+        signal: init.signal ?? undefined,
+        ...(lookup ? { lookup } : {}),
+        maxBytes,
+        readBody: options.readBody !== false,
+        tooLarge: () => tooLarge(url.origin, maxBytes),
+      });
     } catch (err) {
       throw refusalIn(err) ?? err;
     }
-    const headers = new Headers([...response.headers]);
-    const init2 = { status: response.status, statusText: response.statusText, headers };
-    if (!response.body || NULL_BODY.has(response.status)) return new Response(null, init2);
-    if (options.readBody === false) {
-      await response.body.cancel().catch(() => undefined);
-      return new Response(null, init2);
-    }
-    const declared = Number(response.headers.get('content-length'));
-    if (declared > maxBytes) {
-      await response.body.cancel().catch(() => undefined);
-      throw tooLarge(url.origin, maxBytes);
-    }
-    const bytes = await boundedBody(response.body as ReadableStream<Uint8Array>, url.origin, maxBytes);
-    return new Response(bytes, init2);
+    const responseInit = { status: answer.status, statusText: answer.statusText, headers: answer.headers };
+    return new Response(NULL_BODY.has(answer.status) ? null : answer.body, responseInit);
   };
 }

@@ -16,7 +16,7 @@ import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import { buildAuthorizeUrl } from './authorize-url';
 import { clientAuthFor } from './client-auth';
 import { obtainClient } from './client-registration';
-import { credentialFromTokens } from './credential-from-tokens';
+import { credentialFromTokens, metadataForRefresh } from './credential-from-tokens';
 import { discoverServer } from './discovery';
 import { httpOptions, policyFor } from './http-options';
 import { issuerProblem } from './issuer-check';
@@ -198,6 +198,7 @@ export class LoginService {
         ...(flow.client.clientSecret ? { clientSecret: flow.client.clientSecret } : {}),
         tokenEndpointAuthMethod: flow.client.tokenEndpointAuthMethod,
         requestedScopes: flow.scopes,
+        ...metadataForRefresh(flow.as),
       },
       tokens,
       this.#now(),

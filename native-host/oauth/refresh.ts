@@ -1,15 +1,17 @@
 /**
- * Refresh grant (RFC 6749 §6) with the resource indicator (RFC 8707 §2.2). The token endpoint is
- * looked up again from the stored issuer each time, as Codex does, so a provider that moves its
- * endpoints keeps working.
+ * Refresh grant (RFC 6749 §6) with the resource indicator (RFC 8707 §2.2), in one request: the
+ * token endpoint (and what validating the answer needs of the metadata) is kept with the
+ * credential. The authorization server's metadata is read again only when the stored endpoint
+ * answers as if it moved (a redirect, 404, 405, 410, or its host name no longer resolves), or when
+ * the entry predates keeping it; the credential written after the refresh then carries the new one.
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import type { StoredCredential } from '../stores/credential';
 import { clientAuthFor } from './client-auth';
-import { credentialFromTokens } from './credential-from-tokens';
+import { credentialFromTokens, metadataForRefresh } from './credential-from-tokens';
 import { discoverAuthorizationServer } from './discovery';
-import { httpOptions, policyFor } from './http-options';
+import { assertSecureUrl, httpOptions, policyFor, type NetworkPolicy } from './http-options';
 
 export { REFRESH_MARGIN_MS, needsRefresh } from './refresh-margin';
 
@@ -24,13 +26,31 @@ const LOGIN_AGAIN = new Map<string, string>([
   ['unauthorized_client', 'client for refreshing'],
 ]);
 
+/**
+ * Answers of a token endpoint that is no longer there. A grant the endpoint refused is a 400/401
+ * (RFC 6749 §5.2), never one of these, so the refresh token was not spent and may be sent again.
+ */
+const MOVED_STATUS = new Set([301, 302, 303, 307, 308, 404, 405, 410]);
+
 /** The provider's own error text, as it goes into our messages: bounded, one line, no control characters. */
 function providerText(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 200);
 }
 
+/** The metadata as kept with the credential; checked like discovered metadata (https or loopback, policy). */
+function storedMetadata(credential: StoredCredential, policy: NetworkPolicy): oauth.AuthorizationServer | undefined {
+  if (!credential.tokenEndpoint) return undefined;
+  assertSecureUrl(credential.tokenEndpoint, 'the stored token endpoint', policy);
+  return {
+    issuer: credential.issuer,
+    token_endpoint: credential.tokenEndpoint,
+    ...(credential.idTokenSigningAlgs ? { id_token_signing_alg_values_supported: credential.idTokenSigningAlgs } : {}),
+  };
+}
+
 export async function refreshCredential(credential: StoredCredential, now: () => number = Date.now): Promise<StoredCredential> {
-  if (!credential.refreshToken) {
+  const refreshToken = credential.refreshToken;
+  if (!refreshToken) {
     throw new ProtocolError(
       ErrorCode.LoginNeeded,
       `the access token for ${credential.serverUrl} has expired and there is no refresh token; run: mcp-login-bridge login ${credential.serverUrl}`,
@@ -38,15 +58,36 @@ export async function refreshCredential(credential: StoredCredential, now: () =>
   }
   // The policy of the login's MCP server, as at login: a remote server's issuer stays remote.
   const policy = policyFor(credential.serverUrl);
-  const as = await discoverAuthorizationServer(credential.issuer, policy);
   const client = { client_id: credential.clientId };
   const auth = clientAuthFor(credential.tokenEndpointAuthMethod, credential.clientSecret);
-  let tokens: oauth.TokenEndpointResponse;
-  try {
-    const response = await oauth.refreshTokenGrantRequest(as, client, auth, credential.refreshToken, {
+  const request = (as: oauth.AuthorizationServer) =>
+    oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, {
       additionalParameters: { resource: credential.resource, ...(credential.scope ? { scope: credential.scope } : {}) },
       ...httpOptions(as.token_endpoint!, policy),
     });
+  let tokens: oauth.TokenEndpointResponse;
+  let as = storedMetadata(credential, policy);
+  try {
+    let response: Response | undefined;
+    if (as) {
+      response = await request(as).catch((err: NodeJS.ErrnoException) => {
+        // The endpoint's host is gone: the provider may have moved it; discovery will tell.
+        if (err.code === 'ENOTFOUND') return undefined;
+        throw err;
+      });
+      if (!response || MOVED_STATUS.has(response.status)) {
+        const fresh = await discoverAuthorizationServer(credential.issuer, policy);
+        // The same endpoint again while it answered: it is simply failing; its answer is the one to report.
+        if (!response || fresh.token_endpoint !== as.token_endpoint) {
+          await response?.body?.cancel();
+          response = await request(fresh);
+        }
+        as = fresh;
+      }
+    } else {
+      as = await discoverAuthorizationServer(credential.issuer, policy);
+      response = await request(as);
+    }
     tokens = await oauth.processRefreshTokenResponse(as, client, response);
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
@@ -73,6 +114,7 @@ export async function refreshCredential(credential: StoredCredential, now: () =>
       ...(credential.clientSecret ? { clientSecret: credential.clientSecret } : {}),
       tokenEndpointAuthMethod: credential.tokenEndpointAuthMethod,
       requestedScopes: credential.scope.split(' ').filter(Boolean),
+      ...metadataForRefresh(as),
     },
     tokens,
     now(),

@@ -84,8 +84,8 @@ function requireTime(o: Record<string, unknown>, field: string, nullable: boolea
  * - Required: serverUrl, resource, issuer, clientId, accessToken, tokenType (non-empty strings),
  *   scope (string, may be empty), tokenEndpointAuthMethod (none | client_secret_post |
  *   client_secret_basic), expiresAt (epoch ms or null), updatedAt (epoch ms).
- * - Optional, but typed when present: clientSecret, refreshToken (non-empty strings),
- *   loginNeeded (boolean).
+ * - Optional, but typed when present: clientSecret, refreshToken, tokenEndpoint (non-empty
+ *   strings), loginNeeded (boolean), idTokenSigningAlgs (array of non-empty strings).
  * - Unknown fields are ignored and left out of the result, so a newer host may add optional
  *   fields without a version bump; an older host rewriting the entry drops them (as Codex does).
  *
@@ -151,6 +151,11 @@ function validateEntry(o: Record<string, unknown>): StoredCredential {
   const updatedAt = requireTime(o, 'updatedAt', false) as number;
   const loginNeeded = o.loginNeeded;
   if (loginNeeded !== undefined && typeof loginNeeded !== 'boolean') fail('loginNeeded', 'a boolean', loginNeeded);
+  const tokenEndpoint = optionalString(o, 'tokenEndpoint');
+  const idTokenSigningAlgs = o.idTokenSigningAlgs;
+  if (idTokenSigningAlgs !== undefined && !(Array.isArray(idTokenSigningAlgs) && idTokenSigningAlgs.every((a) => typeof a === 'string' && a))) {
+    fail('idTokenSigningAlgs', 'an array of non-empty strings', idTokenSigningAlgs);
+  }
 
   const credential: StoredCredential = {
     serverUrl,
@@ -170,6 +175,8 @@ function validateEntry(o: Record<string, unknown>): StoredCredential {
   // Optional and never fatal: a malformed one is dropped, the login kept (stored-registration.ts).
   const registration = parseStoredRegistration(o.registration);
   if (registration !== undefined) credential.registration = registration;
+  if (tokenEndpoint !== undefined) credential.tokenEndpoint = tokenEndpoint;
+  if (idTokenSigningAlgs !== undefined) credential.idTokenSigningAlgs = [...(idTokenSigningAlgs as string[])];
   return credential;
 }
 
@@ -191,6 +198,8 @@ function toEntry(credential: StoredCredential): Record<string, unknown> {
     updatedAt: credential.updatedAt,
     loginNeeded: credential.loginNeeded,
     registration: credential.registration,
+    tokenEndpoint: credential.tokenEndpoint,
+    idTokenSigningAlgs: credential.idTokenSigningAlgs,
   };
 }
 

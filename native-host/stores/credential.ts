@@ -30,6 +30,14 @@ export interface StoredCredential {
   loginNeeded?: boolean;
   /** The client was registered dynamically for this login: reused by the next one (stored-registration.ts). */
   registration?: StoredRegistration;
+  /**
+   * The authorization server's token endpoint, from its metadata at login (or the last discovery):
+   * a refresh is then one request. Looked up again only when that endpoint answers as if it moved;
+   * an entry without it (written by an older version) is discovered once and stored with it.
+   */
+  tokenEndpoint?: string;
+  /** The metadata's `id_token_signing_alg_values_supported`, for an ID token in a refresh response. */
+  idTokenSigningAlgs?: string[];
 }
 
 /**

@@ -9,7 +9,7 @@ import { DEV_EXTENSION_ID } from '../../shared/constants';
 import { FrameReader } from '../../native-host/native-messaging/framing';
 
 export const HOST_BUNDLE = fileURLToPath(new URL('../../dist/native-host/mcp-login-bridge.mjs', import.meta.url));
-export const CLI_BIN = fileURLToPath(new URL('../../native-host/bin/mcp-login-bridge.mjs', import.meta.url));
+export const CLI_BIN = fileURLToPath(new URL('../../native-host/bin/mcp-login-bridge.cjs', import.meta.url));
 
 export function assertHostBuilt(): void {
   if (!existsSync(HOST_BUNDLE)) throw new Error(`${HOST_BUNDLE} is missing: run "npm run build" (npm test does it)`);
@@ -26,9 +26,9 @@ export interface NativeClient {
   close(): Promise<void>;
 }
 
-export function spawnNativeHost(options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): NativeClient {
+export function spawnNativeHost(options: { env?: NodeJS.ProcessEnv; args?: string[]; /** default HOST_BUNDLE */ bundle?: string } = {}): NativeClient {
   assertHostBuilt();
-  const child = spawn(process.execPath, [HOST_BUNDLE, ...(options.args ?? [`chrome-extension://${DEV_EXTENSION_ID}/`])], {
+  const child = spawn(process.execPath, [options.bundle ?? HOST_BUNDLE, ...(options.args ?? [`chrome-extension://${DEV_EXTENSION_ID}/`])], {
     env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -155,7 +155,7 @@ describe('bridge server: connections that never authenticate', () => {
   });
 
   it('closes a connection whose request never ends, and one that sends nothing, after the headers timeout', async () => {
-    await startBridge({ headersTimeoutMs: 300, requestTimeoutMs: 300, checkIntervalMs: 50 });
+    await startBridge({ headersTimeoutMs: 300, requestTimeoutMs: 300 });
     const partial = await rawSocket(bridge!.port);
     partial.socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${bridge!.port}\r\nx-slow: `);
     const silent = await rawSocket(bridge!.port);
@@ -164,7 +164,7 @@ describe('bridge server: connections that never authenticate', () => {
   });
 
   it('keeps an authenticated WebSocket open past those timeouts', async () => {
-    const { ws, messages } = await startBridge({ headersTimeoutMs: 300, requestTimeoutMs: 300, checkIntervalMs: 50 });
+    const { ws, messages } = await startBridge({ headersTimeoutMs: 300, requestTimeoutMs: 300 });
     await new Promise((r) => setTimeout(r, 800));
     ws.send(JSON.stringify({ id: 'h', type: 'hello' }));
     await until(() => messages.length === 1, 'hello');
