@@ -78,9 +78,30 @@ export function reportError(err: unknown, json: boolean): number {
     printJson({ ok: false, error: body });
   } else {
     // Messages quote what the user typed and what servers sent: neither may drive the terminal.
-    process.stderr.write(`mcp-login-bridge: ${terminalSafe((err as Error).message, true)}\n`);
+    const { sentence, details } = errorForPeople(err);
+    process.stderr.write(`mcp-login-bridge: ${terminalSafe(sentence, true)}\n${details}\n`);
   }
   return code;
+}
+
+/**
+ * The one place a host error becomes what a person reads: the message as a sentence (it says what
+ * happened and what to do), then the code on a line of its own, for a bug report or a search, where
+ * it does not compete with the sentence. Scripts get the same three parts as fields in --json.
+ */
+export function errorForPeople(err: unknown): { sentence: string; details: string } {
+  const code = err instanceof ProtocolError ? err.code : ErrorCode.Internal;
+  const message = err instanceof Error ? err.message : String(err);
+  return { sentence: sentenceCase(message), details: `Details: ${errorName(code)} (${code})` };
+}
+
+/**
+ * Capitalises the first word when it is an ordinary lowercase word ("could not reach …"), never
+ * when the message starts with something the user typed or must type exactly (a URL, an --option,
+ * a host name, a path).
+ */
+export function sentenceCase(message: string): string {
+  return /^[a-z][a-z']*(?=[\s,;:]|$)/.test(message) ? `${message[0]!.toUpperCase()}${message.slice(1)}` : message;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { StoredCredential } from '../stores/credential';
 import { clientAuthFor } from './client-auth';
 import { credentialFromTokens, metadataForRefresh } from './credential-from-tokens';
 import { discoverAuthorizationServer } from './discovery';
+import { NetworkError } from '../http/http-request';
 import { assertSecureUrl, httpOptions, policyFor, type NetworkPolicy } from './http-options';
 
 export { REFRESH_MARGIN_MS, needsRefresh } from './refresh-margin';
@@ -70,9 +71,9 @@ export async function refreshCredential(credential: StoredCredential, now: () =>
   try {
     let response: Response | undefined;
     if (as) {
-      response = await request(as).catch((err: NodeJS.ErrnoException) => {
+      response = await request(as).catch((err: unknown) => {
         // The endpoint's host is gone: the provider may have moved it; discovery will tell.
-        if (err.code === 'ENOTFOUND') return undefined;
+        if (err instanceof NetworkError && err.kind === 'dns') return undefined;
         throw err;
       });
       if (!response || MOVED_STATUS.has(response.status)) {
@@ -90,7 +91,9 @@ export async function refreshCredential(credential: StoredCredential, now: () =>
     }
     tokens = await oauth.processRefreshTokenResponse(as, client, response);
   } catch (err) {
-    if (err instanceof ProtocolError) throw err;
+    // A provider that cannot be found or reached at all (discovery failed) is an outage like any
+    // other: the stored login is as good as before, and the message says so.
+    if (err instanceof ProtocolError && err.code !== ErrorCode.DiscoveryFailed) throw err;
     // Only a 400/401 answer is the provider's verdict on the grant or the client (RFC 6749 §5.2);
     // the same code in a 5xx body is an outage, and the stored login is kept for a retry.
     if (err instanceof oauth.ResponseBodyError && (err.status === 400 || err.status === 401) && LOGIN_AGAIN.has(err.error)) {
@@ -101,7 +104,7 @@ export async function refreshCredential(credential: StoredCredential, now: () =>
       );
     }
     const detail = err instanceof oauth.ResponseBodyError ? `${providerText(err.error)} (HTTP ${err.status})` : (err as Error).message;
-    throw new ProtocolError(ErrorCode.RefreshFailed, `refreshing the token for ${credential.serverUrl} failed: ${detail}; the stored login is kept`, {
+    throw new ProtocolError(ErrorCode.RefreshFailed, `refreshing the token for ${credential.serverUrl} failed: ${detail}. Your login is kept (nothing was lost): try again later`, {
       cause: err,
     });
   }

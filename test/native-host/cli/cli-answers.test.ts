@@ -113,7 +113,7 @@ describe('token', () => {
     await store.write(credential('https://a.example/mcp'));
     const r = await cli('token', 'https://a.example/mcp/');
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain('not logged in to https://a.example/mcp/, but to https://a.example/mcp; use exactly that URL: mcp-login-bridge token https://a.example/mcp');
+    expect(r.stderr).toContain('Not logged in to https://a.example/mcp/, but to https://a.example/mcp; use exactly that URL: mcp-login-bridge token https://a.example/mcp');
     expect(r.stderr).not.toContain('secret');
   });
 });

@@ -196,7 +196,7 @@ describe('login (CLI, no extension)', () => {
     await run.authorizeUrl;
     const { code, stderr } = await run.done;
     expect(code).toBe(1);
-    expect(stderr).toMatch(/no callback from the browser within 1 s/);
+    expect(stderr).toMatch(/No callback from the browser within 1 s/);
   });
 
   it('Ctrl-C cancels the login and exits 130', async () => {

@@ -91,7 +91,7 @@ describe('logout', () => {
 
     const again = await cli(['logout', mcp.url]);
     expect(again.code).toBe(4);
-    expect(again.stderr).toMatch(/not logged in/);
+    expect(again.stderr).toMatch(/^mcp-login-bridge: Not logged in/);
   });
 
   it('does not say "revoked" when the provider could revoke none of the tokens', async () => {

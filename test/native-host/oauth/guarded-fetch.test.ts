@@ -11,6 +11,7 @@ import { ErrorCode } from '../../../shared/errors';
 import { MAX_RESPONSE_BYTES, guardedFetch, remoteOnlyLookup } from '../../../native-host/oauth/guarded-fetch';
 import { discoverAuthorizationServer } from '../../../native-host/oauth/discovery';
 import { httpOptions } from '../../../native-host/oauth/http-options';
+import { NetworkError } from '../../../native-host/http/http-request';
 
 const REMOTE = { allowLoopback: false };
 const LOCAL = { allowLoopback: true };
@@ -151,4 +152,18 @@ describe('how much the host reads', () => {
       expect.objectContaining({ code: ErrorCode.DiscoveryFailed, message: expect.stringContaining('larger than the 256 KiB limit') }),
     );
   });
+});
+
+describe('why a server could not be reached', () => {
+  /** A resolver that finds nothing, as for a mistyped host name. */
+  const notFound = ((hostname: string, _options: unknown, callback: (...a: unknown[]) => void) =>
+    callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }))) as unknown as LookupFunction;
+
+  it('a name that does not resolve reads as a DNS failure, naming the host and what to check', async () => {
+    const err = (await guardedFetch(REMOTE, { lookup: notFound })('http://mcp.typo.test/x').catch((e: Error) => e)) as NetworkError;
+    expect(err).toBeInstanceOf(NetworkError);
+    expect(err.kind).toBe('dns');
+    expect(err.message).toBe('the name mcp.typo.test could not be found (DNS lookup failed, ENOTFOUND); check the URL for a typo and that this machine is online');
+  });
+
 });
