@@ -55,8 +55,29 @@ export function reportUsageError(err: UsageError, json: boolean): number {
  */
 const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+/**
+ * The times --json reports, all epoch milliseconds. Each gets an ISO 8601 twin beside it
+ * (`expiresAt` and `expiresAtIso`): scripts that compare numbers keep working, and a person or a
+ * tool that reads dates gets one unambiguous format (UTC). A null time (no expiry) stays null in both.
+ */
+const TIME_FIELDS = new Set(['expiresAt', 'updatedAt', 'registeredAt']);
+
+/** A copy of a JSON value with `<time>Iso` next to every time field, at any depth. */
+export function withIsoTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withIsoTimes);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    out[key] = withIsoTimes(field);
+    if (TIME_FIELDS.has(key) && (field === null || (typeof field === 'number' && Math.abs(field) <= 8.64e15))) {
+      out[`${key}Iso`] = field === null ? null : new Date(field).toISOString();
+    }
+  }
+  return out;
+}
+
 export function printJson(value: unknown): void {
-  const text = JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = JSON.stringify(withIsoTimes(value), null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   process.stdout.write(`${text}\n`);
 }
 
@@ -106,7 +127,7 @@ export function sentenceCase(message: string): string {
 
 /**
  * A time for people: local, to the minute, with the date only when it is not today ("14:05",
- * "3 Dec, 14:05"). Scripts get the number (epoch ms) in --json.
+ * "3 Dec, 14:05"). Scripts get the number (epoch ms) and its ISO 8601 form in --json.
  */
 export function formatLocalTime(epochMs: number, now = Date.now()): string {
   const at = new Date(epochMs);

@@ -138,3 +138,32 @@ describe('other errors', () => {
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('Details: NotLoggedIn (404)');
   });
 });
+
+describe('times in --json', () => {
+  it('status --json and token --json give each time as epoch ms and, beside it, ISO 8601 in UTC', async () => {
+    const expiresAt = Date.UTC(2031, 4, 6, 7, 8, 9, 10);
+    const c: StoredCredential = { ...expiredAt('https://iso.example'), expiresAt, refreshToken: undefined };
+    await store.write(c);
+    await store.write({ ...expiredAt('https://no-expiry.example'), expiresAt: null });
+    const status = await cli('status', '--json');
+    const body = JSON.parse(status.stdout) as { credentials: Array<{ serverUrl: string; expiresAt: number | null; expiresAtIso: string | null }> };
+    const iso = body.credentials.find((x) => x.serverUrl === c.serverUrl)!;
+    expect(iso.expiresAt).toBe(expiresAt);
+    expect(iso.expiresAtIso).toBe('2031-05-06T07:08:09.010Z');
+    const none = body.credentials.find((x) => x.serverUrl === 'https://no-expiry.example/mcp')!;
+    expect(none.expiresAt).toBeNull();
+    expect(none.expiresAtIso).toBeNull();
+
+    const token = await cli('token', c.serverUrl, '--json');
+    expect(token.code, token.stderr).toBe(0);
+    expect(JSON.parse(token.stdout)).toMatchObject({ expiresAt, expiresAtIso: '2031-05-06T07:08:09.010Z' });
+  });
+
+  it('status for people shows local time to the minute, never the ISO form', async () => {
+    const expiresAt = Date.now() + 2 * 3_600_000 + 120_000;
+    await store.write({ ...expiredAt('https://local.example'), expiresAt });
+    const r = await cli('status');
+    expect(r.stdout).toContain('access token: expires in 2 h (at ');
+    expect(r.stdout).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+  });
+});
