@@ -144,6 +144,8 @@ export interface Warning {
 export interface CompleteResult {
   serverUrl: string;
   issuer: string;
+  /** Which account was logged in ("you@example.com"), when the provider said (shared/account.ts). */
+  account?: string;
   stored: StoredTarget[];
   /** Whether a refresh token was issued and stored. */
   refreshCapable: boolean;
@@ -161,6 +163,8 @@ export interface CompleteResult {
 export interface CredentialSummary {
   serverUrl: string;
   issuer: string;
+  /** Which account the login is for, when the provider said at login (shared/account.ts). */
+  account?: string;
   clientId: string;
   scope: string;
   expiresAt: number | null;

@@ -3,6 +3,7 @@
  * its answers (opens a tab, redirects requests), so a wrong-shaped or surprising answer is refused
  * with an error that names the field, instead of being half-used.
  */
+import { accountName } from '../../shared/account';
 import { CLIENT_NAMES, LIMITS } from '../../shared/protocol';
 import { isLoopbackHost } from '../../shared/loopback';
 import type {
@@ -207,9 +208,11 @@ export function parseCompleteResult(data: unknown): CompleteResult {
   const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   const warning = parseWarning(data.warning);
   const notices = parseNotices(data.notices, 'notices');
+  const account = accountName(data.account);
   return {
     serverUrl: str(data, 'serverUrl', LIMITS.maxUrlLength),
     issuer: str(data, 'issuer', LIMITS.maxUrlLength),
+    ...(account ? { account } : {}),
     stored: parseStored(data.stored),
     refreshCapable: data.refreshCapable,
     expiresAt,
@@ -251,9 +254,13 @@ function parseCredentialSummary(value: unknown): CredentialSummary {
   if (typeof value.scope !== 'string' || value.scope.length > MAX_TEXT) invalid('"scope" must be a string');
   if (value.store !== 'bridge') invalid('"store" of a credential must be "bridge"');
   const reason = optionalStr(value, 'reason');
+  // A name for display only: one that is too long or holds control characters is left out (the
+  // login still shows), never passed on (shared/account.ts).
+  const account = accountName(value.account);
   return {
     serverUrl: str(value, 'serverUrl', LIMITS.maxUrlLength),
     issuer: str(value, 'issuer', LIMITS.maxUrlLength),
+    ...(account ? { account } : {}),
     clientId: str(value, 'clientId', 500),
     scope: value.scope,
     expiresAt: expiry(value),

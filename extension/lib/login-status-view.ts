@@ -28,6 +28,8 @@ export interface LoginRow {
 
 export interface ServerLogins {
   serverUrl: string;
+  /** Which account the bridge's login is for, when the provider said at login. */
+  account?: string;
   rows: LoginRow[];
 }
 
@@ -134,6 +136,7 @@ export function buildLoginStatusView(reply: LoginStatusReply, now: number, forma
     state: 'ok',
     servers: [...servers.values()].map((s) => ({
       serverUrl: s.serverUrl,
+      ...(s.credential?.account ? { account: s.credential.account } : {}),
       rows: [bridgeRow(s.credential, s.damaged, now, formatTime), ...s.clients.map((c) => clientRow(c, now, formatTime))],
     })),
     notes,
@@ -197,7 +200,9 @@ export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 
         if (row.reason) item.append(el('div', 'login-reason', `Why: ${row.reason}`));
         list.append(item);
       }
-      block.append(el('p', 'login-server-url', server.serverUrl), list);
+      block.append(el('p', 'login-server-url', server.serverUrl));
+      if (server.account) block.append(el('p', 'login-account', `Account: ${server.account}`));
+      block.append(list);
       if (actions) {
         const row = el('div', 'login-actions');
         const bridge = server.rows.find((r) => r.who === 'bridge');

@@ -286,7 +286,7 @@ function printSummary(r: CompleteResult): void {
   process.stdout.write(
     // Through the bridge the whole result came from the host.
     terminalSafe(
-      `Logged in to ${r.serverUrl}\n  issuer: ${r.issuer}\n  stored in:${stored}\n  access token: ${formatExpiry(
+      `Logged in to ${r.serverUrl}${r.account ? ` as ${r.account}` : ''}\n  issuer: ${r.issuer}\n  stored in:${stored}\n  access token: ${formatExpiry(
         r.expiresAt,
       )}\n  refresh token: ${r.refreshCapable ? 'yes, you stay logged in' : 'NO'}\n`,
       true,

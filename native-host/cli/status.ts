@@ -69,7 +69,7 @@ Exit codes: 0 at least one login works (or there are none), 1 every stored login
       if (!credentials.length) process.stdout.write('No logins stored yet. Run: mcp-login-bridge login <server-url>\n');
       for (const c of credentials) {
         process.stdout.write(
-          `${c.serverUrl}\n  stored in: ${c.location ?? 'unknown'}\n  issuer: ${c.issuer}\n  access token: ${formatExpiry(c.expiresAt)}\n  refresh: ${
+          `${c.serverUrl}\n${c.account ? `  account: ${c.account}\n` : ''}  stored in: ${c.location ?? 'unknown'}\n  issuer: ${c.issuer}\n  access token: ${formatExpiry(c.expiresAt)}\n  refresh: ${
             c.refreshCapable ? 'yes, stays logged in' : `NO: ${c.reason ?? 'ends when the access token expires'}`
           }\n`,
         );

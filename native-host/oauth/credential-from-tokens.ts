@@ -12,6 +12,8 @@ export interface CredentialContext {
   /** From the authorization server metadata, kept so a refresh needs no discovery. */
   tokenEndpoint?: string;
   idTokenSigningAlgs?: string[];
+  /** Which account the login is for, when the login found out (login-account.ts). */
+  account?: string;
 }
 
 /** What a refresh needs of the authorization server metadata, kept with the credential. */
@@ -47,6 +49,8 @@ export function credentialFromTokens(
   previous?: StoredCredential,
 ): StoredCredential {
   const refreshToken = tokens.refresh_token ?? previous?.refreshToken;
+  // A refresh keeps the account the login was made with: it is the same grant.
+  const account = ctx.account ?? previous?.account;
   return {
     serverUrl: ctx.serverUrl,
     resource: ctx.resource,
@@ -64,5 +68,6 @@ export function credentialFromTokens(
     ...(previous?.registration ? { registration: previous.registration } : {}),
     ...(ctx.tokenEndpoint ? { tokenEndpoint: ctx.tokenEndpoint } : {}),
     ...(ctx.idTokenSigningAlgs?.length ? { idTokenSigningAlgs: ctx.idTokenSigningAlgs } : {}),
+    ...(account ? { account } : {}),
   };
 }

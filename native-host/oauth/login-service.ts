@@ -17,6 +17,7 @@ import { buildAuthorizeUrl } from './authorize-url';
 import { clientAuthFor } from './client-auth';
 import { obtainClient } from './client-registration';
 import { credentialFromTokens, metadataForRefresh } from './credential-from-tokens';
+import { loginAccount } from './login-account';
 import { discoverServer } from './discovery';
 import { httpOptions, policyFor } from './http-options';
 import { issuerProblem } from './issuer-check';
@@ -188,6 +189,7 @@ export class LoginService {
     const tokenStarted = performance.now();
     const tokens = await this.#redeem(flow, params);
     const tokenEndpointMs = performance.now() - tokenStarted;
+    const account = await loginAccount(flow.as, { client_id: flow.client.clientId }, tokens, policyFor(flow.serverUrl));
 
     const credential = credentialFromTokens(
       {
@@ -199,6 +201,7 @@ export class LoginService {
         tokenEndpointAuthMethod: flow.client.tokenEndpointAuthMethod,
         requestedScopes: flow.scopes,
         ...metadataForRefresh(flow.as),
+        ...(account ? { account } : {}),
       },
       tokens,
       this.#now(),
@@ -247,6 +250,7 @@ export class LoginService {
     return {
       serverUrl: flow.serverUrl,
       issuer: flow.as.issuer,
+      ...(credential.account ? { account: credential.account } : {}),
       stored,
       refreshCapable: Boolean(credential.refreshToken),
       expiresAt: credential.expiresAt,

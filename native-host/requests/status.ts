@@ -10,6 +10,7 @@ export function summarize(c: StoredCredential): CredentialSummary {
   return {
     serverUrl: c.serverUrl,
     issuer: c.issuer,
+    ...(c.account ? { account: c.account } : {}),
     clientId: c.clientId,
     scope: c.scope,
     expiresAt: c.expiresAt,

@@ -10,6 +10,7 @@
  * server's own item (split-secret.ts); elsewhere it is always the one item.
  */
 import { join } from 'node:path';
+import { accountName } from '../../shared/account';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { stateDir } from '../paths';
 import type { CredentialTarget, StoredCredential } from './credential';
@@ -86,6 +87,8 @@ function requireTime(o: Record<string, unknown>, field: string, nullable: boolea
  *   client_secret_basic), expiresAt (epoch ms or null), updatedAt (epoch ms).
  * - Optional, but typed when present: clientSecret, refreshToken, tokenEndpoint (non-empty
  *   strings), loginNeeded (boolean), idTokenSigningAlgs (array of non-empty strings).
+ * - Optional and never fatal: registration, and account (a name for display, shared/account.ts;
+ *   one that fails the check is dropped, the login kept).
  * - Unknown fields are ignored and left out of the result, so a newer host may add optional
  *   fields without a version bump; an older host rewriting the entry drops them (as Codex does).
  *
@@ -177,6 +180,8 @@ function validateEntry(o: Record<string, unknown>): StoredCredential {
   if (registration !== undefined) credential.registration = registration;
   if (tokenEndpoint !== undefined) credential.tokenEndpoint = tokenEndpoint;
   if (idTokenSigningAlgs !== undefined) credential.idTokenSigningAlgs = [...(idTokenSigningAlgs as string[])];
+  const account = accountName(o.account);
+  if (account !== undefined) credential.account = account;
   return credential;
 }
 
@@ -200,6 +205,7 @@ function toEntry(credential: StoredCredential): Record<string, unknown> {
     registration: credential.registration,
     tokenEndpoint: credential.tokenEndpoint,
     idTokenSigningAlgs: credential.idTokenSigningAlgs,
+    account: credential.account,
   };
 }
 

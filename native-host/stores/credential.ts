@@ -38,6 +38,11 @@ export interface StoredCredential {
   tokenEndpoint?: string;
   /** The metadata's `id_token_signing_alg_values_supported`, for an ID token in a refresh response. */
   idTokenSigningAlgs?: string[];
+  /**
+   * Which account the login is for ("you@example.com"), from the ID token or userinfo at login
+   * (shared/account.ts); shown by status and the popup. A name, never a token.
+   */
+  account?: string;
 }
 
 /**

@@ -55,6 +55,12 @@ describe('buildLoginStatusView', () => {
     ]);
   });
 
+  it('names the account our login is for, beside the server; none when the host did not say', () => {
+    const [server] = servers(view({ credentials: [credential({ account: 'demo@example.test' })] }));
+    expect(server!.account).toBe('demo@example.test');
+    expect(servers(view({ credentials: [credential()] }))[0]!.account).toBeUndefined();
+  });
+
   it('says why our login will not last: no refresh token, and expired once the access token is', () => {
     const [live] = servers(view({ credentials: [credential({ refreshCapable: false })] }));
     expect(live!.rows[0]).toMatchObject({ state: 'warning', loggedIn: true, refreshCapable: false, summary: 'Logged in, does NOT refresh' });

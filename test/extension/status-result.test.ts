@@ -40,6 +40,18 @@ describe('parseStatusResult', () => {
     expect(invalidMessage(() => parseStatusResult({ ...status, credentials: [{ ...credential, reason: 7 }] }))).toMatch(/reason/);
   });
 
+  it("takes our credential's account as a bounded, printable name, and leaves out one that is not", () => {
+    const one = (account: unknown) => parseStatusResult({ ...status, credentials: [{ ...credential, account }] }).credentials[0]!;
+    expect(one('demo@example.test').account).toBe('demo@example.test');
+    expect(one(`${'a'.repeat(250)}@example.test`).account).toBeUndefined();
+    expect(one('evil\u001b[2J@example.test').account).toBeUndefined();
+    expect(one('name\u202eresu').account).toBeUndefined();
+    expect(one(42).account).toBeUndefined();
+    expect(one('').account).toBeUndefined();
+    // A bad account name does not cost the login its place in the list.
+    expect(one(42)).toMatchObject({ serverUrl: credential.serverUrl, refreshCapable: true });
+  });
+
   it('accepts a status result and copies only the known fields', () => {
     const parsed = parseStatusResult({
       ...status,
