@@ -27,7 +27,7 @@ export const LIMITS = {
   flowTtlMs: 10 * 60 * 1000,
 } as const;
 
-export type RequestType = 'hello' | 'begin' | 'complete' | 'status';
+export type RequestType = 'hello' | 'begin' | 'complete' | 'status' | 'logout';
 
 export interface HelloRequest {
   id: string;
@@ -55,7 +55,14 @@ export interface StatusRequest {
   type: 'status';
 }
 
-export type Request = HelloRequest | BeginRequest | CompleteRequest | StatusRequest;
+/** Forget the bridge's login for one server and revoke it at the provider (the popup's "Log out"). */
+export interface LogoutRequest {
+  id: string;
+  type: 'logout';
+  serverUrl: string;
+}
+
+export type Request = HelloRequest | BeginRequest | CompleteRequest | StatusRequest | LogoutRequest;
 
 export interface HelloResult {
   hostVersion: string;
@@ -208,6 +215,35 @@ export interface StatusResult {
   pendingFlows: number;
 }
 
+/** One place a login was removed from. */
+export interface LogoutRemoved {
+  target: TargetName;
+  /** Where it was, for people (never a secret). */
+  location: string;
+  /** The client's name for the server, for a client's copy. */
+  server?: string;
+}
+
+type RevocableToken = 'refresh_token' | 'access_token';
+
+/** What became of the login at the provider (RFC 7009). */
+export type LogoutRevocation =
+  | { status: 'revoked'; tokens: RevocableToken[]; notRevocable: RevocableToken[] }
+  /** The endpoint took none of the tokens: nothing was revoked. */
+  | { status: 'notRevocable'; notRevocable: RevocableToken[] }
+  /** The provider offers no revocation endpoint. */
+  | { status: 'unsupported' }
+  /** Not attempted, and why (a client still uses the same login, the entry was unreadable, …). */
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; reason: string };
+
+export interface LogoutResult {
+  serverUrl: string;
+  removed: LogoutRemoved[];
+  /** Absent when there was nothing of ours to revoke. */
+  revocation?: LogoutRevocation;
+}
+
 export interface ErrorBody {
   code: number;
   name: string;
@@ -269,9 +305,11 @@ export function parseRequest(value: unknown): Request {
       return { id, type, callbackUrl: requireUrl(obj, 'callbackUrl') };
     case 'status':
       return { id, type };
+    case 'logout':
+      return { id, type, serverUrl: requireUrl(obj, 'serverUrl') };
     default:
       fail(
-        `unknown message type ${JSON.stringify(String(type)).slice(0, 80)}; expected one of hello, begin, complete, status`,
+        `unknown message type ${JSON.stringify(String(type)).slice(0, 80)}; expected one of hello, begin, complete, status, logout`,
         ErrorCode.UnknownType,
       );
   }

@@ -14,6 +14,8 @@ import type {
   CredentialSummary,
   ErrorBody,
   HelloResult,
+  LogoutResult,
+  LogoutRevocation,
   Response,
   StatusResult,
   StoredTarget,
@@ -162,10 +164,10 @@ function word(obj: Record<string, unknown>, field: string): string {
   return value;
 }
 
-function parseStored(value: unknown): StoredTarget[] {
-  if (!Array.isArray(value)) invalid('"stored" must be an array');
+function parseStored(value: unknown, field = 'stored'): StoredTarget[] {
+  if (!Array.isArray(value)) invalid(`"${field}" must be an array`);
   return value.map((s) => {
-    if (!isObject(s)) invalid('every "stored" entry must be an object');
+    if (!isObject(s)) invalid(`every "${field}" entry must be an object`);
     const server = optionalStr(s, 'server', 500);
     // A target this extension does not know yet (a host with more clients) is shown as given.
     return { target: word(s, 'target') as StoredTarget['target'], location: str(s, 'location', 500), ...(server ? { server } : {}) };
@@ -330,5 +332,44 @@ export function parseStatusResult(data: unknown): StatusResult {
     ...(clients ? { clients } : {}),
     ...(clientProblems?.length ? { clientProblems } : {}),
     pendingFlows,
+  };
+}
+
+const TOKEN_KINDS = new Set(['refresh_token', 'access_token']);
+
+function tokenKinds(obj: Record<string, unknown>, field: string): Array<'refresh_token' | 'access_token'> {
+  const value = obj[field];
+  if (!Array.isArray(value) || value.length > 2 || !value.every((t) => typeof t === 'string' && TOKEN_KINDS.has(t))) {
+    invalid(`"${field}" must list refresh_token and/or access_token`);
+  }
+  return [...(value as Array<'refresh_token' | 'access_token'>)];
+}
+
+function parseRevocation(value: unknown): LogoutRevocation | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) invalid('"revocation" must be an object');
+  switch (value.status) {
+    case 'revoked':
+      return { status: 'revoked', tokens: tokenKinds(value, 'tokens'), notRevocable: tokenKinds(value, 'notRevocable') };
+    case 'notRevocable':
+      return { status: 'notRevocable', notRevocable: tokenKinds(value, 'notRevocable') };
+    case 'unsupported':
+      return { status: 'unsupported' };
+    case 'skipped':
+    case 'failed':
+      return { status: value.status, reason: str(value, 'reason') };
+    default:
+      invalid('"revocation.status" must be revoked, notRevocable, unsupported, skipped or failed');
+  }
+}
+
+/** Checks a `logout` result: shown to the user, so only the listed fields are copied out. */
+export function parseLogoutResult(data: unknown): LogoutResult {
+  if (!isObject(data)) invalid('the "logout" result must be an object');
+  const revocation = parseRevocation(data.revocation);
+  return {
+    serverUrl: str(data, 'serverUrl', LIMITS.maxUrlLength),
+    removed: parseStored(data.removed, 'removed'),
+    ...(revocation ? { revocation } : {}),
   };
 }

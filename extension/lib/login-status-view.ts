@@ -3,7 +3,7 @@
  * server and per store), then into DOM with textContent only. The view is a pure function so it
  * is tested without a DOM; the host's texts (reasons, URLs) are never parsed as HTML.
  */
-import type { ClientLoginSummary, CredentialSummary } from '../../shared/protocol';
+import type { ClientLoginSummary, CredentialSummary, LogoutResult } from '../../shared/protocol';
 import { describeErrorCode, type DisplayError } from './extension-errors';
 import type { LoginStatusReply } from './messages';
 import type { FormatTime } from './result-summary';
@@ -30,6 +30,8 @@ export interface ServerLogins {
   serverUrl: string;
   /** Which account the bridge's login is for, when the provider said at login. */
   account?: string;
+  /** The bridge holds an entry for this server (readable or not): "Log out" can remove it. */
+  removable?: true;
   rows: LoginRow[];
 }
 
@@ -137,6 +139,7 @@ export function buildLoginStatusView(reply: LoginStatusReply, now: number, forma
     servers: [...servers.values()].map((s) => ({
       serverUrl: s.serverUrl,
       ...(s.credential?.account ? { account: s.credential.account } : {}),
+      ...(s.credential || s.damaged ? { removable: true as const } : {}),
       rows: [bridgeRow(s.credential, s.damaged, now, formatTime), ...s.clients.map((c) => clientRow(c, now, formatTime))],
     })),
     notes,
@@ -156,6 +159,52 @@ export interface LoginActions {
   logInAgain(serverUrl: string): void;
   /** Copies the line a client runs to get headers (Claude Code's headersHelper). */
   copyHelper(serverUrl: string, button: HTMLButtonElement): void;
+  /** Asks the host to log out of the server (after the user confirmed); the popup then shows the outcome. */
+  logOut(serverUrl: string): Promise<void>;
+}
+
+/** What the popup says after a logout, from the host's result: what was removed, and what became of the tokens at the provider. */
+export function logoutMessage(result: LogoutResult): string {
+  const head = `Logged out of ${result.serverUrl}.`;
+  const r = result.revocation;
+  if (!r) return head;
+  switch (r.status) {
+    case 'revoked':
+      return r.notRevocable.length
+        ? `${head} Revoked at the provider; it cannot revoke the ${r.notRevocable.join(' or the ').replace(/_/g, ' ')}, which stays valid until it expires.`
+        : `${head} Revoked at the provider.`;
+    case 'notRevocable':
+      return `${head} The provider cannot revoke the ${r.notRevocable.join(' or the ').replace(/_/g, ' ')}; it stays valid until it expires.`;
+    case 'unsupported':
+      return `${head} The provider offers no revocation: the tokens stay valid until they expire.`;
+    case 'skipped':
+      return `${head} Not revoked at the provider: ${r.reason}.`;
+    case 'failed':
+      return `${head} Revoking at the provider failed (${r.reason}): the tokens stay valid until they expire.`;
+  }
+}
+
+/** Replaces a server's buttons with "Log out of …?" and Log out / Cancel; Cancel puts the buttons back. */
+function confirmLogout(row: HTMLElement, serverUrl: string, actions: LoginActions): void {
+  const buttons = [...row.childNodes];
+  const question = el('p', 'login-confirm-text', `Log out of ${serverUrl}? The login is removed from this bridge and revoked at the provider.`);
+  question.id = `logout-question-${Math.random().toString(36).slice(2)}`;
+  const yes = actionButton('Log out', `Confirm: log out of ${serverUrl}`, () => {
+    yes.disabled = true;
+    cancel.disabled = true;
+    yes.textContent = 'Logging out…';
+    void actions.logOut(serverUrl);
+  });
+  yes.classList.replace('secondary', 'danger');
+  yes.setAttribute('aria-describedby', question.id);
+  const cancel = actionButton('Cancel', `Cancel logging out of ${serverUrl}`, () => {
+    row.classList.remove('confirming');
+    row.replaceChildren(...buttons);
+    (buttons.find((b) => (b as HTMLElement).dataset?.action === 'logout') as HTMLElement | undefined)?.focus();
+  });
+  row.classList.add('confirming');
+  row.replaceChildren(question, yes, cancel);
+  yes.focus();
 }
 
 /** The headers helper line for a server, as the README's Claude Code example writes it. */
@@ -212,6 +261,11 @@ export function renderLoginStatus(element: HTMLElement, view: LoginStatusView | 
         // The helper reads our keychain entry: only worth copying once there is one.
         if (bridge?.loggedIn) {
           row.append(actionButton('Copy helper command', `Copy the token helper command for ${server.serverUrl}`, (b) => actions.copyHelper(server.serverUrl, b)));
+        }
+        if (server.removable) {
+          const logOut = actionButton('Log out', `Log out of ${server.serverUrl}`, () => confirmLogout(row, server.serverUrl, actions));
+          logOut.dataset.action = 'logout';
+          row.append(logOut);
         }
         block.append(row);
       }

@@ -4,8 +4,8 @@
  */
 import { toDisplayError } from './extension-errors';
 import type { LoginFlows } from './login-flows';
-import type { StatusResult } from '../../shared/protocol';
-import { isFromOwnPage, parseInternalMessage, type HostStatus, type LoginStatusReply, type Replies, type SenderLike } from './messages';
+import type { LogoutResult, StatusResult } from '../../shared/protocol';
+import { isFromOwnPage, parseInternalMessage, type HostStatus, type LoginStatusReply, type LogoutReply, type Replies, type SenderLike } from './messages';
 import type { ResultSummary } from './result-summary';
 
 export interface MessageRouterDeps {
@@ -14,6 +14,8 @@ export interface MessageRouterDeps {
     hello(): Promise<{ hostVersion: string; protocolVersion: number; configRules?: unknown }>;
     /** The validated `status` result (NativeHostClient.status). */
     status(): Promise<StatusResult>;
+    /** The validated `logout` result (NativeHostClient.logout). */
+    logout(serverUrl: string): Promise<LogoutResult>;
   };
   /** The provider rules of the host's config file, as `hello` sent them (validated by the receiver). */
   onConfigRules?: (rules: unknown) => void;
@@ -46,6 +48,14 @@ export function createMessageRouter(deps: MessageRouterDeps) {
     }
   }
 
+  async function logout(serverUrl: string): Promise<LogoutReply> {
+    try {
+      return { ok: true, result: await deps.host.logout(serverUrl) };
+    } catch (error) {
+      return { ok: false, error: toDisplayError(error) };
+    }
+  }
+
   /** Returns the reply, or undefined for a message that is not ours to answer. */
   return function route(message: unknown, sender: SenderLike): Promise<Replies[keyof Replies]> | undefined {
     if (!isFromOwnPage(sender, deps.runtimeId, deps.extensionOrigin)) return undefined;
@@ -61,6 +71,8 @@ export function createMessageRouter(deps: MessageRouterDeps) {
         return checkHost().then((host) => ({ host }));
       case 'getStatus':
         return getStatus().then((logins) => ({ logins }));
+      case 'logout':
+        return logout(m.serverUrl).then((reply) => ({ logout: reply }));
       case 'authorize':
         // A popup opened as a tab names its window; a real popup has no tab: the current window.
         return deps.flows.authorize(m.serverUrl, sender.tab?.windowId).then((summary) => ({ summary }));

@@ -3,7 +3,7 @@
  * replies. Every incoming message is validated here before the background acts on it, and only
  * the extension's own pages are listened to.
  */
-import { LIMITS, type StatusResult } from '../../shared/protocol';
+import { LIMITS, type LogoutResult, type StatusResult } from '../../shared/protocol';
 import type { DisplayError } from './extension-errors';
 import type { ResultSummary } from './result-summary';
 
@@ -14,6 +14,8 @@ export type InternalMessage =
   | { kind: 'checkHost' }
   /** Popup: the logins the host knows of (its `status`), asked afresh each time, never stored. */
   | { kind: 'getStatus' }
+  /** Popup: forget the bridge's login for this MCP server (after the user confirmed). */
+  | { kind: 'logout'; serverUrl: string }
   /** Popup: start a login for this MCP server. */
   | { kind: 'authorize'; serverUrl: string }
   /** Callback page: the query string of the captured callback (`code=…&state=…`). */
@@ -29,11 +31,15 @@ export type LoginStatusReply =
   | { ok: true; status: StatusResult; waitingHere?: number }
   | { ok: false; error: DisplayError };
 
+/** The host's `logout` result, or why it failed (plain data: it crosses the message channel). */
+export type LogoutReply = { ok: true; result: LogoutResult } | { ok: false; error: DisplayError };
+
 export interface Replies {
   getResults: { results: ResultSummary[] };
   checkHost: { host: HostStatus };
   getStatus: { logins: LoginStatusReply };
   authorize: { summary: ResultSummary };
+  logout: { logout: LogoutReply };
   callback: { summary: ResultSummary };
 }
 
@@ -49,6 +55,9 @@ export function parseInternalMessage(value: unknown): InternalMessage | null {
     case 'checkHost':
     case 'getStatus':
       return { kind: v.kind };
+    case 'logout':
+      // Only ever a URL the host listed; the host checks it again.
+      return typeof v.serverUrl === 'string' && v.serverUrl.length > 0 && v.serverUrl.length <= LIMITS.maxUrlLength ? { kind: 'logout', serverUrl: v.serverUrl } : null;
     case 'authorize':
       // The URL itself is checked by the login flow, which explains a bad one to the user.
       return typeof v.serverUrl === 'string' && v.serverUrl.length <= LIMITS.maxUrlLength ? { kind: 'authorize', serverUrl: v.serverUrl.trim() } : null;

@@ -7,10 +7,10 @@
  * a disconnect, reopened by the next request; `hello` is sent once per port.
  */
 import { LIMITS, isHostPush } from '../../shared/protocol';
-import type { BeginResult, CompleteResult, HelloResult, RequestType, StatusResult } from '../../shared/protocol';
+import type { BeginResult, CompleteResult, HelloResult, LogoutResult, RequestType, StatusResult } from '../../shared/protocol';
 import { PROTOCOL_VERSION } from '../../shared/constants';
 import { ExtensionError, HostError, explainDisconnect } from './extension-errors';
-import { parseBeginResult, parseCompleteResult, parseHelloResult, parseHostResponse, parseStatusResult } from './host-responses';
+import { parseBeginResult, parseCompleteResult, parseHelloResult, parseHostResponse, parseStatusResult, parseLogoutResult } from './host-responses';
 
 /** The part of `runtime.Port` this module uses, so tests can hand it a fake. */
 export interface NativePortLike {
@@ -38,7 +38,7 @@ export interface NativeHostClientOptions {
  * `begin` includes discovery and maybe registration at remote servers; `complete` a token exchange
  * and a keychain write (which may wait for the user to unlock it).
  */
-const DEFAULT_TIMEOUTS: Record<RequestType, number> = { hello: 10_000, begin: 45_000, complete: 60_000, status: 10_000 };
+const DEFAULT_TIMEOUTS: Record<RequestType, number> = { hello: 10_000, begin: 45_000, complete: 60_000, status: 10_000, logout: 60_000 };
 
 interface Pending {
   type: RequestType;
@@ -102,6 +102,13 @@ export class NativeHostClient {
     const connection = this.connect();
     await this.helloOn(connection);
     return parseStatusResult(await this.send(connection, 'status', {}));
+  }
+
+  /** Forgets the bridge's login for a server and revokes it at the provider (discovery and up to two requests). */
+  async logout(serverUrl: string): Promise<LogoutResult> {
+    const connection = this.connect();
+    await this.helloOn(connection);
+    return parseLogoutResult(await this.send(connection, 'logout', { serverUrl }));
   }
 
   /** Closes the port; pending requests fail with a "closed" error. */

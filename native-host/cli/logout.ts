@@ -1,18 +1,11 @@
-import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { withRefreshLock } from '../credentials/refresh-lock';
-import { revokeCredential, type RevocationOutcome } from '../oauth/revoke';
-import { ClientLogouts } from '../clients/client-logouts';
-import type { ClientName } from '../clients/client-adapter';
-import { clientLabels, describeClients, isClientName } from '../clients/registry';
+import { defaultSharedLoginReason, logOut, type LogoutTarget } from '../credentials/log-out';
+import { describeClients, isClientName } from '../clients/registry';
 import { CLIENT_NAMES } from '../../shared/protocol';
 import { BridgeStore } from '../stores/bridge-store';
-import type { StoredCredential } from '../stores/credential';
 import type { Command } from './command';
 import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 import { resolveServerArg } from './server-arg';
-
-type LogoutTarget = 'bridge' | ClientName;
 
 export const logoutCommand: Command = {
   name: 'logout',
@@ -54,48 +47,10 @@ Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that serve
         if (target !== 'bridge' && !isClientName(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use bridge, ${CLIENT_NAMES.slice(0, -1).join(', ')} or ${CLIENT_NAMES.at(-1)}`);
         targets.add(target);
       }
-      const clientTargets = [...targets].filter((t): t is ClientName => t !== 'bridge');
-      const store = new BridgeStore();
-      // Under the refresh lock: a concurrent `token` must not write the entry back after we remove it.
-      const { revocation, removed, problems } = await withRefreshLock(serverUrl, async () => {
-        let credential: StoredCredential | undefined;
-        let damaged = false;
-        if (targets.has('bridge')) {
-          try {
-            credential = await store.read(serverUrl);
-          } catch (err) {
-            // A damaged entry cannot be revoked, but it can still be removed.
-            if (!(err instanceof ProtocolError && err.code === ErrorCode.StoreFailed)) throw err;
-            damaged = true;
-          }
-        }
-        const clients = await new ClientLogouts().remove(serverUrl, clientTargets, credential);
-        const removed: Array<{ target: LogoutTarget; location: string; server?: string }> = [...clients.removed];
-        let revocation: RevocationOutcome | { status: 'skipped'; reason: string } | undefined;
-        if (targets.has('bridge')) {
-          if (credential || damaged) {
-            revocation = !credential
-              ? { status: 'skipped', reason: 'the stored entry is unreadable' }
-              : values['no-revoke']
-                ? { status: 'skipped', reason: '--no-revoke' }
-                : clients.sharing.length
-                  ? { status: 'skipped', reason: sharedLoginReason(clients.sharing) }
-                  : await revokeCredential(credential);
-            await store.delete(serverUrl);
-            removed.unshift({ target: 'bridge', location: store.describe() });
-          } else if (await store.delete(serverUrl)) {
-            // Nothing readable, but an interrupted split write (Windows) can leave parts without
-            // their header, tokens in them: removing them is what the user asked for.
-            revocation = { status: 'skipped', reason: 'only leftover parts of an entry were found' };
-            removed.unshift({ target: 'bridge', location: store.describe() });
-          }
-        }
-        if (!removed.length) {
-          const labels = clientLabels();
-          const where = [...targets].map((t) => (t === 'bridge' ? "the bridge's store" : labels[t])).join(', ');
-          throw new ProtocolError(ErrorCode.NotLoggedIn, `not logged in to ${serverUrl} in ${where}; nothing to remove${clients.problems.length ? ` (${clients.problems.join('; ')})` : ''}`);
-        }
-        return { revocation, removed, problems: clients.problems };
+      const { revocation, removed, problems } = await logOut(new BridgeStore(), serverUrl, {
+        targets,
+        ...(values['no-revoke'] ? { noRevoke: '--no-revoke' } : {}),
+        sharedLoginReason,
       });
       for (const problem of problems) process.stderr.write(`Warning: ${problem}\n`);
       if (json) {
@@ -124,5 +79,5 @@ Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that serve
 
 /** Revoking ends the whole login at the provider: the clients' copies of it would stop working too. */
 function sharedLoginReason(labels: string[]): string {
-  return `the same login is still used by ${labels.join(' and ')}, which revoking would log out too; to remove those as well, add ${CLIENT_NAMES.map((c) => `--client ${c}`).join(' / ')}`;
+  return `${defaultSharedLoginReason(labels)}; to remove those as well, add ${CLIENT_NAMES.map((c) => `--client ${c}`).join(' / ')}`;
 }

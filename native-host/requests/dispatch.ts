@@ -9,6 +9,7 @@ import type { HostContext } from '../host-context';
 import { handleBegin } from './begin';
 import { handleComplete } from './complete';
 import { handleHello } from './hello';
+import { handleLogout } from './logout';
 import { handleStatus } from './status';
 
 export async function handleRequest(ctx: HostContext, request: Request): Promise<unknown> {
@@ -21,6 +22,8 @@ export async function handleRequest(ctx: HostContext, request: Request): Promise
       return handleComplete(ctx, request);
     case 'status':
       return handleStatus(ctx);
+    case 'logout':
+      return handleLogout(ctx, request);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientLoginSummary, CredentialSummary, StatusResult } from '../../shared/protocol';
-import { buildLoginStatusView, type LoginStatusView } from '../../extension/lib/login-status-view';
+import { buildLoginStatusView, logoutMessage, type LoginStatusView } from '../../extension/lib/login-status-view';
 
 const NOW = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -59,6 +59,29 @@ describe('buildLoginStatusView', () => {
     const [server] = servers(view({ credentials: [credential({ account: 'demo@example.test' })] }));
     expect(server!.account).toBe('demo@example.test');
     expect(servers(view({ credentials: [credential()] }))[0]!.account).toBeUndefined();
+  });
+
+  it('offers Log out where the bridge holds an entry (even an unreadable one), not where only a client has the server', () => {
+    const v = servers(view({ credentials: [credential()], damaged: [{ serverUrl: 'https://b.example/mcp', error: 'part 2 is missing' }], clients: [client({ serverUrl: 'https://c.example/mcp' })] }));
+    expect(v.map((s) => [s.serverUrl, s.removable])).toEqual([
+      ['https://b.example/mcp', true],
+      [URL_A, true],
+      ['https://c.example/mcp', undefined],
+    ]);
+  });
+
+  it('says after a logout what was revoked at the provider, and what still works until it expires', () => {
+    const base = { serverUrl: URL_A, removed: [{ target: 'bridge' as const, location: 'keychain' }] };
+    expect(logoutMessage({ ...base, revocation: { status: 'revoked', tokens: ['refresh_token', 'access_token'], notRevocable: [] } })).toBe(`Logged out of ${URL_A}. Revoked at the provider.`);
+    expect(logoutMessage({ ...base, revocation: { status: 'revoked', tokens: ['refresh_token'], notRevocable: ['access_token'] } })).toBe(
+      `Logged out of ${URL_A}. Revoked at the provider; it cannot revoke the access token, which stays valid until it expires.`,
+    );
+    expect(logoutMessage({ ...base, revocation: { status: 'unsupported' } })).toBe(`Logged out of ${URL_A}. The provider offers no revocation: the tokens stay valid until they expire.`);
+    expect(logoutMessage({ ...base, revocation: { status: 'skipped', reason: 'the same login is still used by Codex “a”' } })).toBe(
+      `Logged out of ${URL_A}. Not revoked at the provider: the same login is still used by Codex “a”.`,
+    );
+    expect(logoutMessage({ ...base, revocation: { status: 'failed', reason: 'timed out' } })).toMatch(/Revoking at the provider failed \(timed out\): the tokens stay valid/);
+    expect(logoutMessage(base)).toBe(`Logged out of ${URL_A}.`);
   });
 
   it('says why our login will not last: no refresh token, and expired once the access token is', () => {

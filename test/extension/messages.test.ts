@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { isFromOwnPage, parseInternalMessage } from '../../extension/lib/messages';
 import { createMessageRouter } from '../../extension/lib/message-router';
 import { ExtensionError, HostError } from '../../extension/lib/extension-errors';
-import type { StatusResult } from '../../shared/protocol';
+import type { LogoutResult, StatusResult } from '../../shared/protocol';
 import type { ResultSummary } from '../../extension/lib/result-summary';
 
 const ID = 'cknjhbicbpaggfnhoaonbipdmdhholpc';
@@ -51,11 +51,13 @@ describe('message router', () => {
   function router(
     hello = vi.fn(async () => ({ hostVersion: '0.1.0', protocolVersion: 1 })),
     hostStatus = vi.fn(async (): Promise<StatusResult> => status),
+    hostLogout = vi.fn(async (serverUrl: string): Promise<LogoutResult> => ({ serverUrl, removed: [{ target: 'bridge', location: 'keychain' }], revocation: { status: 'unsupported' } })),
   ) {
     const flows = { authorize: vi.fn(async () => summary), handleCallback: vi.fn(async () => summary) };
     const results = { list: vi.fn(async () => [summary]) };
     return {
-      route: createMessageRouter({ flows, host: { hello, status: hostStatus }, results, runtimeId: ID, extensionOrigin: ORIGIN }),
+      route: createMessageRouter({ flows, host: { hello, status: hostStatus, logout: hostLogout }, results, runtimeId: ID, extensionOrigin: ORIGIN }),
+      hostLogout,
       flows,
       results,
     };
@@ -73,6 +75,23 @@ describe('message router', () => {
     await route({ kind: 'callback', query: 'state=t' }, { id: ID, url: `${ORIGIN}callback.html`, tab: { id: 42, windowId: 9 }, frameId: 0 });
     expect(flows.handleCallback).toHaveBeenLastCalledWith('state=t', { tabId: 42, frameId: 0 });
     await expect(route({ kind: 'getStatus' }, popup)).resolves.toEqual({ logins: { ok: true, status } });
+  });
+
+  it('routes a logout to the host and reports its result, or its error to show', async () => {
+    const { route, hostLogout } = router();
+    await expect(route({ kind: 'logout', serverUrl: 'https://a/mcp' }, popup)).resolves.toEqual({
+      logout: { ok: true, result: { serverUrl: 'https://a/mcp', removed: [{ target: 'bridge', location: 'keychain' }], revocation: { status: 'unsupported' } } },
+    });
+    expect(hostLogout).toHaveBeenCalledWith('https://a/mcp');
+    // Not from our page, no URL, or an oversized one: ignored, the host never asked.
+    expect(route({ kind: 'logout', serverUrl: 'https://a/mcp' }, { id: ID, url: 'https://evil.example/' })).toBeUndefined();
+    expect(route({ kind: 'logout' }, popup)).toBeUndefined();
+    expect(route({ kind: 'logout', serverUrl: `https://a/${'x'.repeat(9000)}` }, popup)).toBeUndefined();
+    expect(hostLogout).toHaveBeenCalledTimes(1);
+    const failing = router(undefined, undefined, vi.fn(async () => Promise.reject(new HostError(404, 'NotLoggedIn', 'not logged in to https://a/mcp'))));
+    await expect(failing.route({ kind: 'logout', serverUrl: 'https://a/mcp' }, popup)).resolves.toEqual({
+      logout: { ok: false, error: { source: 'host', code: 404, name: 'NotLoggedIn', message: 'not logged in to https://a/mcp' } },
+    });
   });
 
   it("reports a failing status as the popup's error to show, not a failure", async () => {

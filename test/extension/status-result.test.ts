@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStatusResult } from '../../extension/lib/host-responses';
+import { parseLogoutResult, parseStatusResult } from '../../extension/lib/host-responses';
 import { invalidMessage } from '../helpers/invalid-host-response';
 
 const credential = {
@@ -120,5 +120,30 @@ describe('parseStatusResult', () => {
     ] as const) {
       expect(invalidMessage(() => parseStatusResult({ ...status, clients: [{ ...codex, [field]: value }] })), field).toContain(`"${field}"`);
     }
+  });
+});
+
+describe('parseLogoutResult', () => {
+  const result = { serverUrl: 'https://mcp.example/mcp', removed: [{ target: 'bridge', location: 'keychain service "mcp-login-bridge"' }] };
+
+  it('copies the known fields of each revocation outcome, nothing else', () => {
+    for (const revocation of [
+      { status: 'revoked', tokens: ['refresh_token'], notRevocable: ['access_token'] },
+      { status: 'notRevocable', notRevocable: ['access_token', 'refresh_token'] },
+      { status: 'unsupported' },
+      { status: 'skipped', reason: 'the same login is still used by Codex' },
+      { status: 'failed', reason: 'timed out' },
+    ]) {
+      expect(parseLogoutResult({ ...result, revocation: { ...revocation, refresh_token: 'SECRET' }, extra: 'SECRET' })).toEqual({ ...result, revocation });
+    }
+    expect(parseLogoutResult(result)).toEqual(result);
+  });
+
+  it('refuses a malformed result, naming the field', () => {
+    expect(invalidMessage(() => parseLogoutResult({ ...result, removed: 'all' }))).toMatch(/removed/);
+    expect(invalidMessage(() => parseLogoutResult({ ...result, revocation: { status: 'gone' } }))).toMatch(/revocation\.status/);
+    expect(invalidMessage(() => parseLogoutResult({ ...result, revocation: { status: 'revoked', tokens: ['id_token'], notRevocable: [] } }))).toMatch(/tokens/);
+    expect(invalidMessage(() => parseLogoutResult({ ...result, revocation: { status: 'failed', reason: 'x'.repeat(5000) } }))).toMatch(/reason/);
+    expect(invalidMessage(() => parseLogoutResult({ removed: [] }))).toMatch(/serverUrl/);
   });
 });

@@ -8,7 +8,7 @@ import '../../assets/pages.css';
 import { browser } from 'wxt/browser';
 import { IdbActivityStore, describeChain } from '../../lib/activity-log';
 import { askBackground } from '../../lib/background-client';
-import { buildLoginStatusView, helperLine, renderLoginStatus, type LoginActions } from '../../lib/login-status-view';
+import { buildLoginStatusView, helperLine, logoutMessage, renderLoginStatus, type LoginActions } from '../../lib/login-status-view';
 import { authorizeTypedUrl } from '../../lib/popup-authorize';
 import { currentBrowserFacts, detectInstallBrowser, installCommand } from '../../lib/install-command';
 import { hostBannerView, renderError, renderHostStatus, renderResult } from '../../lib/render-result';
@@ -23,6 +23,7 @@ const authorize = document.querySelector<HTMLButtonElement>('#authorize')!;
 const result = document.querySelector<HTMLElement>('#result')!;
 const hostStatus = document.querySelector<HTMLElement>('#host-status')!;
 const loginStatus = document.querySelector<HTMLElement>('#login-status')!;
+const loginsNotice = document.querySelector<HTMLElement>('#logins-notice')!;
 const hostBanner = document.querySelector<HTMLElement>('#host-banner')!;
 const copyInstall = document.querySelector<HTMLButtonElement>('#copy-install')!;
 
@@ -67,6 +68,22 @@ const loginActions: LoginActions = {
       () => (button.textContent = 'Copy failed'),
     );
     setTimeout(() => (button.textContent = 'Copy helper command'), 2000);
+  },
+  async logOut(url) {
+    let text: string;
+    let failed = false;
+    try {
+      const { logout } = await askBackground({ kind: 'logout', serverUrl: url });
+      failed = !logout.ok;
+      text = logout.ok ? logoutMessage(logout.result) : `Could not log out of ${url}: ${logout.error.message}`;
+    } catch (error) {
+      failed = true;
+      text = `Could not log out of ${url}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    loginsNotice.textContent = text;
+    if (failed) loginsNotice.dataset.state = 'error';
+    else delete loginsNotice.dataset.state;
+    await showLogins();
   },
 };
 
