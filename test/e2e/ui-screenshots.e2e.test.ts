@@ -9,7 +9,8 @@
  * builds them) put into storage.session; "Your logins" comes from a stub host whose `status`
  * answer the test sets before each state.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -140,9 +141,10 @@ const RESULTS: Record<string, ResultSummary[]> = {
   ],
 };
 
-const credential = (serverUrl: string, refreshCapable = true) => ({
+const credential = (serverUrl: string, refreshCapable = true, account = 'alex@example.com') => ({
   serverUrl,
   issuer: ISSUER,
+  account,
   clientId: 'desktop-client',
   scope: 'openid email',
   expiresAt: NOW + HOUR,
@@ -161,7 +163,7 @@ const STATUS: Record<string, StatusResult> = {
   },
   'no-refresh-token': { credentials: [credential(SERVER, false)], clients: [], pendingFlows: 0 },
   'several-logins': {
-    credentials: [credential(SERVER), credential('https://drive.example.com/mcp'), credential('https://calendar.example.com/mcp', false)],
+    credentials: [credential(SERVER), credential('https://drive.example.com/mcp', true, 'alex.work@example.com'), credential('https://calendar.example.com/mcp', false)],
     clients: [
       { client: 'codex', server: 'gmail', serverUrl: SERVER, loggedIn: true, refreshCapable: true, expiresAt: NOW + HOUR, issuer: ISSUER, store: 'keyring' },
       { client: 'claude-code', server: 'drive', serverUrl: 'https://drive.example.com/mcp', loggedIn: false, refreshCapable: false, expiresAt: null, reason: 'not logged in' },
@@ -179,18 +181,28 @@ beforeAll(async () => {
   await ensureExtensionBuilt();
   dir = await mkdtemp(join(tmpdir(), 'mlb-screens-'));
   const statusFile = join(dir, 'status.json');
+  const logoutLog = join(dir, 'logouts.log');
   await writeFile(statusFile, JSON.stringify(STATUS.empty));
   // A stub host: hello, and `status` read from a file on every request so each state sets its own.
   await writeFile(
     join(dir, 'stub-host.mjs'),
-    `import { readFileSync } from 'node:fs';
+    `import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 function send(message) {
   const body = Buffer.from(JSON.stringify(message), 'utf8');
   const header = Buffer.alloc(4);
   header.writeUInt32LE(body.length);
   process.stdout.write(Buffer.concat([header, body]));
 }
-function handle({ id, type }) {
+function handle({ id, type, serverUrl }) {
+  if (type === 'logout') {
+    // As the real host: the entry goes, and the answer says what became of it at the provider.
+    appendFileSync(${JSON.stringify(logoutLog)}, serverUrl + '\\n');
+    const status = JSON.parse(readFileSync(${JSON.stringify(statusFile)}, 'utf8'));
+    status.credentials = status.credentials.filter((c) => c.serverUrl !== serverUrl);
+    writeFileSync(${JSON.stringify(statusFile)}, JSON.stringify(status));
+    const removed = [{ target: 'bridge', location: 'keychain service "mcp-login-bridge"' }];
+    return send({ id, ok: true, data: { serverUrl, removed, revocation: { status: 'revoked', tokens: ['refresh_token', 'access_token'], notRevocable: [] } } });
+  }
   if (type === 'hello') return send({ id, ok: true, data: { hostVersion: '0.1.0', protocolVersion: 1, configRules: [] } });
   if (type === 'status') return send({ id, ok: true, data: JSON.parse(readFileSync(${JSON.stringify(statusFile)}, 'utf8')) });
   send({ id, ok: false, error: { code: 102, name: 'UnknownType', message: 'stub: unknown type' } });
@@ -286,6 +298,44 @@ describe('popup', () => {
 });
 
 describe('popup: per-server actions in "Your logins"', () => {
+  it('shows the account of each login, and "Log out" asks first, then removes the login and says what was revoked', async () => {
+    const DRIVE = 'https://drive.example.com/mcp';
+    await writeFile(join(dir, 'status.json'), JSON.stringify(STATUS['several-logins']));
+    await rm(join(dir, 'logouts.log'), { force: true });
+    await setResults(withHost, []);
+    const page = await openPopup(withHost, 'light');
+    try {
+      const drive = page.locator('.login-server', { hasText: DRIVE });
+      expect(await drive.locator('.login-account').textContent()).toBe('Account: alex.work@example.com');
+      expect(await page.locator('.login-server', { hasText: SERVER }).locator('.login-account').textContent()).toBe('Account: alex@example.com');
+
+      // First click only asks; Cancel puts the buttons back with focus on Log out, and nothing was sent.
+      await page.getByRole('button', { name: `Log out of ${DRIVE}` }).click();
+      expect(await drive.locator('.login-confirm-text').textContent()).toBe(`Log out of ${DRIVE}? The login is removed from this bridge and revoked at the provider.`);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Confirm: log out of ${DRIVE}`);
+      await check(page, 'popup-logout-confirm-light');
+      await page.getByRole('button', { name: `Cancel logging out of ${DRIVE}` }).click();
+      expect(await drive.getByRole('button').allTextContents()).toEqual(['Log in again', 'Copy helper command', 'Log out']);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Log out of ${DRIVE}`);
+      expect(existsSync(join(dir, 'logouts.log'))).toBe(false);
+
+      // Confirmed (by keyboard): one logout request for that server, the outcome said, the list asked again.
+      await page.getByRole('button', { name: `Log out of ${DRIVE}` }).click();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.querySelector('#logins-notice')?.textContent !== '');
+      expect(await page.textContent('#logins-notice')).toBe(`Logged out of ${DRIVE}. Revoked at the provider.`);
+      expect(await readFile(join(dir, 'logouts.log'), 'utf8')).toBe(`${DRIVE}\n`);
+      await page.waitForFunction((url) => {
+        const block = [...document.querySelectorAll<HTMLElement>('.login-server')].find((b) => b.dataset.serverUrl === url);
+        return block?.querySelector('.login-row[data-who="bridge"]')?.getAttribute('data-logged-in') === 'false';
+      }, DRIVE);
+      // Claude Code's entry for the server is the user's to remove: the server stays listed, without Log out.
+      expect(await drive.getByRole('button').allTextContents()).toEqual(['Log in']);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('"Copy helper command" copies the headers helper line; "Log in again" starts a login for that server', async () => {
     await writeFile(join(dir, 'status.json'), JSON.stringify(STATUS['several-logins']));
     await setResults(withHost, []);
@@ -298,7 +348,7 @@ describe('popup: per-server actions in "Your logins"', () => {
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`mcp-login-bridge token ${SERVER} --headers`);
       // Logged in without a refresh token: both actions still apply.
       const calendar = page.locator('.login-server', { hasText: 'https://calendar.example.com/mcp' });
-      expect(await calendar.getByRole('button').allTextContents()).toEqual(['Log in again', 'Copy helper command']);
+      expect(await calendar.getByRole('button').allTextContents()).toEqual(['Log in again', 'Copy helper command', 'Log out']);
       await page.getByRole('button', { name: `Log in again to ${SERVER}` }).click();
       // The stub host answers begin with an error: the login was asked for, for that server.
       await page.waitForSelector('#result[data-state="error"]');
