@@ -14,7 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { proofFor } from '../../../native-host/bridge/bridge-proof';
 import { BRIDGE_NONCE_HEADER, BRIDGE_PROOF_HEADER } from '../../../shared/bridge-protocol';
 import { writeBridgeFile } from '../../../native-host/bridge/runtime-files';
-import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
+import { DEMO_ACCOUNT, startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
 import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
@@ -157,7 +157,8 @@ describe('login (CLI, no extension)', () => {
     const { code, stdout, stderr } = await run.done;
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('Could not open a browser');
-    expect(stdout).toContain(`Logged in to ${mcp.url}`);
+    // Which account, as gh auth login says: the fixture's ID token names it by email.
+    expect(stdout).toContain(`Logged in to ${mcp.url} as ${DEMO_ACCOUNT.email}\n`);
     expect(stdout).toContain('refresh token: yes');
   });
 
