@@ -100,7 +100,7 @@ export function reportError(err: unknown, json: boolean): number {
   } else {
     // Messages quote what the user typed and what servers sent: neither may drive the terminal.
     const { sentence, details } = errorForPeople(err);
-    process.stderr.write(`mcp-login-bridge: ${terminalSafe(sentence, true)}\n${details}\n`);
+    process.stderr.write(`mcp-login-bridge: ${terminalSafe(sentence, true)}\n${details ? `${details}\n` : ''}`);
   }
   return code;
 }
@@ -110,10 +110,12 @@ export function reportError(err: unknown, json: boolean): number {
  * happened and what to do), then the code on a line of its own, for a bug report or a search, where
  * it does not compete with the sentence. Scripts get the same three parts as fields in --json.
  */
-export function errorForPeople(err: unknown): { sentence: string; details: string } {
-  const code = err instanceof ProtocolError ? err.code : ErrorCode.Internal;
+export function errorForPeople(err: unknown): { sentence: string; details?: string } {
   const message = err instanceof Error ? err.message : String(err);
-  return { sentence: sentenceCase(message), details: `Details: ${errorName(code)} (${code})` };
+  // Only the host's numbered errors have a code worth quoting; the CLI's own conditions (stdin
+  // closed, no callback in time) are not "Internal", whatever --json has to call them.
+  if (!(err instanceof ProtocolError)) return { sentence: sentenceCase(message) };
+  return { sentence: sentenceCase(message), details: `Details: ${errorName(err.code)} (${err.code})` };
 }
 
 /**

@@ -141,7 +141,9 @@ describe('login (CLI, no extension)', () => {
     // Waiting out the 600 s would fail this test by its 60 s limit.
     const { code, stderr } = await run.done;
     expect(code).toBe(1);
-    expect(stderr).toContain('stdin closed before the address was pasted');
+    expect(stderr).toContain('mcp-login-bridge: Stdin closed before the address was pasted');
+    // The CLI's own condition, not a host error: no code to quote.
+    expect(stderr).not.toContain('Details:');
     expect(stderr).not.toContain('no callback from the browser within');
   });
 
