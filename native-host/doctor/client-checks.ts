@@ -5,7 +5,7 @@
  */
 import type { ClientAdapter } from '../clients/client-adapter';
 import { clientAdapters } from '../clients/registry';
-import type { Check } from './checks';
+import type { Check } from './check';
 
 export async function checkClients(adapters: readonly ClientAdapter[] = clientAdapters()): Promise<Check[]> {
   const checks: Check[] = [];
