@@ -7,7 +7,7 @@ import { ProtocolError } from '../../shared/errors';
 import type { CompleteResult, StoredTarget } from '../../shared/protocol';
 import type { StoredCredential } from '../stores/credential';
 import { notice, type ClientAdapter, type ClientName, type ClientNotice, type WriteContext } from './client-adapter';
-import { discoverClientServers, serversForUrl } from './configured-servers';
+import { discoverClientServers, serversForUrl, type AdaptedDiscovery } from './configured-servers';
 import { clientAdapters } from './registry';
 
 /** What each adapter's `write` gets (WriteContext), and which clients to write. */
@@ -33,10 +33,18 @@ export class ClientLogins {
     this.#adapters = deps.adapters ?? clientAdapters();
   }
 
-  async write(credential: StoredCredential, context: ClientLoginContext = {}): Promise<ClientLoginResult> {
+  /**
+   * Which servers each client has configured. A login starts this while the token endpoint
+   * answers (it needs nothing from the tokens) and hands the promise to `write`.
+   */
+  discover(): Promise<AdaptedDiscovery> {
+    return discoverClientServers(this.#adapters);
+  }
+
+  async write(credential: StoredCredential, context: ClientLoginContext = {}, discovered: Promise<AdaptedDiscovery> = this.discover()): Promise<ClientLoginResult> {
     const { clients, ...writeContext } = context;
     const wanted = clients ? new Set(clients) : undefined;
-    const discovery = await discoverClientServers(this.#adapters);
+    const discovery = await discovered;
     const result: ClientLoginResult = { stored: [], notices: [...discovery.problems] };
     const configured = serversForUrl(discovery, credential.serverUrl);
     for (const { adapter, server } of configured) {
