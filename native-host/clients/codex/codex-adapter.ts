@@ -21,6 +21,7 @@ import {
   type WriteContext,
   type WriteOutcome,
 } from '../client-adapter';
+import { asksBridgeToken, asksTokenMessage } from '../asks-bridge-token';
 import { codexClientAdvice, describeCodexAdvice } from './codex-client-advice';
 import { codexHome, readCodexConfig, type CodexServerConfig } from './codex-config';
 import { writeCodexOauthSettings } from './codex-config-edit';
@@ -87,6 +88,9 @@ export class CodexAdapter implements ClientAdapter<CodexServerConfig> {
   }
 
   async write(server: CodexServer, credential: StoredCredential, context: WriteContext): Promise<WriteOutcome> {
+    if (asksBridgeToken(server.config.httpHeadersHelper)) {
+      return { notices: [notice('codex', 'asks-token', asksTokenMessage(this.label, server.name, 'http_headers_helper', 'codex', server.url), server.name)] };
+    }
     const notices: ClientNotice[] = [];
     let config = await readCodexConfig(this.store.home);
     let advice = codexClientAdvice(server.config, credential);

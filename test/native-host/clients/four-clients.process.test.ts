@@ -29,7 +29,7 @@ import { assertClaudeInstalled, claudeMcpList, claudeVars } from '../../helpers/
 import { assertCodexInstalled, codexConnect } from '../../helpers/codex-cli';
 import { assertGeminiInstalled, geminiEnv, geminiMcpList, setUpGemini } from '../../helpers/gemini-cli';
 import { assertMcpRemoteInstalled, browserCalls, listToolsThroughMcpRemote, world as mcpRemoteWorld, type World as McpRemoteWorld } from '../../helpers/mcp-remote-cli';
-import { assertHostBuilt } from '../../helpers/native-client';
+import { assertHostBuilt, CLI_BIN } from '../../helpers/native-client';
 
 // Four real clients, each started a few times (Gemini alone loads a 70 MB bundle per run).
 const RUN_MS = 150_000;
@@ -74,16 +74,22 @@ interface Home {
   clients: Map<ClientName, { adapter: ClientAdapter; server: ConfiguredServer }>;
 }
 
-/** One private home with all four clients configured for the fixture server under the name `mock`. */
-async function fourClients(name: string): Promise<Home> {
+/**
+ * One private home with all four clients configured for the fixture server under the name `mock`;
+ * with `helpers`, Codex and Claude Code also ask `mcp-login-bridge token` through their headers helper.
+ */
+async function fourClients(name: string, options: { helpers?: boolean } = {}): Promise<Home> {
   // Cursor's ~/.cursor/mcp.json launching mcp-remote, browser stand-ins that record any call.
   const cursor = await mcpRemoteWorld(root, name, [mcp.url]);
   const { home } = cursor;
   const project = join(home, 'project');
   await setUpGemini(home, project, { mock: { httpUrl: mcp.url } });
   await mkdir(join(home, 'codex'), { recursive: true });
-  await writeFile(join(home, 'codex', 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.mock]\nurl = "${mcp.url}"\n`);
-  await writeFile(join(home, '.claude.json'), JSON.stringify({ mcpServers: { mock: { type: 'http', url: mcp.url } } }));
+  // Codex runs its helper in a shell with a minimal environment (no D-Bus address): the command names the test's bus.
+  const helper = `DBUS_SESSION_BUS_ADDRESS='${keyring.env.DBUS_SESSION_BUS_ADDRESS}' ${[process.execPath, CLI_BIN, 'token', mcp.url, '--headers'].map((a) => `'${a}'`).join(' ')}`;
+  const codexHelper = options.helpers ? `http_headers_helper = ${JSON.stringify(helper)}\n` : '';
+  await writeFile(join(home, 'codex', 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.mock]\nurl = "${mcp.url}"\n${codexHelper}`);
+  await writeFile(join(home, '.claude.json'), JSON.stringify({ mcpServers: { mock: { type: 'http', url: mcp.url, ...(options.helpers ? { headersHelper: helper } : {}) } } }));
   const config = join(home, 'bridge-config.json');
   await writeFile(config, JSON.stringify({ rules: [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }] }));
   const env = geminiEnv(home, {
@@ -234,5 +240,31 @@ describe('one login through mcp-login-bridge, four clients, a rotating provider'
     expect(claudeListed).not.toContain('✔ Connected');
     expect(provider.stats.refreshTokenReuses - reuses, 'Claude Code presented the refresh token Codex had spent').toBe(1);
     expect(provider.stats.grantsRevoked - revoked, 'reuse detection revoked the login, for Codex too').toBeGreaterThanOrEqual(1);
+  }, RUN_MS);
+
+  it('writes no copy for Codex and Claude Code when their headers helper asks `token`: then only `token` refreshes for them', async () => {
+    // A stored copy next to the helper is loaded and refreshed by the real Codex and Claude Code as
+    // well: a second refresher of the same login.
+    const h = await fourClients('helpers', { helpers: true });
+    const { code, result, stderr } = await bridgeLogin(h.env, h.project, mcp.url);
+    expect(code, stderr).toBe(0);
+    for (const client of ['codex', 'claude-code'] as const) {
+      expect(result.stored, client).not.toContainEqual(expect.objectContaining({ target: client }));
+      expect(result.notices).toContainEqual(expect.objectContaining({ target: client, kind: 'asks-token', server: 'mock' }));
+      expect(await copyOf(h, client), `${client} holds no copy`).toBeUndefined();
+    }
+    for (const client of ['gemini-cli', 'mcp-remote'] as const) expect(result.stored).toContainEqual(expect.objectContaining({ target: client, server: 'mock' }));
+    const reuses = provider.stats.refreshTokenReuses;
+    const revoked = provider.stats.grantsRevoked;
+
+    // Ours is due: Codex's helper runs `token`, which refreshes once; Codex stores nothing itself.
+    await expireOurs();
+    const refreshes = provider.stats.refreshRequests;
+    await connect(h, 'codex');
+    expect(provider.stats.refreshRequests, 'one refresh, by token').toBe(refreshes + 1);
+    await connect(h, 'claude-code');
+    expect(provider.stats.refreshRequests, "Claude Code's helper got our fresh token").toBe(refreshes + 1);
+    for (const client of ['codex', 'claude-code'] as const) expect(await copyOf(h, client), `${client} stored nothing itself`).toBeUndefined();
+    expectNoReuse(reuses, revoked);
   }, RUN_MS);
 });
