@@ -20,7 +20,6 @@ import {
   type WriteContext,
   type WriteOutcome,
 } from '../client-adapter';
-import { asksBridgeToken, asksTokenMessage } from '../asks-bridge-token';
 import { discoverClaudeServers, type ClaudeServerConfig } from './claude-code-config';
 import { ClaudeCodeStore } from './claude-code-store';
 import { claudeUsability, type ClaudeCredential } from './claude-entry';
@@ -72,9 +71,6 @@ export class ClaudeCodeAdapter implements ClientAdapter<ClaudeServerConfig> {
   }
 
   async write(server: ClaudeServer, credential: StoredCredential, context: WriteContext): Promise<WriteOutcome> {
-    if (asksBridgeToken(server.config.headersHelper)) {
-      return { notices: [notice('claude-code', 'asks-token', asksTokenMessage(this.label, server.name, 'headersHelper', 'claude-code', server.url), server.name)] };
-    }
     const written = await this.store.write(claudeServerRef(server.config), credential, {
       authorizationServerUrl: credential.issuer,
       ...(context.resourceMetadataUrl ? { resourceMetadataUrl: context.resourceMetadataUrl } : {}),

@@ -26,7 +26,7 @@ import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harnes
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
 import { bridgeLogin, bridgeToken } from '../../helpers/bridge-cli';
 import { assertClaudeInstalled, claudeMcpList, claudeVars } from '../../helpers/claude-cli';
-import { assertCodexInstalled, codexConnect } from '../../helpers/codex-cli';
+import { assertCodexInstalled, codexConnect, run } from '../../helpers/codex-cli';
 import { assertGeminiInstalled, geminiEnv, geminiMcpList, setUpGemini } from '../../helpers/gemini-cli';
 import { assertMcpRemoteInstalled, browserCalls, listToolsThroughMcpRemote, world as mcpRemoteWorld, type World as McpRemoteWorld } from '../../helpers/mcp-remote-cli';
 import { assertHostBuilt, CLI_BIN } from '../../helpers/native-client';
@@ -266,5 +266,12 @@ describe('one login through mcp-login-bridge, four clients, a rotating provider'
     expect(provider.stats.refreshRequests, "Claude Code's helper got our fresh token").toBe(refreshes + 1);
     for (const client of ['codex', 'claude-code'] as const) expect(await copyOf(h, client), `${client} stored nothing itself`).toBeUndefined();
     expectNoReuse(reuses, revoked);
+
+    // status says why they hold no copy, rather than only "not logged in".
+    const status = await run(process.execPath, [CLI_BIN, 'status', '--json'], h.env, 30_000, h.project);
+    expect(status.code, status.stderr).toBe(0);
+    const rows = (JSON.parse(status.stdout) as { clients: Array<{ client: string; server: string; reason?: string }> }).clients;
+    expect(rows).toContainEqual(expect.objectContaining({ client: 'codex', server: 'mock', reason: expect.stringContaining('http_headers_helper') }));
+    expect(rows).toContainEqual(expect.objectContaining({ client: 'claude-code', server: 'mock', reason: expect.stringContaining('headersHelper') }));
   }, RUN_MS);
 });
