@@ -6,6 +6,7 @@
 import { ProtocolError } from '../../shared/errors';
 import type { CompleteResult, StoredTarget } from '../../shared/protocol';
 import type { StoredCredential } from '../stores/credential';
+import { asksTokenMessage } from './asks-bridge-token';
 import { notice, type ClientAdapter, type ClientName, type ClientNotice, type WriteContext } from './client-adapter';
 import { discoverClientServers, serversForUrl, type AdaptedDiscovery } from './configured-servers';
 import { clientAdapters } from './registry';
@@ -49,6 +50,10 @@ export class ClientLogins {
     const configured = serversForUrl(discovery, credential.serverUrl);
     for (const { adapter, server } of configured) {
       if (wanted && !wanted.has(server.client)) continue;
+      if (server.asksToken) {
+        result.notices.push(notice(server.client, 'asks-token', asksTokenMessage(adapter.label, server.name, server.asksToken, server.client, server.url), server.name));
+        continue;
+      }
       try {
         const written = await adapter.write(server, credential, writeContext);
         if (written.location !== undefined) result.stored.push({ target: server.client, location: written.location, server: server.name });
@@ -84,6 +89,8 @@ export class ClientLogins {
       // A store we never write (Codex's encrypted store) is the login's notice, not a reason to
       // stop it, unless the user asked for that client by name.
       if (!server.storeReachable && !clients) continue;
+      // Nothing is written where the server asks `token` itself.
+      if (server.asksToken) continue;
       const refusal = await adapter.checkWritable(server);
       if (refusal) notices.push(refusal);
     }
