@@ -13,7 +13,15 @@ if (!existsSync('.wxt/tsconfig.json')) {
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // Three projects by what a test costs (`npx vitest run --project unit` runs the first alone):
+    // unit: in-process, no build, no keyring, no browser; process: starts the built host
+    // (native-host/bin, dist/), a private keyring, or a real client binary (codex, claude, gemini,
+    // mcp-remote); e2e: a real Chromium or Firefox with the built extension. `vitest run` runs all.
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.process.test.ts', 'test/e2e/**'] } },
+      { extends: true, test: { name: 'process', include: ['test/**/*.process.test.ts'], exclude: ['test/e2e/**'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+    ],
     // Real browsers, keyrings and servers: generous per-test limits, but each test bounds itself.
     testTimeout: 60_000,
     hookTimeout: 60_000,

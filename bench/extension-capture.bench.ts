@@ -56,7 +56,7 @@ try {
   const endpoint: number[] = [];
   // The breakdown, each from the capture: the background sees it, sends `complete`, gets the answer;
   // and the host's own time (from its answer's timings).
-  const steps = { seen: [] as number[], sent: [] as number[], answered: [] as number[], host: [] as number[], hostToken: [] as number[], hostStore: [] as number[] };
+  const steps = { seen: [] as number[], sent: [] as number[], answered: [] as number[], host: [] as number[], hostToken: [] as number[], hostStore: [] as number[], transit: [] as number[] };
   for (let i = 0; i <= RUNS; i++) {
     const direct = await directExchangeMs();
     const login = await authorizeInPopup(world.browser, world.mcp.url);
@@ -97,6 +97,8 @@ try {
         steps.host.push(timings.totalMs);
         steps.hostToken.push(timings.tokenEndpointMs);
         steps.hostStore.push(timings.storeMs);
+        // Both ways through the browser's native messaging, and the host's reading and writing of frames.
+        steps.transit.push(marks['mlb-complete-answered']! - marks['mlb-complete-sent']! - timings.totalMs);
       }
       stored.push(latest.updatedAt - page.capturedAt);
       shown.push(page.shownMs);
@@ -119,6 +121,7 @@ try {
     console.log(line("host: complete, its own time", steps.host));
     console.log(line('host: token endpoint', steps.hostToken));
     console.log(line('host: store', steps.hostStore));
+    console.log(line('native messaging, both ways', steps.transit));
   }
 } finally {
   await world.close();

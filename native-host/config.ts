@@ -1,7 +1,7 @@
 /**
  * The host's config file: user provider rules, pre-registered clients (providers without dynamic
- * registration, e.g. Google), and extra extension ids allowed to start the host. JSON, because
- * the extension's options page will write the same rule objects.
+ * registration, e.g. Google), and extra extension ids allowed to start the host. JSON, and the
+ * rules are the same objects as the extension's (shared/providers.ts): `hello` hands them to it.
  *
  * Location: $MCP_LOGIN_BRIDGE_CONFIG, else
  *   Linux    $XDG_CONFIG_HOME/mcp-login-bridge/config.json (default ~/.config/…)

@@ -10,7 +10,7 @@
  */
 import { ErrorCode } from './errors';
 import { fail, optionalNameList, optionalScopeList, requireObject, requireString, requireUrl } from './message-fields';
-import { CLIENT_NAMES, LIMITS, type BeginResult, type ClientName, type CompleteResult, type ErrorBody } from './protocol';
+import { CLIENT_NAMES, LIMITS, type BeginResult, type ClientName, type CompleteResult } from './protocol';
 
 export const BRIDGE_LIMITS = {
   /** Largest message either side accepts (ws `maxPayload`); a larger one closes the connection. */
@@ -88,8 +88,6 @@ export interface BridgeOpeningEvent {
   event: 'opening';
   flow: BeginResult;
 }
-
-export type BridgeFinal<T> = { id: string; ok: true; data: T } | { id: string; ok: false; error: ErrorBody };
 
 /** Validates one decoded bridge message, like parseRequest does for native ones. */
 export function parseBridgeRequest(value: unknown): BridgeRequest {

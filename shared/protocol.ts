@@ -128,6 +128,8 @@ export const CLIENT_NOTICE_KINDS = [
   'config-edit-failed',
   /** Written, but an older entry elsewhere in the client's stores could come back into force. */
   'stale-entry',
+  /** Not written: the server's headers helper asks `mcp-login-bridge token`, so the client needs no copy. */
+  'asks-token',
 ] as const;
 
 export type ClientNoticeKind = (typeof CLIENT_NOTICE_KINDS)[number];

@@ -331,9 +331,9 @@ export class LoginFlows {
       summary = errorSummary({ ...b, now: this.deps.now() }, toDisplayError(error));
     }
     this.deps.log?.(`flow ${flow.flowId}: ${summary.state}`);
-    await this.disarm(flow);
-    await finishing;
-    await this.save(summary);
+    // The page waits for this: the rule's removal (a browser round trip) runs beside the save
+    // rather than before it. The save follows the `finishing` one, which it must replace.
+    await Promise.all([this.disarm(flow), finishing.then(() => this.save(summary))]);
     this.forgetLater(flow);
     return summary;
   }

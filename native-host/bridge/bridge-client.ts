@@ -3,7 +3,7 @@
  * from its runtime file, and sends it requests (PROTOCOL.md "Bridge"). Answers are checked before
  * use; the connection's lifetime is the CLI's: closing it abandons a login in progress.
  */
-import { terminalSafe } from '../cli/terminal-text';
+import { terminalSafe } from '../terminal-text';
 import WebSocket from 'ws';
 import { BRIDGE_LIMITS, BRIDGE_NONCE_HEADER, BRIDGE_PROOF_HEADER, BRIDGE_SECRET_HEADER, type BridgeHelloResult, type BridgeOpeningEvent } from '../../shared/bridge-protocol';
 import { isValidProof, newNonce } from './bridge-proof';

@@ -10,7 +10,7 @@ import type { Command } from './command';
 import { ExitCode, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 import { resolveServerArg } from './server-arg';
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '../terminal-text';
 
 const EXAMPLE = 'https://example.com/mcp';
 

@@ -1,4 +1,4 @@
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '../terminal-text';
 import { BRIDGE_CAPABILITIES } from '../../shared/bridge-protocol';
 import { ProtocolError } from '../../shared/errors';
 import { CLIENT_NAMES, LIMITS, type CompleteResult } from '../../shared/protocol';
@@ -9,7 +9,7 @@ import { clientAdapters, clientLabels, describeClients } from '../clients/regist
 import { BridgeStore } from '../stores/bridge-store';
 import { createHostContext } from '../host-context';
 import type { Command } from './command';
-import { openInSystemBrowser } from './open-browser';
+import { openInSystemBrowser } from '../open-browser';
 import { askForCallback } from './pasted-callback';
 import { ExitCode, formatExpiry, printJson, reportError, startProgress, UsageError } from './output';
 import { parseCommand } from './parse';

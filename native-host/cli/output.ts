@@ -3,7 +3,7 @@
  * errors on stderr, and exit codes scripts can branch on.
  */
 import { ErrorCode, ProtocolError, errorName } from '../../shared/errors';
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '../terminal-text';
 
 export const ExitCode = {
   Ok: 0,

@@ -8,7 +8,7 @@ import { clientAdapters } from '../clients/registry';
 import { UsageError } from './output';
 import { serverUrlArg } from './parse';
 import { assertServerArgLength } from './server-arg-limit';
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '../terminal-text';
 
 const NAME = /^[A-Za-z0-9_-]{1,100}$/;
 

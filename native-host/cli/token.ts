@@ -5,7 +5,7 @@ import type { Command } from './command';
 import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 import { serverUrlFromArgs } from './server-arg-limit';
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '../terminal-text';
 
 /** What `login` accepts as a server name instead of a URL (server-arg.ts). */
 const SERVER_NAME = /^[A-Za-z0-9_-]{1,100}$/;

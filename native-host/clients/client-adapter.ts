@@ -43,6 +43,12 @@ export interface ConfiguredServer<Config = unknown> {
    * and says why, login tries and reports the refusal.
    */
   storeReachable: boolean;
+  /**
+   * The client setting through which this server asks `mcp-login-bridge token` for its token (a
+   * headers helper, see asks-bridge-token.ts), when it does: login writes it no copy, and status
+   * says it uses the bridge's login.
+   */
+  asksToken?: string;
   /** The client's own parsed entry; only its adapter looks inside. */
   config: Config;
 }

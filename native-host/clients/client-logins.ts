@@ -6,8 +6,9 @@
 import { ProtocolError } from '../../shared/errors';
 import type { CompleteResult, StoredTarget } from '../../shared/protocol';
 import type { StoredCredential } from '../stores/credential';
+import { asksTokenMessage } from './asks-bridge-token';
 import { notice, type ClientAdapter, type ClientName, type ClientNotice, type WriteContext } from './client-adapter';
-import { discoverClientServers, serversForUrl } from './configured-servers';
+import { discoverClientServers, serversForUrl, type AdaptedDiscovery } from './configured-servers';
 import { clientAdapters } from './registry';
 
 /** What each adapter's `write` gets (WriteContext), and which clients to write. */
@@ -33,14 +34,26 @@ export class ClientLogins {
     this.#adapters = deps.adapters ?? clientAdapters();
   }
 
-  async write(credential: StoredCredential, context: ClientLoginContext = {}): Promise<ClientLoginResult> {
+  /**
+   * Which servers each client has configured. A login starts this while the token endpoint
+   * answers (it needs nothing from the tokens) and hands the promise to `write`.
+   */
+  discover(): Promise<AdaptedDiscovery> {
+    return discoverClientServers(this.#adapters);
+  }
+
+  async write(credential: StoredCredential, context: ClientLoginContext = {}, discovered: Promise<AdaptedDiscovery> = this.discover()): Promise<ClientLoginResult> {
     const { clients, ...writeContext } = context;
     const wanted = clients ? new Set(clients) : undefined;
-    const discovery = await discoverClientServers(this.#adapters);
+    const discovery = await discovered;
     const result: ClientLoginResult = { stored: [], notices: [...discovery.problems] };
     const configured = serversForUrl(discovery, credential.serverUrl);
     for (const { adapter, server } of configured) {
       if (wanted && !wanted.has(server.client)) continue;
+      if (server.asksToken) {
+        result.notices.push(notice(server.client, 'asks-token', asksTokenMessage(adapter.label, server.name, server.asksToken, server.client, server.url), server.name));
+        continue;
+      }
       try {
         const written = await adapter.write(server, credential, writeContext);
         if (written.location !== undefined) result.stored.push({ target: server.client, location: written.location, server: server.name });
@@ -76,6 +89,8 @@ export class ClientLogins {
       // A store we never write (Codex's encrypted store) is the login's notice, not a reason to
       // stop it, unless the user asked for that client by name.
       if (!server.storeReachable && !clients) continue;
+      // Nothing is written where the server asks `token` itself.
+      if (server.asksToken) continue;
       const refusal = await adapter.checkWritable(server);
       if (refusal) notices.push(refusal);
     }

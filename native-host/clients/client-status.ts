@@ -7,6 +7,7 @@ import { ProtocolError } from '../../shared/errors';
 import type { ClientLoginSummary, ClientNotice } from '../../shared/protocol';
 import type { StoredCredential } from '../stores/credential';
 import type { ClientAdapter } from './client-adapter';
+import { asksTokenMessage } from './asks-bridge-token';
 import { discoverClientServers } from './configured-servers';
 import { clientAdapters } from './registry';
 
@@ -27,7 +28,8 @@ export async function clientStatuses(deps: ClientStatusDeps = {}): Promise<{ cli
     try {
       const entry = await adapter.read(server);
       if (!entry) {
-        clients.push({ ...base, loggedIn: false, refreshCapable: false, expiresAt: null, reason: 'not logged in' });
+        const reason = server.asksToken ? `no copy of its own: it asks mcp-login-bridge token through its ${server.asksToken}, which uses the bridge's login` : 'not logged in';
+        clients.push({ ...base, loggedIn: false, refreshCapable: false, expiresAt: null, reason });
         continue;
       }
       const ours = await deps.bridgeCredential?.(server.url).catch(() => undefined);
@@ -39,7 +41,8 @@ export async function clientStatuses(deps: ClientStatusDeps = {}): Promise<{ cli
         expiresAt: entry.expiresAt,
         ...(entry.issuer ? { issuer: entry.issuer } : {}),
         ...(entry.store ? { store: entry.store } : {}),
-        ...(usable.reason ? { reason: usable.reason } : {}),
+        // A copy next to a helper that asks us is refreshed by the client too: say how to remove it.
+        ...(server.asksToken ? { reason: asksTokenMessage(adapter.label, server.name, server.asksToken, server.client, server.url) } : usable.reason ? { reason: usable.reason } : {}),
       });
     } catch (error) {
       clients.push({ ...base, loggedIn: false, refreshCapable: false, expiresAt: null, reason: error instanceof ProtocolError ? error.message : 'the stored login could not be read' });

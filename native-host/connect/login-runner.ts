@@ -8,8 +8,8 @@
 import { BRIDGE_CAPABILITIES } from '../../shared/bridge-protocol';
 import type { CompleteResult } from '../../shared/protocol';
 import { BridgeClient, chooseBridge } from '../bridge/bridge-client';
-import { openInSystemBrowser } from '../cli/open-browser';
-import { terminalSafe } from '../cli/terminal-text';
+import { openInSystemBrowser } from '../open-browser';
+import { terminalSafe } from '../terminal-text';
 import { createHostContext } from '../host-context';
 
 export interface LoginRunOptions {

@@ -12,20 +12,13 @@ import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { BridgeClient } from '../bridge/bridge-client';
 import { runtimeDir, scanBridges } from '../bridge/runtime-files';
 import { loadConfig, type HostConfig } from '../config';
+import { manifestFor } from '../install/host-paths';
 import { BROWSERS, type BrowserName } from '../install/manifest-locations';
-import { manifestFor } from '../install/uninstall-host';
 import { checkClientMetadataDocument } from '../oauth/client-metadata-document';
 import { BridgeStore } from '../stores/bridge-store';
+import type { Check } from './check';
 
-export type CheckStatus = 'ok' | 'info' | 'warn' | 'error';
-
-export interface Check {
-  id: string;
-  status: CheckStatus;
-  message: string;
-  /** What to do, when something is wrong. */
-  fix?: string;
-}
+export type { Check, CheckStatus } from './check';
 
 const MIN_NODE: [number, number] = [20, 19];
 

@@ -5,12 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { DEV_EXTENSION_ID, FIREFOX_ADDON_ID, NATIVE_HOST_NAME } from '../../shared/constants';
-import { dataDir } from '../paths';
 import { writeFileAtomic } from '../stores/atomic-file';
-import { manifestLocation, type BrowserName } from './manifest-locations';
+import { launcherPath, manifestFor } from './host-paths';
+import type { BrowserName } from './manifest-locations';
 
 export interface InstallOptions {
   browser: BrowserName;
@@ -63,27 +62,20 @@ export async function installHost(options: InstallOptions): Promise<InstallResul
     const ok = options.browser === 'firefox' ? /^[^\s"]{1,200}$/.test(options.extensionId) : /^[a-p]{32}$/.test(options.extensionId);
     if (!ok) throw new Error(`--extension-id ${JSON.stringify(options.extensionId)} is not a valid ${options.browser} extension id`);
   }
-  const launcherPath = join(dataDir(env, platform), platform === 'win32' ? 'native-host.bat' : 'native-host.sh');
-  await writeAtomic(launcherPath, launcherScript(options.nodePath ?? process.execPath, options.hostScript, platform), 0o755);
+  const launcher = launcherPath({ env, platform });
+  await writeAtomic(launcher, launcherScript(options.nodePath ?? process.execPath, options.hostScript, platform), 0o755);
 
-  const home = env.HOME || env.USERPROFILE || homedir();
-  const location = manifestLocation(options.browser, {
-    platform,
-    home,
-    ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}),
-    ...(env.APPDATA ? { appData: env.APPDATA } : {}),
-  });
-  const manifest = hostManifest(options.browser, launcherPath, options.extensionId);
-  const manifestPath = join(location.dir, `${NATIVE_HOST_NAME}.json`);
+  const manifest = hostManifest(options.browser, launcher, options.extensionId);
+  const { path: manifestPath, registryKey } = manifestFor(options.browser, { env, platform, ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}) });
   await writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
 
-  if (location.registryKey && platform === 'win32') {
-    execFileSync('reg', ['add', `${location.registryKey}\\${NATIVE_HOST_NAME}`, '/ve', '/t', 'REG_SZ', '/d', manifestPath, '/f'], { stdio: 'ignore' });
+  if (registryKey && platform === 'win32') {
+    execFileSync('reg', ['add', registryKey, '/ve', '/t', 'REG_SZ', '/d', manifestPath, '/f'], { stdio: 'ignore' });
   }
   return {
     manifestPath,
-    launcherPath,
-    ...(location.registryKey ? { registryKey: `${location.registryKey}\\${NATIVE_HOST_NAME}` } : {}),
+    launcherPath: launcher,
+    ...(registryKey ? { registryKey } : {}),
     allowed: 'allowed_origins' in manifest ? manifest.allowed_origins : manifest.allowed_extensions,
   };
 }

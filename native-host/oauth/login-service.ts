@@ -186,34 +186,58 @@ export class LoginService {
     }
     const params = this.#validateCallback(flow, callback);
 
+    // The code goes to the token endpoint at once. What the write needs that does not depend on the
+    // tokens (the server's lock, which clients have the server configured) is got ready while the
+    // endpoint answers, instead of after it: in a real browser each of these steps competes with
+    // the callback page for the CPU, and done in sequence they cost several times the exchange.
     const tokenStarted = performance.now();
-    const tokens = await this.#redeem(flow, params);
-    const tokenEndpointMs = performance.now() - tokenStarted;
-    const account = await loginAccount(flow.as, { client_id: flow.client.clientId }, tokens, policyFor(flow.serverUrl));
-
-    const credential = credentialFromTokens(
-      {
-        serverUrl: flow.serverUrl,
-        resource: flow.resource,
-        issuer: flow.as.issuer,
-        clientId: flow.client.clientId,
-        ...(flow.client.clientSecret ? { clientSecret: flow.client.clientSecret } : {}),
-        tokenEndpointAuthMethod: flow.client.tokenEndpointAuthMethod,
-        requestedScopes: flow.scopes,
-        ...metadataForRefresh(flow.as),
-        ...(account ? { account } : {}),
-      },
-      tokens,
-      this.#now(),
-    );
-    // A registered client is kept with the login, for the next one to the same issuer.
-    if (flow.client.registration) credential.registration = flow.client.registration;
-    const storeStarted = performance.now();
+    let tokenEndpointMs = 0;
+    const redeemed = this.#redeem(flow, params).finally(() => {
+      tokenEndpointMs = performance.now() - tokenStarted;
+    });
+    const clients = this.#deps.clients;
+    const discovered = clients?.discover();
+    // Either may fail before it is awaited (the lock taken first, then the exchange refused); the
+    // failure is still reported where it is awaited below.
+    redeemed.catch(() => undefined);
+    discovered?.catch(() => undefined);
+    let storeStarted = 0;
     // Under the server's refresh lock, like every write of its login: a `token` refreshing the
-    // previous login at this moment would otherwise store that login's tokens over this one.
-    const { stored, notices } = await this.#withLock(flow.serverUrl, async () => {
+    // previous login at this moment would otherwise store that login's tokens over this one. The
+    // lock is taken while the exchange runs, so it also covers the exchange (as a refresh's does).
+    const { stored, notices, credential } = await this.#withLock(flow.serverUrl, async () => {
+      let tokens: oauth.TokenEndpointResponse;
+      try {
+        tokens = await redeemed;
+      } catch (error) {
+        if (disownedRegistrations.has(error as Error)) await this.#forgetRegistrationLocked(flow);
+        throw error;
+      }
+      // Which account: from the ID token, or (when it names none people recognise) one bounded
+      // userinfo request; never fails the login.
+      const account = await loginAccount(flow.as, { client_id: flow.client.clientId }, tokens, policyFor(flow.serverUrl));
+      storeStarted = performance.now();
+      const credential = credentialFromTokens(
+        {
+          serverUrl: flow.serverUrl,
+          resource: flow.resource,
+          issuer: flow.as.issuer,
+          clientId: flow.client.clientId,
+          ...(flow.client.clientSecret ? { clientSecret: flow.client.clientSecret } : {}),
+          tokenEndpointAuthMethod: flow.client.tokenEndpointAuthMethod,
+          requestedScopes: flow.scopes,
+          ...metadataForRefresh(flow.as),
+          ...(account ? { account } : {}),
+        },
+        tokens,
+        this.#now(),
+      );
+      // A registered client is kept with the login, for the next one to the same issuer.
+      if (flow.client.registration) credential.registration = flow.client.registration;
       const stored: StoredTarget[] = [];
       let bridgeFailure: ProtocolError | undefined;
+      // The bridge's entry first, then the clients': a crash between them leaves the newest
+      // refresh token in the bridge's entry (login-crash.test.ts).
       try {
         await this.#deps.store.write(credential);
         await pauseAfterKeychainWrite();
@@ -224,13 +248,17 @@ export class LoginService {
         bridgeFailure = await this.#rescue(credential, error);
       }
       let notices: ClientNotice[] = [];
-      if (this.#deps.clients) {
-        const written = await this.#deps.clients.write(credential, {
-          ...(flow.resourceMetadataUrl ? { resourceMetadataUrl: flow.resourceMetadataUrl } : {}),
-          // Clients that store the token endpoint (Gemini CLI) then need no discovery of their own.
-          ...(flow.as.token_endpoint ? { tokenEndpoint: flow.as.token_endpoint } : {}),
-          ...flow.clientOptions,
-        });
+      if (clients && discovered) {
+        const written = await clients.write(
+          credential,
+          {
+            ...(flow.resourceMetadataUrl ? { resourceMetadataUrl: flow.resourceMetadataUrl } : {}),
+            // Clients that store the token endpoint (Gemini CLI) then need no discovery of their own.
+            ...(flow.as.token_endpoint ? { tokenEndpoint: flow.as.token_endpoint } : {}),
+            ...flow.clientOptions,
+          },
+          discovered,
+        );
         stored.push(...written.stored);
         notices = written.notices;
       }
@@ -242,7 +270,7 @@ export class LoginService {
           { cause: bridgeFailure },
         );
       }
-      return { stored, notices };
+      return { stored, notices, credential };
     });
     const storeMs = performance.now() - storeStarted;
 
@@ -314,13 +342,15 @@ export class LoginService {
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_client' && flow.client.source === 'reused-registration') {
-        await this.#forgetRegistration(flow);
-        throw new ProtocolError(
+        // Forgotten by #complete, which holds the server's lock by then.
+        const disowned = new ProtocolError(
           ErrorCode.TokenExchangeFailed,
           `${flow.as.issuer} no longer knows the client registered at an earlier login (invalid_client); it is forgotten: ` +
             `log in again, and a new client is registered`,
           { cause: err },
         );
+        disownedRegistrations.add(disowned);
+        throw disowned;
       }
       const detail =
         err instanceof oauth.ResponseBodyError
@@ -334,16 +364,15 @@ export class LoginService {
 
   /**
    * Removes a registration the server disowned from the stored login, so the next login registers
-   * again; the rest of the entry (its tokens, made with that client) is left as it is.
+   * again; the rest of the entry (its tokens, made with that client) is left as it is. The caller
+   * holds the server's lock.
    */
-  async #forgetRegistration(flow: PendingFlow): Promise<void> {
+  async #forgetRegistrationLocked(flow: PendingFlow): Promise<void> {
     try {
-      await this.#withLock(flow.serverUrl, async () => {
-        const stored = await this.#deps.store.read(flow.serverUrl);
-        if (!stored?.registration || stored.clientId !== flow.client.clientId) return;
-        const { registration: _gone, ...rest } = stored;
-        await this.#deps.store.write(rest);
-      });
+      const stored = await this.#deps.store.read(flow.serverUrl);
+      if (!stored?.registration || stored.clientId !== flow.client.clientId) return;
+      const { registration: _gone, ...rest } = stored;
+      await this.#deps.store.write(rest);
     } catch {
       // Best effort: the error the user sees already says what happened.
     }
@@ -359,6 +388,9 @@ export class LoginService {
     return { code: ErrorCode.NoRefreshToken, name: 'NoRefreshToken', message: base + fix };
   }
 }
+
+/** Token-endpoint errors that mean the reused registration is gone (see #redeem). */
+const disownedRegistrations = new WeakSet<Error>();
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;

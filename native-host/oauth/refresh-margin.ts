@@ -4,7 +4,7 @@
  */
 import type { StoredCredential } from '../stores/credential';
 
-/** Refresh when the access token expires within this window (issue: "within 60 s"). */
+/** Refresh when the access token expires within this window, so a token handed out outlives the request it is for. */
 export const REFRESH_MARGIN_MS = 60_000;
 
 export function needsRefresh(credential: StoredCredential, now: number): boolean {

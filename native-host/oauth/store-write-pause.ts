@@ -10,7 +10,7 @@
  * Inert unless the variable is set: then this is one environment lookup per login. It gives a
  * process nothing it could not do anyway (it only makes a login wait), and writes nothing secret.
  */
-import { access, writeFile } from 'node:fs/promises';
+import { access, rename, writeFile } from 'node:fs/promises';
 
 export const PAUSE_ENV = 'MCP_LOGIN_BRIDGE_TEST_PAUSE_AFTER_KEYCHAIN_WRITE';
 const MAX_WAIT_MS = 60_000;
@@ -18,7 +18,9 @@ const MAX_WAIT_MS = 60_000;
 export async function pauseAfterKeychainWrite(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const marker = env[PAUSE_ENV];
   if (!marker) return;
-  await writeFile(marker, `${process.pid}\n`, { mode: 0o600 });
+  // Written whole, then renamed into place: a test polling for the file never reads it half-written.
+  await writeFile(`${marker}.tmp`, `${process.pid}\n`, { mode: 0o600 });
+  await rename(`${marker}.tmp`, marker);
   const until = Date.now() + MAX_WAIT_MS;
   while (Date.now() < until) {
     try {

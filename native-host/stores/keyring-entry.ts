@@ -7,7 +7,7 @@
  * client reads that, and it is gone at reboot, so a login would "succeed" and then vanish. Pinned,
  * the constructor throws instead, and we turn that into KeychainUnavailable with what to do.
  *
- * Measured with @napi-rs/keyring 2.1.2 (linux x64), see bridge-store.test.ts:
+ * Measured with @napi-rs/keyring 2.1.2 (linux x64), see bridge-store.process.test.ts:
  * - Entry objects keep their D-Bus connection: a new one costs ~10–60 ms, a get on a kept one
  *   ~1 ms. Hence the per-process cache below.
  * - Entries go through a vendored libdbus, which reads DBUS_SESSION_BUS_ADDRESS once per process

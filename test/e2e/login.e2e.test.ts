@@ -136,10 +136,20 @@ describe('login end to end in Chromium', () => {
     world = await startLoginWorld({ googleRule: false });
     const w = world;
 
-    const { state, text } = await authorizeInPopup(w.browser, w.mcp.url);
+    const { popup, state, text } = await authorizeInPopup(w.browser, w.mcp.url);
     expect(state, text).toBe('warning');
     expect(text).toMatch(/no refresh token/i);
-    expect(text).toContain('access_type');
+    // The rule that would fix it is one click away: "Add this rule" opens the options form with
+    // the provider's origin and Google's parameters filled in.
+    const providerOrigin = new URL(w.provider.issuer).origin;
+    const href = await popup.getByRole('link', { name: `Add a refresh-token rule for ${providerOrigin}` }).getAttribute('href');
+    expect(href).toBe(`options.html?addRuleFor=${encodeURIComponent(providerOrigin)}`);
+    const options = await w.browser.context.newPage();
+    await options.goto(`chrome-extension://${w.browser.extensionId}/${href}`);
+    await options.waitForSelector('#prefill-note:not([hidden])');
+    expect(await options.inputValue('#rule-origin')).toBe(providerOrigin);
+    expect(await options.inputValue('#rule-params')).toContain('access_type=offline');
+    await options.close();
 
     expect(w.provider.stats.authorizeRequests[0]!.searchParams.has('access_type')).toBe(false);
     const stored = await bridgeStore(w).read(w.mcp.url);

@@ -16,9 +16,14 @@ export function assertClaudeInstalled(): void {
   }
 }
 
+/** The variables that make Claude Code private to `dir`, for an environment other clients share. */
+export function claudeVars(dir: string): Record<string, string> {
+  return { HOME: dir, CLAUDE_CONFIG_DIR: dir, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' };
+}
+
 /** Environment for a private Claude Code: config, credentials and caches all under `dir`. */
 export function claudeEnv(dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, ...extra, HOME: dir, CLAUDE_CONFIG_DIR: dir, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' };
+  return { ...process.env, ...extra, ...claudeVars(dir) };
 }
 
 /** `claude mcp list`: one line per server, e.g. `mock: http://…/mcp (HTTP) - ✔ Connected`. */

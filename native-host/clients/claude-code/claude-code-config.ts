@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { isObject, jsonType, type Fields } from '../../stores/entry-fields';
 import { claudeUserConfigPath } from './claude-paths';
+import { asksBridgeToken } from '../asks-bridge-token';
 import { notice, type ClientDiscovery, type ConfiguredServer } from '../client-adapter';
 import { claudeServerRef } from './claude-server-ref';
 import { claudeStoreKey } from './store-key';
@@ -115,7 +116,7 @@ export async function discoverClaudeServers(options: ClaudeDiscoveryOptions = {}
   const problems: string[] = [];
   const add = (list: ClaudeServerConfig[], source: string) => {
     for (const config of list) {
-      servers.push({ client: 'claude-code', name: config.name, url: config.url, source, entryKey: claudeStoreKey(config.name, claudeServerRef(config)), storeReachable: true, config });
+      servers.push({ client: 'claude-code', name: config.name, url: config.url, source, entryKey: claudeStoreKey(config.name, claudeServerRef(config)), storeReachable: true, ...(asksBridgeToken(config.headersHelper) ? { asksToken: 'headersHelper' } : {}), config });
     }
   };
   const userPath = claudeUserConfigPath(env);

@@ -30,8 +30,6 @@ export interface ClaudeCredential {
   authorizationServerUrl?: string;
 }
 
-export const CLAUDE_REFRESH_MARGIN_MS = 300_000;
-
 /** The entry for a fresh login; fields of an older entry are not carried over (they belong to another grant). */
 export function toClaudeEntry(server: { name: string; url: string }, c: StoredCredential, discovery: ClaudeDiscoveryState): Fields {
   return {

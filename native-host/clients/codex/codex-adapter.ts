@@ -21,6 +21,7 @@ import {
   type WriteContext,
   type WriteOutcome,
 } from '../client-adapter';
+import { asksBridgeToken } from '../asks-bridge-token';
 import { codexClientAdvice, describeCodexAdvice } from './codex-client-advice';
 import { codexHome, readCodexConfig, type CodexServerConfig } from './codex-config';
 import { writeCodexOauthSettings } from './codex-config-edit';
@@ -72,6 +73,7 @@ export class CodexAdapter implements ClientAdapter<CodexServerConfig> {
           // Codex's locks are flock(1) locks, which this host cannot take on Windows, and there Codex
           // keeps its logins in its own encrypted store, where we write none.
           storeReachable: this.#platform !== 'win32',
+          ...(asksBridgeToken(server.httpHeadersHelper) ? { asksToken: 'http_headers_helper' } : {}),
           config: server,
         })),
         problems: [],

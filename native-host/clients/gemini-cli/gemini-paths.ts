@@ -45,7 +45,3 @@ export function geminiTokenFilePath(env: Env = process.env): string {
 export function geminiEncryptedFilePath(env: Env = process.env): string {
   return join(geminiGlobalDir(env), 'gemini-credentials.json');
 }
-
-export function geminiTrustedFoldersPath(env: Env = process.env): string {
-  return env.GEMINI_CLI_TRUSTED_FOLDERS_PATH || join(geminiRuntimeDir(env), 'trustedFolders.json');
-}

@@ -54,14 +54,15 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: strin
 }
 
 it('gemini mcp list shows the connect server connected, and it reached the fixture with the stored login', async () => {
-  // Gemini reads ~/.gemini under the keyring harness's HOME; it disables MCP servers in folders
-  // it does not trust, so the project folder is listed as trusted.
+  // Gemini reads <home>/.gemini, its home being the keyring harness's HOME here (GEMINI_CLI_HOME,
+  // which the test run points elsewhere, would move it); it disables MCP servers in folders it
+  // does not trust, so the project folder is listed as trusted.
   const gemini = join(keyring.home, '.gemini');
   await mkdir(gemini, { recursive: true });
   await writeFile(join(gemini, 'settings.json'), JSON.stringify({ mcpServers: { fixture: { command: process.execPath, args: [CLI_BIN, 'connect', mcp.url, '--no-login'] } } }));
   await writeFile(join(gemini, 'trustedFolders.json'), JSON.stringify({ [project]: 'TRUST_FOLDER' }));
   const before = mcp.stats.tokensSeen.length;
-  const r = await run(GEMINI, ['mcp', 'list'], { ...process.env, ...keyring.env }, project);
+  const r = await run(GEMINI, ['mcp', 'list'], { ...process.env, ...keyring.env, GEMINI_CLI_HOME: keyring.home }, project);
   expect(r.code, r.stderr).toBe(0);
   // Gemini prints the list on stderr (its console output), stdout stays empty.
   expect(r.stdout + r.stderr).toMatch(/✓ fixture: .*connect .*\(stdio\) - Connected/);

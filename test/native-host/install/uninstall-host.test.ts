@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkBrowser, parseLauncher } from '../../../native-host/doctor/checks';
 import { installHost, launcherScript } from '../../../native-host/install/install-host';
-import { manifestFor, uninstallHost } from '../../../native-host/install/uninstall-host';
+import { manifestFor } from '../../../native-host/install/host-paths';
+import { uninstallHost } from '../../../native-host/install/uninstall-host';
 import { DEV_EXTENSION_ID } from '../../../shared/constants';
 
 const linux = (home: string) => ({ env: { HOME: home }, platform: 'linux' as const });

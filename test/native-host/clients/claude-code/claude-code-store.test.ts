@@ -1,4 +1,4 @@
-/** Claude Code's credential file, in a temp CLAUDE_CONFIG_DIR. The real binary is in claude-code-interop.test.ts. */
+/** Claude Code's credential file, in a temp CLAUDE_CONFIG_DIR. The real binary is in claude-code-interop.process.test.ts. */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 /**
  * Codex's "auto" store after a keychain write that succeeded: a `.credentials.json` we cannot
  * clean up is a warning next to the written login, never "Not written to codex". The keychain is
- * an in-memory fake here (the real Secret Service is in codex-interop.test.ts).
+ * an in-memory fake here (the real Secret Service is in codex-interop.process.test.ts).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

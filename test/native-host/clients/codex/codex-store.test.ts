@@ -1,6 +1,6 @@
 /**
  * The Codex target's file store and formats, in a temp CODEX_HOME. The keychain store and the real
- * Codex binary are in codex-interop.test.ts.
+ * Codex binary are in codex-interop.process.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';

@@ -14,7 +14,7 @@ vi.mock('node:child_process', () => ({
   },
 }));
 
-const { browserCommand, openInSystemBrowser } = await import('../../../native-host/cli/open-browser');
+const { browserCommand, openInSystemBrowser } = await import('../../native-host/open-browser');
 
 afterEach(() => {
   spawned.length = 0;

@@ -56,7 +56,7 @@ describe('usage errors through the binary', () => {
   it('a command nothing resembles lists the commands', async () => {
     const r = await run('frobnicate');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Commands: login, token, status');
+    expect(r.stderr).toContain('Commands: login, token, connect, status');
     expect(r.stderr).not.toMatch(NO_STACK);
   });
 

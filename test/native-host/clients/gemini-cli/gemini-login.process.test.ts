@@ -5,7 +5,6 @@
  * from, so nobody presents a spent refresh token. A broken Gemini token file stops the login before
  * the sign-in (the login's store preflight), is never rewritten, and `--client codex` still writes Codex.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +13,10 @@ import { BridgeStore } from '../../../../native-host/stores/bridge-store';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../../../fixtures/mcp-server';
+import { bridgeLogin as runBridgeLogin, bridgeToken as runBridgeToken } from '../../../helpers/bridge-cli';
 import { run } from '../../../helpers/codex-cli';
 import { assertGeminiInstalled, geminiEnv, geminiMcpList, setUpGemini } from '../../../helpers/gemini-cli';
 import { assertHostBuilt, CLI_BIN } from '../../../helpers/native-client';
-import { followToCallback } from '../../../helpers/redirect-follower';
 
 // Each `gemini mcp list` loads a 70 MB bundle: ~5 s here, 15 s and more on a busy machine.
 const GEMINI_RUNS_MS = 100_000;
@@ -67,32 +66,8 @@ async function world(name: string, options: { rotate?: boolean; accessTokenTtlSe
   return { provider, mcp, home, project, env, close: async () => (await mcp.close(), await provider.close()) };
 }
 
-/** `mcp-login-bridge login <url> --no-browser --json`, the test playing the browser and pasting the callback. */
-async function bridgeLogin(w: World, extra: string[] = []): Promise<{ code: number | null; result: Record<string, unknown>; stderr: string }> {
-  const child = spawn(process.execPath, [CLI_BIN, 'login', w.mcp.url, '--no-browser', '--json', ...extra], { env: w.env, cwd: w.project, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const authorizeUrl = new Promise<string>((resolve) =>
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const m = /Open this address to log in:\n\s+(\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    }),
-  );
-  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const url = await Promise.race([authorizeUrl, done.then(() => Promise.reject(new Error(`login exited early: ${stderr}`)))]);
-  const { callback } = await followToCallback(url, new URL(url).searchParams.get('redirect_uri')!);
-  child.stdin.write(`${callback.href}\n`);
-  const code = await done;
-  return { code, result: JSON.parse(stdout || '{}'), stderr };
-}
-
-async function bridgeToken(w: World): Promise<{ accessToken: string; refreshed: boolean; stderr: string }> {
-  const { code, stdout, stderr } = await run(process.execPath, [CLI_BIN, 'token', w.mcp.url, '--json'], w.env, 30_000, w.project);
-  expect(code, stderr).toBe(0);
-  return { ...(JSON.parse(stdout) as { accessToken: string; refreshed: boolean }), stderr };
-}
+const bridgeLogin = (w: World, extra: string[] = []) => runBridgeLogin(w.env, w.project, w.mcp.url, extra);
+const bridgeToken = (w: World) => runBridgeToken(w.env, w.project, w.mcp.url);
 
 const tokenFile = (w: World) => join(w.home, '.gemini', 'mcp-oauth-tokens.json');
 const geminiEntry = async (w: World) => (JSON.parse(await readFile(tokenFile(w), 'utf8')) as Array<{ serverName: string; token: { accessToken: string; refreshToken?: string; expiresAt?: number }; tokenUrl?: string }>).find((e) => e.serverName === 'mock')!;

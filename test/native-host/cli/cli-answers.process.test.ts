@@ -106,7 +106,7 @@ describe('token', () => {
     expect(r.stdout).toBe(`${credential(url).accessToken}\n`);
     const unknown = await cli('token', 'gmial');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('which has: gmail');
+    expect(unknown.stderr).toContain('which have: gmail');
   });
 
   it('a URL only a trailing slash away names the URL that is logged in', async () => {

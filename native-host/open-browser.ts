@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { isSecureOrLoopback } from '../../shared/loopback';
-import { encodeToUriChars } from '../../shared/url-chars';
+import { isSecureOrLoopback } from '../shared/loopback';
+import { encodeToUriChars } from '../shared/url-chars';
 
 /**
  * The program and arguments that open `url` in the default browser, or null when the URL is not

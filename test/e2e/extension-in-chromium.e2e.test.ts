@@ -306,7 +306,7 @@ process.stdin.on('end', () => process.exit(0));
           join(userDataDir, 'NativeMessagingHosts', `${NATIVE_HOST_NAME}.json`),
           JSON.stringify({
             name: NATIVE_HOST_NAME,
-            description: 'stub host for extension-in-chromium.test.ts',
+            description: 'stub host for extension-in-chromium.e2e.test.ts',
             path: launcher,
             type: 'stdio',
             allowed_origins: [`chrome-extension://${DEV_EXTENSION_ID}/`],

@@ -26,7 +26,7 @@ import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server
 import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
 import { followToCallback } from '../../helpers/redirect-follower';
 
-// The issue's figure: 50 token helpers asking at once (a client starting many MCP sessions).
+// 50 token helpers asking at once, as a client starting many MCP sessions does.
 const PROCESSES = 50;
 
 let keyring: KeyringHarness;

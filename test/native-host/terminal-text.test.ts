@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { terminalSafe } from '../../../native-host/cli/terminal-text';
+import { terminalSafe } from '../../native-host/terminal-text';
 
 describe('terminalSafe', () => {
   it('removes C0/C1 controls, DEL and bidi overrides; keeps newlines only when multiline', () => {
