@@ -195,7 +195,12 @@ describe('login in Firefox ESR, MV3 add-on', () => {
   it('Authorize in the popup: the add-on captures the callback, the keychain gets a refresh token', async () => {
     const { bidi, extensionOrigin } = firefox;
     const popup = await bidi.openTab(`${extensionOrigin}/popup.html`);
-    await until(async () => (await bidi.evaluate(popup, `document.readyState === 'complete' && Boolean(document.querySelector('#authorize'))`).catch(() => false)) === true, 'the popup page', 15_000);
+    // Authorize is enabled once the host has answered (the popup's first-run check): click it then.
+    await until(
+      async () => (await bidi.evaluate(popup, `document.readyState === 'complete' && document.querySelector('#authorize')?.disabled === false`).catch(() => false)) === true,
+      'the popup page, with Authorize enabled',
+      15_000,
+    );
     await bidi.evaluate(
       popup,
       `(() => { document.querySelector('#server-url').value = ${JSON.stringify(mcp.url)}; document.querySelector('#authorize').click(); })()`,
