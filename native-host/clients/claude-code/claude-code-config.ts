@@ -4,9 +4,9 @@
  * and project scope (`.mcp.json` in the project directory). Only URL servers (`http`, `sse`) can
  * use OAuth; stdio servers are left out.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
+import { readConfigText } from '../read-config-text';
 import { isObject, jsonType, type Fields } from '../../stores/entry-fields';
 import { claudeUserConfigPath } from './claude-paths';
 import { asksBridgeToken } from '../asks-bridge-token';
@@ -85,14 +85,8 @@ function problemText(path: string, what: string): string {
 }
 
 async function readJson(path: string): Promise<Fields | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    invalid(path, `cannot be read (${code ?? 'error'})`);
-  }
+  const text = await readConfigText(path, (code) => invalid(path, `cannot be read (${code})`));
+  if (text === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -11,9 +11,9 @@
  * Nothing here writes a settings file: a bad file or entry is a problem of its own, reported with
  * the file and field, never with a value.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
+import { readConfigText } from '../read-config-text';
 import { isObject, jsonType, type Fields } from '../../stores/entry-fields';
 import { geminiHome, geminiProjectSettingsPath, geminiUserSettingsPath } from './gemini-paths';
 
@@ -137,14 +137,8 @@ function parseServer(path: string, name: string, value: unknown, env: NodeJS.Pro
 }
 
 async function readSettings(path: string): Promise<Fields | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    invalid(path, `cannot be read (${code ?? 'error'})`);
-  }
+  const text = await readConfigText(path, (code) => invalid(path, `cannot be read (${code})`));
+  if (text === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(stripJsonComments(text));
