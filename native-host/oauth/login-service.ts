@@ -22,6 +22,7 @@ import { discoverServer } from './discovery';
 import { httpOptions, policyFor } from './http-options';
 import { issuerProblem } from './issuer-check';
 import { PendingFlows, type PendingFlow } from './pending-flows';
+import { oauthFailureText } from './provider-error';
 import { pauseAfterKeychainWrite } from './store-write-pause';
 
 export interface LoginServiceDeps {
@@ -61,11 +62,6 @@ export type FlowOutcome = { result: CompleteResult; error?: undefined } | { resu
 
 function asMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Provider-supplied text is shown to the user; keep it short and printable. */
-function clean(text: string | undefined, max = 300): string {
-  return (text ?? '').replace(/[^\x20-\x7E]/g, ' ').slice(0, max);
 }
 
 export class LoginService {
@@ -321,10 +317,7 @@ export class LoginService {
       return oauth.validateAuthResponse(flow.as, client, callback.searchParams, flow.state);
     } catch (err) {
       if (err instanceof oauth.AuthorizationResponseError) {
-        throw new ProtocolError(
-          ErrorCode.AuthorizationDenied,
-          `the provider refused the login: ${clean(err.error)}${err.error_description ? ` (${clean(err.error_description)})` : ''}`,
-        );
+        throw new ProtocolError(ErrorCode.AuthorizationDenied, `the provider refused the login: ${oauthFailureText(err)}`);
       }
       throw new ProtocolError(ErrorCode.InvalidCallback, `the callback is not a valid authorization response: ${asMessage(err)}`);
     }
@@ -352,10 +345,7 @@ export class LoginService {
         disownedRegistrations.add(disowned);
         throw disowned;
       }
-      const detail =
-        err instanceof oauth.ResponseBodyError
-          ? `${clean(err.error)}${err.error_description ? ` (${clean(err.error_description)})` : ''}`
-          : asMessage(err);
+      const detail = oauthFailureText(err, [params.get('code') ?? undefined, flow.codeVerifier, flow.client.clientSecret]);
       throw new ProtocolError(ErrorCode.TokenExchangeFailed, `the token endpoint of ${flow.as.issuer} refused the code: ${detail}`, {
         cause: err,
       });
