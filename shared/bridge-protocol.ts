@@ -9,7 +9,7 @@
  * or a PKCE verifier.
  */
 import { ErrorCode } from './errors';
-import { fail, optionalNameList, optionalScopeList, requireObject, requireString, requireUrl } from './message-fields';
+import { fail, optionalNameList, optionalScopeList, requireObject, requireServerUrl, requireString } from './message-fields';
 import { CLIENT_NAMES, LIMITS, type BeginResult, type ClientName, type CompleteResult } from './protocol';
 
 export const BRIDGE_LIMITS = {
@@ -97,7 +97,7 @@ export function parseBridgeRequest(value: unknown): BridgeRequest {
     case 'hello':
       return { id, type: 'hello' };
     case 'login': {
-      const serverUrl = requireUrl(obj, 'serverUrl');
+      const serverUrl = requireServerUrl(obj, 'serverUrl');
       const clients = optionalNameList(obj, 'clients', CLIENT_NAMES);
       const scopes = optionalScopeList(obj, 'scopes');
       return { id, type: 'login', serverUrl, ...(clients ? { clients } : {}), ...(scopes ? { scopes } : {}) };

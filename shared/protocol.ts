@@ -7,7 +7,7 @@
  * No result or error ever carries a token, a code or a PKCE verifier.
  */
 import { ProtocolError, ErrorCode } from './errors';
-import { MAX_URL_LENGTH, fail, requireObject, requireString, requireUrl } from './message-fields';
+import { MAX_URL_LENGTH, fail, requireObject, requireServerUrl, requireString, requireUrl } from './message-fields';
 import type { ProviderRule } from './providers';
 
 export { ProtocolError, ErrorCode };
@@ -302,13 +302,13 @@ export function parseRequest(value: unknown): Request {
       return { id, type, extensionVersion: v as string | undefined };
     }
     case 'begin':
-      return { id, type, serverUrl: requireUrl(obj, 'serverUrl') };
+      return { id, type, serverUrl: requireServerUrl(obj, 'serverUrl') };
     case 'complete':
       return { id, type, callbackUrl: requireUrl(obj, 'callbackUrl') };
     case 'status':
       return { id, type };
     case 'logout':
-      return { id, type, serverUrl: requireUrl(obj, 'serverUrl') };
+      return { id, type, serverUrl: requireServerUrl(obj, 'serverUrl') };
     default:
       fail(
         `unknown message type ${JSON.stringify(String(type)).slice(0, 80)}; expected one of hello, begin, complete, status, logout`,
