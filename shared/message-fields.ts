@@ -3,6 +3,7 @@
  * a ProtocolError that names the field and what was wrong, never the value.
  */
 import { ErrorCode, ProtocolError } from './errors';
+import { FieldReader } from './field-reader';
 import { MAX_URL_LENGTH, ServerUrlError, checkServerUrl } from './server-url';
 
 export { MAX_URL_LENGTH };
@@ -18,11 +19,13 @@ export function requireObject(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** The shared field readers (shared/field-reader.ts) for a message: every failure is InvalidField. */
+export function messageReader(obj: Record<string, unknown>): FieldReader {
+  return new FieldReader(obj, (message) => fail(message));
+}
+
 export function requireString(obj: Record<string, unknown>, field: string, maxLength: number): string {
-  const value = obj[field];
-  if (typeof value !== 'string' || value.length === 0) fail(`"${field}" must be a non-empty string`);
-  if (value.length > maxLength) fail(`"${field}" must be at most ${maxLength} characters`);
-  return value;
+  return messageReader(obj).string(field, { max: maxLength });
 }
 
 /** An absolute http(s) URL of bounded length, returned as given. */

@@ -7,7 +7,7 @@
  * No result or error ever carries a token, a code or a PKCE verifier.
  */
 import { ProtocolError, ErrorCode } from './errors';
-import { MAX_URL_LENGTH, fail, requireObject, requireServerUrl, requireString, requireUrl } from './message-fields';
+import { MAX_URL_LENGTH, fail, messageReader, requireObject, requireServerUrl, requireString, requireUrl } from './message-fields';
 import type { ProviderRule } from './providers';
 
 export { ProtocolError, ErrorCode };
@@ -295,11 +295,8 @@ export function parseRequest(value: unknown): Request {
   const type = obj.type;
   switch (type) {
     case 'hello': {
-      const v = obj.extensionVersion;
-      if (v !== undefined && (typeof v !== 'string' || v.length > 64)) {
-        fail('"extensionVersion" must be a string of at most 64 characters');
-      }
-      return { id, type, extensionVersion: v as string | undefined };
+      const extensionVersion = messageReader(obj).optionalString('extensionVersion', { allowEmpty: true, max: 64, nullIsAbsent: false });
+      return { id, type, extensionVersion };
     }
     case 'begin':
       return { id, type, serverUrl: requireServerUrl(obj, 'serverUrl') };
