@@ -17,8 +17,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_EXTENSION_ID, NATIVE_HOST_NAME } from '../../shared/constants';
 import type { CompleteResult, StatusResult } from '../../shared/protocol';
-import { RESULTS_STORAGE_KEY } from '../../extension/lib/result-history';
-import { completedSummary, errorSummary, waitingForSignInSummary, type ResultSummary } from '../../extension/lib/result-summary';
+import { RESULTS_STORAGE_KEY } from '../../extension/lib/ui/result-history';
+import { completedSummary, errorSummary, waitingForSignInSummary, type ResultSummary } from '../../extension/lib/ui/result-summary';
 import { REPO_ROOT, ensureExtensionBuilt, launchBrowserWithExtension, type BrowserHarness } from '../fixtures/browser-harness';
 
 const OUT = join(REPO_ROOT, 'test-results', 'screenshots');
