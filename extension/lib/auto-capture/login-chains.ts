@@ -22,7 +22,7 @@
 import { applyRule, findRule, type ProviderRule } from '../../../shared/providers';
 import { LIMITS } from '../../../shared/protocol';
 import type { ActivityStore, ChainOutcome, ChainRecord } from './activity-log';
-import { isCallbackFor, parseNativeAuthorizeRequest, type NativeAuthorizeRequest } from './tool-authorize-request';
+import { isCallbackFor, parseToolAuthorizeRequest, type ToolAuthorizeRequest } from './tool-authorize-request';
 import { RULES_PER_PROVIDER, buildChainRules, buildDirectRule, type RewriteRule } from './rewrite-rules';
 
 /** The part of `browser.declarativeNetRequest` used here. */
@@ -65,7 +65,7 @@ interface Chain {
   tabId: number;
   slot: number;
   ruleIds: number[];
-  request: NativeAuthorizeRequest;
+  request: ToolAuthorizeRequest;
   record: ChainRecord;
   timer: unknown;
   renavigated: boolean;
@@ -225,7 +225,7 @@ export class LoginChains {
 
   private maybeStart(tabId: number, url: string): void {
     // The cheap test first: this runs for every main-frame navigation.
-    const request = parseNativeAuthorizeRequest(url);
+    const request = parseToolAuthorizeRequest(url);
     if (!request || this.deps.ownsTab(tabId)) return;
     const existing = this.chains.get(tabId);
     // The same login again in its tab (a reload, our own re-navigation): the chain goes on.

@@ -1,5 +1,6 @@
 /**
- * Recognizes the first request of a native app's login (RFC 8252): an OAuth authorization request
+ * Recognizes the first request of another local tool's login, a native app's in RFC 8252's terms (a
+ * "native app" here is the tool, not this project's native host): an OAuth authorization request
  * (`response_type=code`, a `client_id`) whose `redirect_uri` is plain http on a loopback address,
  * any port. Codex, Claude Code and mcp-remote all open such a URL; a website's "Sign in with …"
  * never has a loopback redirect, so it is never recognized.
@@ -7,7 +8,7 @@
 import { LIMITS } from '../../../shared/protocol';
 import { isLoopbackHttpUrl } from '../../../shared/loopback';
 
-export interface NativeAuthorizeRequest {
+export interface ToolAuthorizeRequest {
   /** Origin of the server the tool sent the user to (the provider, or an MCP server's own AS). */
   serverOrigin: string;
   clientId: string;
@@ -17,7 +18,7 @@ export interface NativeAuthorizeRequest {
 }
 
 /** Returns the parsed request, or null when `url` is not a native app's authorization request. */
-export function parseNativeAuthorizeRequest(url: string): NativeAuthorizeRequest | null {
+export function parseToolAuthorizeRequest(url: string): ToolAuthorizeRequest | null {
   // Called for every main-frame navigation of the browser: a substring test first, so an ordinary
   // page costs no URL parsing. `URLSearchParams` would also decode an escaped name (`redirect%5Furi`);
   // the tools this serves all send it literally.

@@ -9,7 +9,7 @@ import { BUILTIN_RULES, type ProviderRule } from '../../../shared/providers';
 import type { ChainRecord } from '../../../extension/lib/auto-capture/activity-log';
 import { describeChain } from '../../../extension/lib/auto-capture/activity-log';
 import { LoginChains, isOurRuleId, missingParams, type RewriteRulesApi } from '../../../extension/lib/auto-capture/login-chains';
-import { isCallbackFor, parseNativeAuthorizeRequest } from '../../../extension/lib/auto-capture/tool-authorize-request';
+import { isCallbackFor, parseToolAuthorizeRequest } from '../../../extension/lib/auto-capture/tool-authorize-request';
 import { effectiveRules, parseSettings, ruleFromForm } from '../../../extension/lib/settings/provider-settings';
 import { buildChainRules, buildDirectRule, hostPermissionFor, originRegex, planRule, type RewriteRule } from '../../../extension/lib/auto-capture/rewrite-rules';
 
@@ -55,22 +55,22 @@ function runRules(rules: RewriteRule[], url: string, tabId?: number): { url: str
 const chainRules = (rule: ProviderRule, tabId = 7) =>
   rule.origins.flatMap((origin, i) => buildChainRules(rule, { origin, idBase: 100 + i * 4, band: 1000, tabId }));
 
-describe('parseNativeAuthorizeRequest', () => {
+describe('parseToolAuthorizeRequest', () => {
   it('recognizes a native app authorize request with a loopback redirect (any port, 127.0.0.1, localhost, [::1])', () => {
     for (const host of ['127.0.0.1:4711', 'localhost:1', '[::1]:8080']) {
-      const r = parseNativeAuthorizeRequest(`https://as.example/authorize?response_type=code&client_id=c1&redirect_uri=${encodeURIComponent(`http://${host}/callback/x?y=1`)}&state=s`);
+      const r = parseToolAuthorizeRequest(`https://as.example/authorize?response_type=code&client_id=c1&redirect_uri=${encodeURIComponent(`http://${host}/callback/x?y=1`)}&state=s`);
       expect(r).toEqual({ serverOrigin: 'https://as.example', clientId: 'c1', redirectUri: `http://${host}/callback/x`, redirectPort: Number(host.split(':').at(-1)) });
     }
   });
   it('ignores website sign-ins and anything that is not an authorization request', () => {
     const base = 'https://accounts.google.com/o/oauth2/v2/auth?response_type=code&client_id=c';
-    expect(parseNativeAuthorizeRequest(`${base}&redirect_uri=https%3A%2F%2Fsite.example%2Fcb`)).toBeNull();
-    expect(parseNativeAuthorizeRequest(`${base}&redirect_uri=https%3A%2F%2F127.0.0.1%2Fcb`)).toBeNull(); // https loopback: not a native app's
-    expect(parseNativeAuthorizeRequest(`${base}&redirect_uri=http%3A%2F%2F127.0.0.1.evil.example%2Fcb`)).toBeNull();
-    expect(parseNativeAuthorizeRequest(`https://as.example/a?response_type=token&client_id=c&redirect_uri=${LOOPBACK}`)).toBeNull();
-    expect(parseNativeAuthorizeRequest(`https://as.example/a?response_type=code&redirect_uri=${LOOPBACK}`)).toBeNull();
-    expect(parseNativeAuthorizeRequest('not a url')).toBeNull();
-    expect(parseNativeAuthorizeRequest(`https://as.example/a?response_type=code&client_id=c&redirect_uri=${LOOPBACK}&pad=${'x'.repeat(9000)}`)).toBeNull();
+    expect(parseToolAuthorizeRequest(`${base}&redirect_uri=https%3A%2F%2Fsite.example%2Fcb`)).toBeNull();
+    expect(parseToolAuthorizeRequest(`${base}&redirect_uri=https%3A%2F%2F127.0.0.1%2Fcb`)).toBeNull(); // https loopback: not a native app's
+    expect(parseToolAuthorizeRequest(`${base}&redirect_uri=http%3A%2F%2F127.0.0.1.evil.example%2Fcb`)).toBeNull();
+    expect(parseToolAuthorizeRequest(`https://as.example/a?response_type=token&client_id=c&redirect_uri=${LOOPBACK}`)).toBeNull();
+    expect(parseToolAuthorizeRequest(`https://as.example/a?response_type=code&redirect_uri=${LOOPBACK}`)).toBeNull();
+    expect(parseToolAuthorizeRequest('not a url')).toBeNull();
+    expect(parseToolAuthorizeRequest(`https://as.example/a?response_type=code&client_id=c&redirect_uri=${LOOPBACK}&pad=${'x'.repeat(9000)}`)).toBeNull();
   });
   it('matches the callback by exact origin and path', () => {
     expect(isCallbackFor('http://127.0.0.1:4711/callback?code=x', 'http://127.0.0.1:4711/callback')).toBe(true);
