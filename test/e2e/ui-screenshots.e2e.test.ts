@@ -113,7 +113,8 @@ function complete(over: Partial<CompleteResult> = {}): CompleteResult {
 const RESULTS: Record<string, ResultSummary[]> = {
   empty: [],
   waiting: [waitingForSignInSummary({ ...b('f1', SERVER, NOW), authorizeUrl: `${ISSUER}/o/oauth2/auth`, expiresAt: NOW + 600_000 }, time)],
-  success: [completedSummary(b('f2', SERVER, NOW), complete(), time)],
+  // The account the provider named, as the host's `complete` carries it (the ID token's email).
+  success: [completedSummary(b('f2', SERVER, NOW), complete({ account: 'alex@example.com' }), time)],
   'no-refresh-token': [
     completedSummary(
       b('f3', SERVER, NOW),
@@ -139,6 +140,13 @@ const RESULTS: Record<string, ResultSummary[]> = {
       message: 'Could not read https://mail.example.com/.well-known/oauth-protected-resource: the connection was refused.',
     }),
   ],
+};
+
+/** Part of the result card's headline where a state's summary says something to check. */
+const HEADLINES: Partial<Record<string, string>> = {
+  success: `Logged in to ${SERVER} as alex@example.com; refresh token stored`,
+  // A provider that named no account: no "as …".
+  'several-logins': 'Logged in to https://drive.example.com/mcp; refresh token stored',
 };
 
 const credential = (serverUrl: string, refreshCapable = true, account = 'alex@example.com') => ({
@@ -287,6 +295,7 @@ describe('popup', () => {
           const text = (await page.textContent('body')) ?? '';
           // No internal code as a headline; a code only on its details line.
           expect(await page.textContent('.result-message')).not.toMatch(/Host (error|warning) \d|Extension error/);
+          if (HEADLINES[state]) expect(await page.textContent('.result-message')).toContain(HEADLINES[state]);
           expect(text).not.toContain('Host warning 401');
           await check(page, `popup-${state}-${scheme}`);
         } finally {

@@ -91,13 +91,17 @@ function describeNotices(result: CompleteResult): string[] {
  */
 export function completedSummary(b: SummaryBase, result: CompleteResult, formatTime: FormatTime, appliedRules?: readonly string[]): ResultSummary {
   const server = result.serverUrl;
+  // Which account, in the headline as `gh auth login` says it: signing in with the wrong one of
+  // several Google accounts is the mistake to catch right here. Already checked by the parser
+  // (shared/account.ts): a name for people, never a token.
+  const loggedIn = `Logged in to ${server}${result.account ? ` as ${result.account}` : ''}`;
   const accessExpiry = result.expiresAt === null ? 'the server did not say when' : formatTime(result.expiresAt);
   const common = { ...base(b), serverUrl: server };
   if (result.refreshCapable && !result.warning) {
     return {
       ...common,
       state: 'success',
-      message: `Logged in to ${server}; refresh token stored (access token expires ${accessExpiry}, the refresh token renews it).`,
+      message: `${loggedIn}; refresh token stored (access token expires ${accessExpiry}, the refresh token renews it).`,
       details: [describeStored(result), ...describeNotices(result), `Issuer: ${result.issuer}`],
     };
   }
@@ -120,8 +124,8 @@ export function completedSummary(b: SummaryBase, result: CompleteResult, formatT
     ...(ruleWouldHelp ? { action: { kind: 'addRule' as const, origin: new URL(result.issuer).origin } } : {}),
     state: 'warning',
     message: result.refreshCapable
-      ? `Logged in to ${server}; refresh token stored (access token expires ${accessExpiry}).`
-      : `Logged in to ${server} without a refresh token (access token expires ${accessExpiry}).`,
+      ? `${loggedIn}; refresh token stored (access token expires ${accessExpiry}).`
+      : `${loggedIn} without a refresh token (access token expires ${accessExpiry}).`,
     details,
   };
 }

@@ -156,6 +156,14 @@ describe('parseCompleteResult', () => {
     expect(invalidMessage(() => parseCompleteResult({ ...complete, stored: [{ ...stored[1], server: 7 }] }))).toContain('server');
   });
 
+  it('keeps the account as a bounded, printable name, and leaves out one that is not (the login still counts)', () => {
+    expect(parseCompleteResult({ ...complete, account: 'alex@example.com' }).account).toBe('alex@example.com');
+    for (const account of [`${'a'.repeat(250)}@example.com`, 'evil\u001b[2J@example.com', 'name\u202eresu', 42, '']) {
+      const r = parseCompleteResult({ ...complete, account });
+      expect(r).toEqual(complete);
+    }
+  });
+
   it('accepts a warning and a missing expiry', () => {
     const warning = { code: 401, name: 'NoRefreshToken', message: 'no refresh token; add rule x' };
     expect(parseCompleteResult({ ...complete, refreshCapable: false, expiresAt: null, warning })).toMatchObject({ warning, expiresAt: null });

@@ -27,6 +27,14 @@ describe('result summaries', () => {
     expect(s.details[0]).toBe('Stored in: keychain service mcp-login-bridge (bridge); ~/.codex/.credentials.json (codex).');
   });
 
+  it('names the account in the headline when the host said which one, and none when it did not', () => {
+    const s = completedSummary(b, { ...result, account: 'alex@example.com' }, fmt);
+    expect(s.message).toBe('Logged in to https://mcp.example/mcp as alex@example.com; refresh token stored (access token expires T5000, the refresh token renews it).');
+    const w = completedSummary(b, { ...result, account: 'alex@example.com', refreshCapable: false }, fmt);
+    expect(w.message).toBe('Logged in to https://mcp.example/mcp as alex@example.com without a refresh token (access token expires T5000).');
+    expect(completedSummary(b, result, fmt).message).not.toContain(' as ');
+  });
+
   it("names each client's server and shows the host's notices about the clients", () => {
     const s = completedSummary(b, {
       ...result,
