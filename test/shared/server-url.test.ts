@@ -8,7 +8,7 @@ import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { parseBridgeRequest } from '../../shared/bridge-protocol';
 import { parseRequest } from '../../shared/protocol';
 import { MAX_URL_LENGTH, checkServerUrl, ServerUrlError, type ServerUrlProblem } from '../../shared/server-url';
-import { checkServerUrl as checkPopupUrl } from '../../extension/lib/server-url';
+import { checkServerUrl as checkPopupUrl } from '../../extension/lib/authorize/server-url';
 import { ExtensionError } from '../../extension/lib/extension-errors';
 import { serverUrlArg } from '../../native-host/cli/parse';
 import { serverUrlFromArgs } from '../../native-host/cli/server-arg-limit';
