@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { validAccessToken } from '../../../native-host/credentials/access-token';
 import type { HeldCopies, WithClientCopies } from '../../../native-host/credentials/client-copies';
-import type { HeldLock, WithRefreshLock } from '../../../native-host/credentials/refresh-lock';
+import type { HeldLock, WithRefreshLock } from '../../../native-host/stores/refresh-lock';
 import type { ClientCopy } from '../../../native-host/credentials/rotation-sync';
 import { refreshCredential } from '../../../native-host/oauth/refresh';
 import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';

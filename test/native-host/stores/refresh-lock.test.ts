@@ -3,7 +3,7 @@ import { readdir, mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withRefreshLock } from '../../../native-host/credentials/refresh-lock';
+import { withRefreshLock } from '../../../native-host/stores/refresh-lock';
 
 let dataHome: string;
 const savedXdg = process.env.XDG_DATA_HOME;
