@@ -18,7 +18,8 @@ import { needsRefresh } from '../oauth/refresh-margin';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import type { HeldCopies, WithClientCopies } from './client-copies';
 import { describeError } from './copy-labels';
-import type { HeldLock, WithRefreshLock } from '../stores/refresh-lock';
+import type { HeldLock } from '../stores/held-lock';
+import type { WithRefreshLock } from '../stores/refresh-lock';
 import type * as RotationSync from './rotation-sync';
 
 export interface AccessTokenResult {

@@ -312,7 +312,7 @@ describe('the authorization response and PKCE rules', () => {
     expect(message).toContain('code_challenge_methods_supported');
     expect(provider.stats.authorizeRequests).toHaveLength(0);
     expect(provider.stats.registrationRequests).toBe(0);
-    expect(s.login.flows.size).toBe(0);
+    expect(s.login.pendingCount()).toBe(0);
   });
 
   it('keeps working with the Google-like fixture, whose metadata lists S256 as Google’s does', async () => {

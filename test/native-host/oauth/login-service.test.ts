@@ -11,7 +11,7 @@ import { LIMITS } from '../../../shared/protocol';
 import { parseRule } from '../../../shared/providers';
 import { EMPTY_CONFIG, type HostConfig } from '../../../native-host/config';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
-import { withRefreshLock } from '../../../native-host/credentials/refresh-lock';
+import { withRefreshLock } from '../../../native-host/stores/refresh-lock';
 import { LoginService } from '../../../native-host/oauth/login-service';
 import { refreshCredential } from '../../../native-host/oauth/refresh';
 import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
