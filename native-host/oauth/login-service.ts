@@ -163,6 +163,7 @@ export class LoginService {
    */
   callOff(state: string, error: ProtocolError): void {
     if (!this.#flows.callOff(state, error)) return;
+    calledOff.add(error);
     this.#settled.tell({ state, outcome: { error } });
   }
 
@@ -408,12 +409,16 @@ function stateOf(callbackUrl: string): string | null {
   }
 }
 
+/** The errors flows were called off with (see callOff): a callback that gets one later ends nothing. */
+const calledOff = new WeakSet<object>();
+
 /**
  * Whether a failed `complete` ended a flow of this host: not when the state was never issued (or
- * its flow was cancelled), nor for a repeat of a callback already used, whose flow ended with the
- * first one.
+ * its flow was cancelled), nor for a flow that had already ended (its callback used, or the flow
+ * called off).
  */
 function endsTheFlow(error: unknown): boolean {
+  if (typeof error === 'object' && error !== null && calledOff.has(error)) return false;
   return !(error instanceof ProtocolError && (error.code === ErrorCode.UnknownState || error.code === ErrorCode.StateAlreadyUsed));
 }
 

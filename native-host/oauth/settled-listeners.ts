@@ -15,8 +15,9 @@ export type CallbackCarrier = 'extension' | 'loopback';
  * A flow the host began has ended: a callback for it was redeemed or refused, or the host called
  * it off. `via` says who brought the callback; absent, the caller of `complete` brought it itself
  * (a pasted address), or nobody did (a flow called off). A callback whose state this host never
- * issued, or a repeat of one already used, is no news about any flow and sends nothing; a flow its
- * owner cancels ends silently (the owner knows).
+ * issued, or one for a flow that already ended (its callback used, or called off), is no news and
+ * sends nothing; a flow found expired is told with each late callback; a flow its owner cancels
+ * ends silently (the owner knows).
  */
 export interface FlowSettled {
   state: string;

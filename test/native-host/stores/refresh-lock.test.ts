@@ -45,3 +45,22 @@ describe('a refresh lock lost while held', () => {
     }
   });
 });
+
+describe('a refresh lock released by its holder', () => {
+  it('is free for the next holder at once, and the release at the end does nothing more', async () => {
+    const url = 'https://mcp.example/early';
+    const order: string[] = [];
+    let second: Promise<void> | undefined;
+    await withRefreshLock(url, async (lock) => {
+      expect(lock.path).toContain('refresh-');
+      await lock.release();
+      await lock.release();
+      // Taken at once: a waiter would see ELOCKED and wait for the holder to finish.
+      second = withRefreshLock(url, async () => void order.push('second'), { whileWaiting: async () => (order.push('waited'), undefined) });
+      await second;
+      order.push('first ends');
+    });
+    await second;
+    expect(order).toEqual(['second', 'first ends']);
+  });
+});
