@@ -1,5 +1,5 @@
 /**
- * What an entry of the handler table (handlers.ts) is, and what each channel gives its handlers.
+ * What an entry of the handler table (dispatch.ts) is, and what each channel gives its handlers.
  * A channel is one way messages reach the host: native messaging from the extension, or the
  * loopback bridge from a CLI process. Both are answered by the same dispatcher (dispatch.ts).
  */

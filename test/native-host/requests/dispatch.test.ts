@@ -10,9 +10,9 @@ import { ErrorCode } from '../../../shared/errors';
 import { REQUEST_PARSERS, type HostPush } from '../../../shared/protocol';
 import type { HostContext } from '../../../native-host/host-context';
 import { newBridgeLogins } from '../../../native-host/requests/bridge-login';
-import { answer, respond } from '../../../native-host/requests/dispatch';
+import { HANDLERS, answer, respond } from '../../../native-host/requests/dispatch';
 import type { BridgeSession } from '../../../native-host/requests/handler';
-import { HANDLERS } from '../../../native-host/requests/handlers';
+
 
 const ctx = {
   version: '9.9.9',
