@@ -162,23 +162,17 @@ export class LoginService {
    * it now, and a callback that arrives later gets the same error.
    */
   callOff(state: string, error: ProtocolError): void {
-    if (!this.#flows.callOff(state, error)) return;
-    calledOff.add(error);
-    this.#settled.tell({ state, outcome: { error } });
+    if (this.#flows.callOff(state, error)) this.#settled.calledOff(state, error);
   }
 
   /** Redeems a callback for one of this host's flows; `via` is who brought it (settled-listeners.ts). */
   async complete(callbackUrl: string, via?: CallbackCarrier): Promise<CompleteResult> {
-    const state = stateOf(callbackUrl);
-    const told = (outcome: FlowOutcome) => {
-      if (state) this.#settled.tell({ state, outcome, ...(via ? { via } : {}) });
-    };
     try {
       const result = await this.#complete(callbackUrl);
-      told({ result });
+      this.#settled.completed(callbackUrl, { result }, via);
       return result;
     } catch (error) {
-      if (endsTheFlow(error)) told({ error });
+      this.#settled.completed(callbackUrl, { error }, via);
       throw error;
     }
   }
@@ -398,28 +392,6 @@ export class LoginService {
         `${JSON.stringify(suggestedGoogleLikeRule(flow.as.issuer))} to the "rules" array in ${configPath()}; then log in again.`;
     return { code: ErrorCode.NoRefreshToken, name: 'NoRefreshToken', message: base + fix };
   }
-}
-
-/** The callback's state, or null when it has none (or is no URL): #complete then says what is wrong. */
-function stateOf(callbackUrl: string): string | null {
-  try {
-    return new URL(callbackUrl).searchParams.get('state');
-  } catch {
-    return null;
-  }
-}
-
-/** The errors flows were called off with (see callOff): a callback that gets one later ends nothing. */
-const calledOff = new WeakSet<object>();
-
-/**
- * Whether a failed `complete` ended a flow of this host: not when the state was never issued (or
- * its flow was cancelled), nor for a flow that had already ended (its callback used, or the flow
- * called off).
- */
-function endsTheFlow(error: unknown): boolean {
-  if (typeof error === 'object' && error !== null && calledOff.has(error)) return false;
-  return !(error instanceof ProtocolError && (error.code === ErrorCode.UnknownState || error.code === ErrorCode.StateAlreadyUsed));
 }
 
 /** Token-endpoint errors that mean the reused registration is gone (see #redeem). */
