@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors';
 import { parseRule } from '../../../shared/providers';
 import { EMPTY_CONFIG, parseConfig, type HostConfig } from '../../../native-host/config';
-import { clientIdUrlProblem } from '../../../native-host/oauth/client-id-url';
+import { clientIdUrlProblem } from '../../../shared/client-id-url';
 import { LoginService } from '../../../native-host/oauth/login-service';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
 import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
