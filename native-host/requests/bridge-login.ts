@@ -10,21 +10,21 @@ import type { FlowOutcome } from '../oauth/login-service';
 import type { BridgeLogins, BridgeSession } from './handler';
 
 export function newBridgeLogins(isOpen: () => boolean): BridgeLogins {
-  return { abandon: new Map(), beginning: 0, isOpen };
+  return { waiting: new Map(), beginning: 0, isOpen };
 }
 
 /** The connection closed: its CLI is gone, so the flows begun for it are cancelled. */
 export function abandonBridgeLogins(session: BridgeSession): void {
-  for (const [state, abandon] of session.logins.abandon) {
+  for (const [state, abandon] of session.logins.waiting) {
     session.ctx.login.cancel(state);
     abandon();
   }
-  session.logins.abandon.clear();
+  session.logins.waiting.clear();
 }
 
 export async function handleBridgeLogin(request: BridgeLoginRequest, session: BridgeSession): Promise<CompleteResult> {
   const { ctx, logins } = session;
-  if (logins.abandon.size + logins.beginning >= BRIDGE_LIMITS.maxLoginsPerConnection) {
+  if (logins.waiting.size + logins.beginning >= BRIDGE_LIMITS.maxLoginsPerConnection) {
     throw new ProtocolError(ErrorCode.InvalidField, `at most ${BRIDGE_LIMITS.maxLoginsPerConnection} logins at a time per connection`);
   }
   // The flow keeps the CLI's choice of clients until its callback, whoever delivers that.
@@ -36,7 +36,7 @@ export async function handleBridgeLogin(request: BridgeLoginRequest, session: Br
       ...(request.scopes ? { scopes: request.scopes } : {}),
     });
   } finally {
-    // Synchronously followed by the `abandon.set` below: the slot passes from one count to the other.
+    // Synchronously followed by the `waiting.set` below: the slot passes from one count to the other.
     logins.beginning--;
   }
   const abandoned = () => new ProtocolError(ErrorCode.UnknownState, 'the login was abandoned by its CLI');
@@ -49,7 +49,7 @@ export async function handleBridgeLogin(request: BridgeLoginRequest, session: Br
   }
   const outcome = new Promise<FlowOutcome>((resolve) => {
     const dispose = ctx.login.onceSettled(flow.state, resolve);
-    logins.abandon.set(flow.state, () => {
+    logins.waiting.set(flow.state, () => {
       dispose();
       resolve({ error: abandoned() });
     });
@@ -60,7 +60,7 @@ export async function handleBridgeLogin(request: BridgeLoginRequest, session: Br
   session.push({ push: 'openLogin', serverUrl: request.serverUrl, flow });
   session.send({ id: request.id, event: 'opening', flow });
   const settled = await outcome;
-  logins.abandon.delete(flow.state);
+  logins.waiting.delete(flow.state);
   if (!settled.result) throw settled.error;
   return settled.result;
 }

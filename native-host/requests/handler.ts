@@ -42,8 +42,8 @@ export interface BridgeSession {
 
 /** The logins one bridge connection has under way. */
 export interface BridgeLogins {
-  /** Flows begun for it, each with how to abandon it; a CLI that goes away (Ctrl-C, timeout) abandons them. */
-  abandon: Map<string, () => void>;
+  /** Flows begun for it and waiting for their callback, each with how to abandon it; a CLI that goes away (Ctrl-C, timeout) abandons them. */
+  waiting: Map<string, () => void>;
   /**
    * Logins whose `begin` is still running: they hold a slot of the per-connection limit from the
    * moment they are accepted, or logins sent together would all pass the check before any counts.
