@@ -277,7 +277,7 @@ async function loginLocally(
         return result.finally(() => waiting.stop());
       },
       timeoutSeconds,
-      () => ctx.login.flows.cancel(begun.state),
+      () => ctx.login.cancel(begun.state),
     );
   } finally {
     pasted?.close();
