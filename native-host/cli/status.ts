@@ -47,7 +47,8 @@ export function statusDeps(io: CommandIO): StatusDeps {
   return {
     store: new BridgeStore({ env: io.env }),
     adapters: clientAdapters({ env: io.env }),
-    connectUsers: () => findConnectUsers({ env: io.env }),
+    // os.homedir() reads $HOME on POSIX: the same folder, unless a test gave `io` another home.
+    connectUsers: () => findConnectUsers({ env: io.env, ...(io.env.HOME ? { home: io.env.HOME } : {}) }),
   };
 }
 
