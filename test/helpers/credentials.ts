@@ -31,9 +31,12 @@ export function testCredential(overrides: Partial<StoredCredential> = {}): Store
 
 /**
  * Test credentials that differ from each other: the n-th has its own server URL
- * (`https://mcp<n>.example.com/mcp`), client id and tokens (`<shape>` lets a test make them long).
+ * (`https://mcp<n>.example.com/mcp`), client id, tokens and times; `shape` (and a call's own
+ * overrides, which may also be a function of n) change the rest, e.g. JWT-sized tokens.
  */
-export function credentialSeries(shape: (serial: number) => Partial<StoredCredential> = () => ({})): (overrides?: Partial<StoredCredential>) => StoredCredential {
+export function credentialSeries(
+  shape: (serial: number) => Partial<StoredCredential> = () => ({}),
+): (overrides?: Partial<StoredCredential> | ((serial: number) => Partial<StoredCredential>)) => StoredCredential {
   let serial = 0;
   return (overrides = {}) => {
     serial += 1;
@@ -45,7 +48,7 @@ export function credentialSeries(shape: (serial: number) => Partial<StoredCreden
       expiresAt: 1_800_000_000_000 + serial,
       updatedAt: 1_700_000_000_000 + serial,
       ...shape(serial),
-      ...overrides,
+      ...(typeof overrides === 'function' ? overrides(serial) : overrides),
     });
   };
 }

@@ -14,6 +14,7 @@ import { BridgeStore } from '../../../native-host/stores/bridge-store';
 import type { StoredCredential } from '../../../native-host/stores/credential';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
 import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
+import { testCredential } from '../../helpers/credentials';
 
 let keyring: KeyringHarness;
 let restoreEnv: () => void;
@@ -40,19 +41,8 @@ beforeEach(async () => {
 });
 
 function credential(serverUrl: string, over: Partial<StoredCredential> = {}): StoredCredential {
-  return {
-    serverUrl,
-    resource: serverUrl,
-    issuer: 'https://issuer.example',
-    clientId: 'client',
-    tokenEndpointAuthMethod: 'none',
-    accessToken: `at-${serverUrl.length}-secret`,
-    tokenType: 'Bearer',
-    expiresAt: Date.now() + 3_600_000,
-    scope: 'openid',
-    updatedAt: Date.now(),
-    ...over,
-  };
+  const now = Date.now();
+  return testCredential({ serverUrl, issuer: 'https://issuer.example', clientId: 'client', accessToken: `at-${serverUrl.length}-secret`, refreshToken: undefined, expiresAt: now + 3_600_000, scope: 'openid', updatedAt: now, ...over });
 }
 
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
