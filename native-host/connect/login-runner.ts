@@ -35,7 +35,7 @@ export async function runLogin(serverUrl: string, options: LoginRunOptions): Pro
     options.deps ?? defaultLoginDeps(),
   ).catch((err: unknown) => {
     // The caller says which command to run; "run login again" is the CLI's advice.
-    throw err instanceof LoginTimedOut ? new Error(`no login finished within ${err.seconds} s`) : err;
+    throw err instanceof LoginTimedOut ? new Error(`no login finished within ${Math.round(err.seconds)} s`) : err;
   });
   options.log(`Logged in to ${serverUrl}${result.refreshCapable ? '' : ' (no refresh token: this login ends when its access token expires)'}.`);
 }

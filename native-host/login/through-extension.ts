@@ -58,7 +58,7 @@ export async function openExtensionBridge(request: LoginRequest, deps: LoginDeps
     if (named !== undefined) {
       throw new Error(`${why}; restart ${terminalSafe(chosen.browser)} so it starts the installed host, or leave out --browser to use your default browser`);
     }
-    report.fallback?.(`The ${why}; using your default browser instead (restart the browser to update its host).`);
+    report.fallback?.(`Not using the extension: ${why}; using your default browser instead (restart the browser to update its host).`);
     return undefined;
   }
   return client;

@@ -55,7 +55,7 @@ export function withinTimeLimit<T>(
       // Referenced on purpose: it is what keeps the process alive while the browser works.
       timer ??= setTimeout(() => {
         cancel();
-        settle(() => reject(new LoginTimedOut(Math.round(timeoutMs / 1000))));
+        settle(() => reject(new LoginTimedOut(timeoutMs / 1000)));
       }, timeoutMs);
     };
     work(startTimer).then(
