@@ -73,3 +73,21 @@ export async function runParsed<F extends Flags>(
     return reportError(err, json, io);
   }
 }
+
+/**
+ * A command from its parts: `options` turns the parsed line into the command's Options (a mistake
+ * there is a UsageError), `runF` does the work. Tests build one with their own `runF`, or with
+ * dependencies replaced, and run it with their own I/O.
+ */
+export function defineCommand<F extends Flags, O>(
+  spec: { name: string; summary: string; help: string; flags: F; options: (parsed: Parsed<F>, io: CommandIO, json: boolean) => O | Promise<O> },
+  runF: (options: O) => Promise<number>,
+): Command {
+  const { name, summary, help, flags } = spec;
+  return {
+    name,
+    summary,
+    help,
+    run: (args, io = processIO()) => runParsed(args, io, help, flags, async (parsed, json) => runF(await spec.options(parsed, io, json))),
+  };
+}

@@ -1,6 +1,6 @@
 import { runChecks, type Check, type DoctorScope } from '../doctor/checks';
 import { BROWSERS, isBrowserName, type BrowserName } from '../install/manifest-locations';
-import { processIO, runParsed, type Command, type CommandIO } from './command';
+import { defineCommand, type Command, type CommandIO } from './command';
 import { ExitCode, printJson, UsageError } from './output';
 
 const MARK: Record<Check['status'], string> = { ok: 'ok  ', info: 'info', warn: 'warn', error: 'FAIL' };
@@ -37,29 +37,26 @@ export interface DoctorOptions extends DoctorDeps {
 }
 
 export function createDoctorCommand(deps: DoctorDeps = {}, runF: (options: DoctorOptions) => Promise<number> = runDoctor): Command {
-  return {
-    name: 'doctor',
-    summary: 'Check the installation, the keychain, the config and running hosts; say what to fix',
-    help: HELP,
-    run: (args, io = processIO()) =>
-      runParsed(
-        args,
-        io,
-        HELP,
-        { json: { type: 'boolean' }, browser: { type: 'string', multiple: true }, 'user-data-dir': { type: 'string' } },
-        async ({ values, positionals }, json) => {
-          if (positionals.length) throw new UsageError('doctor takes no positional arguments');
-          for (const b of values.browser ?? []) if (!isBrowserName(b)) throw new UsageError(`unknown browser ${JSON.stringify(b)}: use one of ${BROWSERS.join(', ')}`);
-          return runF({
-            ...deps,
-            io,
-            json,
-            ...(values.browser ? { browsers: values.browser as BrowserName[] } : {}),
-            ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
-          });
-        },
-      ),
-  };
+  return defineCommand(
+    {
+      name: 'doctor',
+      summary: 'Check the installation, the keychain, the config and running hosts; say what to fix',
+      help: HELP,
+      flags: { json: { type: 'boolean' }, browser: { type: 'string', multiple: true }, 'user-data-dir': { type: 'string' } },
+      options: ({ values, positionals }, io, json): DoctorOptions => {
+        if (positionals.length) throw new UsageError('doctor takes no positional arguments');
+        for (const b of values.browser ?? []) if (!isBrowserName(b)) throw new UsageError(`unknown browser ${JSON.stringify(b)}: use one of ${BROWSERS.join(', ')}`);
+        return {
+          ...deps,
+          io,
+          json,
+          ...(values.browser ? { browsers: values.browser as BrowserName[] } : {}),
+          ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
+        };
+      },
+    },
+    runF,
+  );
 }
 
 export const doctorCommand = createDoctorCommand();

@@ -4,7 +4,7 @@ import { entryScript } from '../entry-script';
 import { installHost } from '../install/install-host';
 import { BROWSERS, isBrowserName, type BrowserName } from '../install/manifest-locations';
 import { packagedExtension } from '../install/packaged-extension';
-import { processIO, runParsed, type Command, type CommandIO } from './command';
+import { defineCommand, type Command, type CommandIO } from './command';
 import { ExitCode, printJson, UsageError } from './output';
 
 const HELP = `Usage: mcp-login-bridge install --browser <name> [--user-data-dir <dir>] [--extension-id <id>] [--json]
@@ -36,33 +36,30 @@ export interface InstallOptions extends InstallDeps {
 }
 
 export function createInstallCommand(deps: Partial<InstallDeps> = {}, runF: (options: InstallOptions) => Promise<number> = runInstall): Command {
-  return {
-    name: 'install',
-    summary: 'Register the native host with a browser so the extension can reach it',
-    help: HELP,
-    run: (args, io = processIO()) =>
-      runParsed(
-        args,
-        io,
-        HELP,
-        { json: { type: 'boolean' }, browser: { type: 'string' }, 'user-data-dir': { type: 'string' }, 'extension-id': { type: 'string' } },
-        async ({ values, positionals }, json) => {
-          if (positionals.length) throw new UsageError(`install takes no positional arguments (got ${positionals.join(' ')})`);
-          if (!values.browser) throw new UsageError(`--browser is required: one of ${BROWSERS.join(', ')}`);
-          if (!isBrowserName(values.browser)) throw new UsageError(`unknown browser ${JSON.stringify(values.browser)}: use one of ${BROWSERS.join(', ')}`);
-          if (values['user-data-dir']) await assertProfileFolder(values['user-data-dir'], values.browser);
-          return runF({
-            hostScript: entryScript,
-            ...deps,
-            io,
-            json,
-            browser: values.browser,
-            ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
-            ...(values['extension-id'] ? { extensionId: values['extension-id'] } : {}),
-          });
-        },
-      ),
-  };
+  return defineCommand(
+    {
+      name: 'install',
+      summary: 'Register the native host with a browser so the extension can reach it',
+      help: HELP,
+      flags: { json: { type: 'boolean' }, browser: { type: 'string' }, 'user-data-dir': { type: 'string' }, 'extension-id': { type: 'string' } },
+      options: async ({ values, positionals }, io, json): Promise<InstallOptions> => {
+        if (positionals.length) throw new UsageError(`install takes no positional arguments (got ${positionals.join(' ')})`);
+        if (!values.browser) throw new UsageError(`--browser is required: one of ${BROWSERS.join(', ')}`);
+        if (!isBrowserName(values.browser)) throw new UsageError(`unknown browser ${JSON.stringify(values.browser)}: use one of ${BROWSERS.join(', ')}`);
+        if (values['user-data-dir']) await assertProfileFolder(values['user-data-dir'], values.browser);
+        return {
+          hostScript: entryScript,
+          ...deps,
+          io,
+          json,
+          browser: values.browser,
+          ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
+          ...(values['extension-id'] ? { extensionId: values['extension-id'] } : {}),
+        };
+      },
+    },
+    runF,
+  );
 }
 
 export const installCommand = createInstallCommand();

@@ -5,7 +5,7 @@ import { clientLabels, describeClients } from '../clients/registry';
 import { LoginInterrupted, defaultLoginDeps, runLoginFlow, type InterruptSource, type LoginDeps, type LoginReporter } from '../login/login-flow';
 import { BrowserNotRunning } from '../login/through-extension';
 import { terminalSafe } from '../terminal-text';
-import { processIO, runParsed, type Command, type CommandIO } from './command';
+import { defineCommand, type Command, type CommandIO } from './command';
 import { ExitCode, formatExpiry, printJson, reportError, startProgress, UsageError } from './output';
 import { resolveServerArg } from './server-arg';
 
@@ -78,54 +78,51 @@ const sigint: InterruptSource = (onInterrupt) => {
 };
 
 export function createLoginCommand(deps: Partial<LoginCommandDeps> = {}, runF: (options: LoginOptions) => Promise<number> = runLogin): Command {
-  return {
-    name: 'login',
-    summary: 'Log in to an MCP server in the browser and store a refresh-capable credential',
-    help: HELP,
-    run: (args, io = processIO()) =>
-      runParsed(
-        args,
-        io,
-        HELP,
-        {
-          json: { type: 'boolean' },
-          'no-browser': { type: 'boolean' },
-          'no-extension': { type: 'boolean' },
-          browser: { type: 'string' },
-          timeout: { type: 'string' },
-          client: { type: 'string', multiple: true },
-          'write-config': { type: 'boolean' },
-        },
-        async ({ values, positionals }, json) => {
-          const { serverUrl } = await resolveServerArg(positionals, 'login');
-          const timeoutSeconds = values.timeout === undefined ? 300 : Number(values.timeout);
-          const maxSeconds = LIMITS.flowTtlMs / 1000;
-          if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > maxSeconds) {
-            throw new UsageError(`--timeout must be a number of seconds from 1 to ${maxSeconds} (a login expires after that)`);
-          }
-          for (const target of values.client ?? []) {
-            if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use ${TARGETS.join(', ')}`);
-          }
-          // Distinct names: the bridge refuses a list that names a client twice.
-          const clients = values.client ? [...new Set(values.client.filter((c): c is ClientName => c !== 'bridge'))] : undefined;
-          const local = Boolean(values['no-browser'] || values['no-extension']);
-          if (local && values.browser) throw new UsageError('--browser picks a running browser\'s extension; it cannot be combined with --no-browser or --no-extension');
-          return runF({
-            login: defaultLoginDeps(),
-            interrupts: sigint,
-            ...deps,
-            io,
-            json,
-            serverUrl,
-            timeoutSeconds,
-            use: values['no-browser'] ? 'paste' : local ? 'system-browser' : 'auto',
-            ...(values.browser !== undefined ? { browser: values.browser } : {}),
-            ...(clients ? { clients } : {}),
-            writeConfig: Boolean(values['write-config']),
-          });
-        },
-      ),
-  };
+  return defineCommand(
+    {
+      name: 'login',
+      summary: 'Log in to an MCP server in the browser and store a refresh-capable credential',
+      help: HELP,
+      flags: {
+        json: { type: 'boolean' },
+        'no-browser': { type: 'boolean' },
+        'no-extension': { type: 'boolean' },
+        browser: { type: 'string' },
+        timeout: { type: 'string' },
+        client: { type: 'string', multiple: true },
+        'write-config': { type: 'boolean' },
+      },
+      options: async ({ values, positionals }, io, json): Promise<LoginOptions> => {
+        const { serverUrl } = await resolveServerArg(positionals, 'login');
+        const timeoutSeconds = values.timeout === undefined ? 300 : Number(values.timeout);
+        const maxSeconds = LIMITS.flowTtlMs / 1000;
+        if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > maxSeconds) {
+          throw new UsageError(`--timeout must be a number of seconds from 1 to ${maxSeconds} (a login expires after that)`);
+        }
+        for (const target of values.client ?? []) {
+          if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use ${TARGETS.join(', ')}`);
+        }
+        // Distinct names: the bridge refuses a list that names a client twice.
+        const clients = values.client ? [...new Set(values.client.filter((c): c is ClientName => c !== 'bridge'))] : undefined;
+        const local = Boolean(values['no-browser'] || values['no-extension']);
+        if (local && values.browser) throw new UsageError('--browser picks a running browser\'s extension; it cannot be combined with --no-browser or --no-extension');
+        return {
+          login: defaultLoginDeps(),
+          interrupts: sigint,
+          ...deps,
+          io,
+          json,
+          serverUrl,
+          timeoutSeconds,
+          use: values['no-browser'] ? 'paste' : local ? 'system-browser' : 'auto',
+          ...(values.browser !== undefined ? { browser: values.browser } : {}),
+          ...(clients ? { clients } : {}),
+          writeConfig: Boolean(values['write-config']),
+        };
+      },
+    },
+    runF,
+  );
 }
 
 export const loginCommand = createLoginCommand();

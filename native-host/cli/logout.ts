@@ -3,7 +3,7 @@ import { describeClients, isClientName } from '../clients/registry';
 import { CLIENT_NAMES } from '../../shared/protocol';
 import { BridgeStore } from '../stores/bridge-store';
 import type { CredentialTarget } from '../stores/credential';
-import { processIO, runParsed, type Command, type CommandIO } from './command';
+import { defineCommand, type Command, type CommandIO } from './command';
 import { ExitCode, printJson, UsageError } from './output';
 import { resolveServerArg } from './server-arg';
 
@@ -44,27 +44,24 @@ export interface LogoutOptions extends LogoutDeps {
 }
 
 export function createLogoutCommand(deps: Partial<LogoutDeps> = {}, runF: (options: LogoutOptions) => Promise<number> = runLogout): Command {
-  return {
-    name: 'logout',
-    summary: "Forget a server's login (here, and with --client in the MCP clients) and revoke it at the provider",
-    help: HELP,
-    run: (args, io = processIO()) =>
-      runParsed(
-        args,
-        io,
-        HELP,
-        { json: { type: 'boolean' }, 'no-revoke': { type: 'boolean' }, client: { type: 'string', multiple: true } },
-        async ({ values, positionals }, json) => {
-          const { serverUrl } = await resolveServerArg(positionals, 'logout');
-          const targets = new Set<LogoutTarget>();
-          for (const target of values.client ?? ['bridge']) {
-            if (target !== 'bridge' && !isClientName(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use bridge, ${CLIENT_NAMES.slice(0, -1).join(', ')} or ${CLIENT_NAMES.at(-1)}`);
-            targets.add(target);
-          }
-          return runF({ store: new BridgeStore({ env: io.env }), ...deps, io, json, serverUrl, targets, noRevoke: Boolean(values['no-revoke']) });
-        },
-      ),
-  };
+  return defineCommand(
+    {
+      name: 'logout',
+      summary: "Forget a server's login (here, and with --client in the MCP clients) and revoke it at the provider",
+      help: HELP,
+      flags: { json: { type: 'boolean' }, 'no-revoke': { type: 'boolean' }, client: { type: 'string', multiple: true } },
+      options: async ({ values, positionals }, io, json): Promise<LogoutOptions> => {
+        const { serverUrl } = await resolveServerArg(positionals, 'logout');
+        const targets = new Set<LogoutTarget>();
+        for (const target of values.client ?? ['bridge']) {
+          if (target !== 'bridge' && !isClientName(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use bridge, ${CLIENT_NAMES.slice(0, -1).join(', ')} or ${CLIENT_NAMES.at(-1)}`);
+          targets.add(target);
+        }
+        return { store: new BridgeStore({ env: io.env }), ...deps, io, json, serverUrl, targets, noRevoke: Boolean(values['no-revoke']) };
+      },
+    },
+    runF,
+  );
 }
 
 export const logoutCommand = createLogoutCommand();

@@ -4,7 +4,7 @@ import { clientAdapters, describeClients } from '../clients/registry';
 import { findConnectUsers, type ConnectUser } from '../connect/connect-users';
 import { summarize } from '../requests/status';
 import { BridgeStore } from '../stores/bridge-store';
-import { processIO, runParsed, type Command, type CommandIO } from './command';
+import { defineCommand, type Command, type CommandIO } from './command';
 import { ExitCode, formatExpiry, printJson, UsageError } from './output';
 
 const HELP = `Usage: mcp-login-bridge status [--json]
@@ -53,16 +53,19 @@ export function statusDeps(io: CommandIO): StatusDeps {
 }
 
 export function createStatusCommand(deps: Partial<StatusDeps> = {}, runF: (options: StatusOptions) => Promise<number> = runStatus): Command {
-  return {
-    name: 'status',
-    summary: 'Show the servers you are logged in to and whether each can refresh',
-    help: HELP,
-    run: (args, io = processIO()) =>
-      runParsed(args, io, HELP, { json: { type: 'boolean' } }, async ({ positionals }, json) => {
+  return defineCommand(
+    {
+      name: 'status',
+      summary: 'Show the servers you are logged in to and whether each can refresh',
+      help: HELP,
+      flags: { json: { type: 'boolean' } },
+      options: ({ positionals }, io, json): StatusOptions => {
         if (positionals.length) throw new UsageError('status takes no arguments');
-        return runF({ ...statusDeps(io), ...deps, io, json });
-      }),
-  };
+        return { ...statusDeps(io), ...deps, io, json };
+      },
+    },
+    runF,
+  );
 }
 
 export const statusCommand = createStatusCommand();

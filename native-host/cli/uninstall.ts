@@ -1,6 +1,6 @@
 import { uninstallHost, type UninstallResult } from '../install/uninstall-host';
 import { BROWSERS, isBrowserName, type BrowserName } from '../install/manifest-locations';
-import { processIO, runParsed, type Command, type CommandIO } from './command';
+import { defineCommand, type Command, type CommandIO } from './command';
 import { ExitCode, printJson, UsageError } from './output';
 
 const HELP = `Usage: mcp-login-bridge uninstall --browser <name|all> [--user-data-dir <dir>] [--json]
@@ -24,25 +24,28 @@ export interface UninstallOptions {
 }
 
 export function createUninstallCommand(runF: (options: UninstallOptions) => Promise<number> = runUninstall): Command {
-  return {
-    name: 'uninstall',
-    summary: 'Remove the native host registration from a browser',
-    help: HELP,
-    run: (args, io = processIO()) =>
-      runParsed(args, io, HELP, { json: { type: 'boolean' }, browser: { type: 'string' }, 'user-data-dir': { type: 'string' } }, async ({ values, positionals }, json) => {
+  return defineCommand(
+    {
+      name: 'uninstall',
+      summary: 'Remove the native host registration from a browser',
+      help: HELP,
+      flags: { json: { type: 'boolean' }, browser: { type: 'string' }, 'user-data-dir': { type: 'string' } },
+      options: ({ values, positionals }, io, json): UninstallOptions => {
         if (positionals.length) throw new UsageError(`uninstall takes no positional arguments (got ${positionals.join(' ')})`);
         const name = values.browser;
         if (!name) throw new UsageError(`--browser is required: one of ${BROWSERS.join(', ')}, or all`);
         if (name !== 'all' && !isBrowserName(name)) throw new UsageError(`unknown browser ${JSON.stringify(name)}: use one of ${BROWSERS.join(', ')}, or all`);
         if (name === 'all' && values['user-data-dir']) throw new UsageError('--user-data-dir names one profile of one browser; use it with --browser <name>');
-        return runF({
+        return {
           io,
           json,
           browsers: name === 'all' ? [...BROWSERS] : [name as BrowserName],
           ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
-        });
-      }),
-  };
+        };
+      },
+    },
+    runF,
+  );
 }
 
 export const uninstallCommand = createUninstallCommand();
