@@ -1,5 +1,7 @@
 import { defaultSharedLoginReason, logOut, type LogoutTarget } from '../credentials/log-out';
-import { describeClients, isClientName } from '../clients/registry';
+import type { ClientAdapter } from '../clients/client-adapter';
+import { ClientLogouts } from '../clients/client-logouts';
+import { clientAdapters, describeClients, isClientName } from '../clients/registry';
 import { CLIENT_NAMES } from '../../shared/protocol';
 import { BridgeStore } from '../stores/bridge-store';
 import type { CredentialTarget } from '../stores/credential';
@@ -33,6 +35,8 @@ Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that serve
 export interface LogoutDeps {
   /** The bridge's own store (default: the one the host config chooses). */
   store: CredentialTarget;
+  /** The MCP clients whose copies --client removes (default: every registered one). */
+  adapters: readonly ClientAdapter[];
 }
 
 export interface LogoutOptions extends LogoutDeps {
@@ -57,7 +61,7 @@ export function createLogoutCommand(deps: Partial<LogoutDeps> = {}, runF: (optio
           if (target !== 'bridge' && !isClientName(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use bridge, ${CLIENT_NAMES.slice(0, -1).join(', ')} or ${CLIENT_NAMES.at(-1)}`);
           targets.add(target);
         }
-        return { store: new BridgeStore({ env: io.env }), ...deps, io, json, serverUrl, targets, noRevoke: Boolean(values['no-revoke']) };
+        return { store: new BridgeStore({ env: io.env }), adapters: clientAdapters({ env: io.env }), ...deps, io, json, serverUrl, targets, noRevoke: Boolean(values['no-revoke']) };
       },
     },
     runF,
@@ -66,10 +70,11 @@ export function createLogoutCommand(deps: Partial<LogoutDeps> = {}, runF: (optio
 
 export const logoutCommand = createLogoutCommand();
 
-export async function runLogout({ io, json, store, serverUrl, targets, noRevoke }: LogoutOptions): Promise<number> {
+export async function runLogout({ io, json, store, adapters, serverUrl, targets, noRevoke }: LogoutOptions): Promise<number> {
   const { stdout, stderr } = io;
   const { revocation, removed, problems } = await logOut(store, serverUrl, {
     targets,
+    clientLogouts: new ClientLogouts({ adapters }),
     ...(noRevoke ? { noRevoke: '--no-revoke' } : {}),
     sharedLoginReason,
   });
