@@ -3,14 +3,15 @@
  * against the real Google-like provider and MCP server fixtures on loopback. The "browser" follows
  * redirects (redirect-follower.ts); the running browser's bridge is replaced through LoginDeps.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRule } from '../../../shared/providers';
 import { BRIDGE_CAPABILITIES } from '../../../shared/bridge-protocol';
 import type { BridgeClient } from '../../../native-host/bridge/bridge-client';
 import type { FoundBridge } from '../../../native-host/bridge/runtime-files';
-import { EMPTY_CONFIG, type HostConfig } from '../../../native-host/config';
-import type { HostContext } from '../../../native-host/host-context';
+import { createHostContext, type HostContext } from '../../../native-host/host-context';
 import {
   LoginInterrupted,
   LoginTimedOut,
@@ -21,8 +22,6 @@ import {
   type SignInOpened,
 } from '../../../native-host/login/login-flow';
 import { BrowserNotRunning } from '../../../native-host/login/through-extension';
-import { LoginService } from '../../../native-host/oauth/login-service';
-import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
 import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
@@ -31,22 +30,31 @@ import { CookieJar, followToCallback } from '../../helpers/redirect-follower';
 let provider: GoogleLikeProvider;
 let mcp: McpServerFixture;
 
+let configDir: string;
+const configBefore = process.env.MCP_LOGIN_BRIDGE_CONFIG;
+
 beforeAll(async () => {
   provider = await startGoogleLikeProvider();
   mcp = await startMcpServer({ issuer: provider.issuer });
+  configDir = await mkdtemp(join(tmpdir(), 'mlb-login-flow-'));
+  const config = {
+    rules: [{ id: 'fixture-google', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }],
+    clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
+  };
+  await writeFile(join(configDir, 'config.json'), JSON.stringify(config));
+  // The host config the host context reads, as `login` reads it: from the environment.
+  process.env.MCP_LOGIN_BRIDGE_CONFIG = join(configDir, 'config.json');
 });
 afterAll(async () => {
+  if (configBefore === undefined) delete process.env.MCP_LOGIN_BRIDGE_CONFIG;
+  else process.env.MCP_LOGIN_BRIDGE_CONFIG = configBefore;
+  await rm(configDir, { recursive: true, force: true });
   await mcp?.close();
   await provider?.close();
 });
 
-/** The host context `login` builds, with the fixture's provider rule and client, and a store in memory. */
+/** The host context `login` builds (the fixture's provider rule and client in the host config), with a store in memory. */
 function hostContext(stored: Map<string, StoredCredential>): () => HostContext {
-  const config: HostConfig = {
-    ...EMPTY_CONFIG,
-    rules: [parseRule({ id: 'fixture-google', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }, 'config')],
-    clients: [{ issuer: provider.issuer, servers: [mcp.url], clientId: provider.clientId, clientSecret: provider.clientSecret }],
-  };
   const store: CredentialTarget = {
     name: 'bridge',
     describe: () => 'memory',
@@ -55,13 +63,7 @@ function hostContext(stored: Map<string, StoredCredential>): () => HostContext {
     delete: async (url) => stored.delete(url),
     list: async () => [...stored.values()],
   };
-  return () => {
-    const listener = new LoopbackListener();
-    const login = new LoginService({ loadConfig: async () => config, store, redirectUri: () => listener.redirectUri() });
-    listener.onCallback = (url) => login.complete(url);
-    listener.onCallOff = (state, error) => login.callOff(state, error);
-    return { version: 'test', login, store, listener, loadConfig: async () => config, close: () => listener.close() };
-  };
+  return () => createHostContext({ store, clients: false });
 }
 
 /** A browser that opens the start link, signs in, and lands on this process's listener with the link's cookie. */
