@@ -6,15 +6,18 @@
  *   the result's `updatedAt` in the history the background keeps;
  * - shown: the result is on the callback page.
  * The two differ once the background sends `complete` without waiting for the page to ask.
+ * The provider and MCP server run in a process of their own (as real ones do), so Playwright's
+ * work in this process cannot slow their answers. Each login is also checked to have reached the
+ * host once: one `complete` sent by the background, no duplicate, one code exchange at the provider.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { authorizeInPopup, startLoginWorld } from '../test/e2e/login-world';
+import { authorizeInPopup, startLoginWorldWithServersProcess } from '../test/e2e/login-world';
 import { followToCallback } from '../test/helpers/redirect-follower';
-import { fmt, line, median } from './stats';
+import { line } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 8);
 
-const world = await startLoginWorld({ googleRule: true });
+const world = await startLoginWorldWithServersProcess({ googleRule: true });
 
 /** One code exchange at the provider with nothing of ours around it: the baseline. */
 async function directExchangeMs(): Promise<number> {
@@ -57,8 +60,11 @@ try {
   // The breakdown, each from the capture: the background sees it, sends `complete`, gets the answer;
   // and the host's own time (from its answer's timings).
   const steps = { seen: [] as number[], sent: [] as number[], answered: [] as number[], host: [] as number[], hostToken: [] as number[], hostStore: [] as number[], transit: [] as number[] };
+  const sentLines = () => world.browser.consoleMessages.filter((m) => m.includes('sent to the host while the callback page loads')).length;
+  const duplicateLines = () => world.browser.consoleMessages.filter((m) => m.includes('duplicate callback')).length;
   for (let i = 0; i <= RUNS; i++) {
     const direct = await directExchangeMs();
+    const before = { sent: sentLines(), tokenRequests: (await world.provider.counts()).tokenRequests };
     const login = await authorizeInPopup(world.browser, world.mcp.url);
     if (login.state !== 'success') throw new Error(login.text);
     // The login tab ends on the extension's callback page.
@@ -89,6 +95,11 @@ try {
     );
     await callbackPage.close();
     await login.popup.close();
+    // One delivery: the background's own (not the page's), no duplicate, one code redeemed.
+    const exchanges = (await world.provider.counts()).tokenRequests - before.tokenRequests;
+    if (sentLines() - before.sent !== 1 || duplicateLines() !== 0 || exchanges !== 1) {
+      throw new Error(`login ${i} reached the host ${sentLines() - before.sent} time(s) from the background, ${duplicateLines()} duplicate(s), ${exchanges} code exchange(s)`);
+    }
     if (i > 0) {
       steps.seen.push(marks['mlb-callback-seen']! - page.capturedAt);
       steps.sent.push(marks['mlb-complete-sent']! - page.capturedAt);
@@ -106,19 +117,16 @@ try {
     }
   }
 
-  const e = median(endpoint);
-  const st = median(stored);
-  const sh = median(shown);
-  console.log(`callback captured → stored / shown, real Chromium + host + keyring, ${RUNS} logins, medians:`);
-  console.log(`  token endpoint alone (baseline)   ${fmt(e)}`);
-  console.log(`  capture → stored (background)     ${fmt(st)}  ratio ${(st / e).toFixed(1)}`);
-  console.log(`  capture → shown on the page       ${fmt(sh)}  ratio ${(sh / e).toFixed(1)}`);
-  console.log('  breakdown (from the capture, medians):');
+  console.log(`callback captured → stored / shown, real Chromium + host + keyring, fixture servers in their own process, ${RUNS} logins:`);
+  console.log(line('token endpoint alone (baseline)', endpoint));
+  console.log(line('capture → stored (background)', stored, endpoint, 1.5));
+  console.log(line('capture → shown on the page', shown, endpoint, 2));
+  console.log('  breakdown, from the capture:');
   console.log(line('background sees the callback', steps.seen));
   console.log(line('background sends complete', steps.sent));
   console.log(line('background has the answer', steps.answered));
   if (steps.host.length) {
-    console.log(line("host: complete, its own time", steps.host));
+    console.log(line('host: complete, its own time', steps.host));
     console.log(line('host: token endpoint', steps.hostToken));
     console.log(line('host: store', steps.hostStore));
     console.log(line('native messaging, both ways', steps.transit));
