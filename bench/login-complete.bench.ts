@@ -56,7 +56,7 @@ try {
   console.log(line("token endpoint, the provider's own time", providerOwn));
   console.log(line('keychain write', store));
   console.log(line('host total', total, token));
-  console.log(line('host total vs the provider's own time', total, providerOwn));
+  console.log(line("host total vs the provider's own time", total, providerOwn));
   console.log(line('native messaging round trip', roundTrip, token));
 } finally {
   await host.close();
