@@ -62,7 +62,8 @@ Exit codes: 0 at least one login works (or there are none), 1 every stored login
         return exit;
       }
       if (scan.keychainProblem) {
-        process.stderr.write(`The keychain cannot be reached (${scan.keychainProblem}); listing the bridge's files in ${bridge.fileDir} only.\n`);
+        // The problem is a whole sentence with its own fix: on a line of its own, not in parentheses.
+        process.stderr.write(`Listing only the bridge's files in ${bridge.fileDir}: the keychain cannot be reached.\n${scan.keychainProblem}\n`);
       }
       for (const d of damaged) process.stderr.write(`Unreadable entry for ${d.serverUrl}: ${d.error}\n`);
       for (const p of clientProblems) process.stderr.write(`${p.message}\n`);
