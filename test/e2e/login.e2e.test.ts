@@ -227,4 +227,56 @@ describe('login end to end in Chromium', () => {
     }
     expect(w.browser.consoleMessages.join('\n')).toContain("completed by the host's loopback listener (success)");
   });
+
+  it('a second Authorize while the sign-in waits focuses its tab (no second tab); closing the tab ends it, also for a popup opened later', async () => {
+    world = await startLoginWorld({ googleRule: true });
+    const w = world;
+    // The sign-in tab stays at the provider: a session rule of the test's own blocks its request,
+    // as a user who has not signed in yet.
+    const authPattern = `^${w.provider.issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/auth\\?`;
+    await w.browser.serviceWorker.evaluate(
+      (regexFilter) =>
+        (globalThis as any).chrome.declarativeNetRequest.updateSessionRules({
+          addRules: [{ id: 991, priority: 1000, action: { type: 'block' }, condition: { regexFilter, resourceTypes: ['main_frame'] } }],
+        }),
+      authPattern,
+    );
+    const signInTabs = async (): Promise<number[]> =>
+      w.browser.serviceWorker.evaluate(async (issuer) => {
+        const tabs = (await (globalThis as any).chrome.tabs.query({})) as Array<{ id: number; url?: string; pendingUrl?: string }>;
+        return tabs.filter((t) => (t.url || t.pendingUrl || '').startsWith(`${issuer}/auth?`)).map((t) => t.id);
+      }, w.provider.issuer);
+    const waitForSignInTabs = async (count: number) => {
+      for (let i = 0; i < 150 && (await signInTabs()).length !== count; i++) await new Promise((r) => setTimeout(r, 100));
+      return signInTabs();
+    };
+
+    const first = await w.browser.openPopup();
+    await first.locator('#server-url').fill(w.mcp.url);
+    await first.locator('#authorize').click();
+    await first.locator('#result[data-state="pending"]', { hasText: 'Waiting for you to sign in' }).waitFor({ timeout: 30_000 });
+    const [tabId] = await waitForSignInTabs(1);
+    expect(tabId, 'the sign-in tab went to the provider').toBeDefined();
+    await first.close();
+
+    // A second click, from a popup opened again, as a user who lost the tab would.
+    const second = await w.browser.openPopup();
+    await second.locator('#server-url').fill(w.mcp.url);
+    await second.locator('#authorize').click();
+    await second.locator('#result[data-state="pending"]', { hasText: 'already open; finish it in that tab' }).waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await signInTabs()).toEqual([tabId]);
+    await second.locator('#login-status', { hasText: '1 sign-in waiting in a tab.' }).waitFor({ timeout: 15_000 });
+    await second.close();
+
+    // The user closes the sign-in tab: the login is over, and a popup opened later says so.
+    await w.browser.serviceWorker.evaluate((id) => (globalThis as any).chrome.tabs.remove(id), tabId!);
+    expect(await waitForSignInTabs(0)).toEqual([]);
+    const later = await w.browser.openPopup();
+    await later.locator('#result[data-state="error"]', { hasText: 'was closed before the login finished' }).waitFor({ timeout: 15_000 });
+    await later.waitForSelector('#login-status:not([data-state="loading"])');
+    expect(await later.textContent('#login-status')).not.toMatch(/waiting in a tab|in progress/);
+    expect(await later.textContent('.result-message')).not.toMatch(/FlowCancelled|Extension error/);
+    expect(w.provider.stats.authorizeRequests).toHaveLength(0);
+  });
 });
