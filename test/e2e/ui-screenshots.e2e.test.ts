@@ -83,6 +83,22 @@ describe('popup', () => {
       }
     });
 
+    if (scheme === 'light') {
+      it('host missing: Copy puts the exact install command on the clipboard and says so', async () => {
+        await setResults(noHost, []);
+        await noHost.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+        const page = await openPopup(noHost, scheme);
+        try {
+          await page.waitForSelector('#host-banner:not([hidden])');
+          await page.getByRole('button', { name: 'Copy the install command' }).click();
+          await page.waitForFunction(() => document.querySelector('#copy-install')?.textContent === 'Copied');
+          expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('npx mcp-login-bridge install --browser chromium');
+        } finally {
+          await page.close();
+        }
+      });
+    }
+
     for (const state of Object.keys(RESULTS)) {
       it(`${state} (${scheme})`, async () => {
         await stub.setStatus(STATUS[state]!);
