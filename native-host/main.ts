@@ -34,6 +34,9 @@ const COMMANDS: CommandEntry[] = [
 /** Other names a command answers to: mcp-remote users look for `proxy`. */
 const ALIASES: Record<string, string> = { proxy: 'connect' };
 
+/** The options that stand where a command would. */
+const TOP_LEVEL_OPTIONS = ['--help', '--version'];
+
 const EXIT_FAILED = 1;
 
 function mainHelp(): string {
@@ -63,7 +66,9 @@ async function runCli(args: string[]): Promise<number> {
   const entry = COMMANDS.find((c) => c.name === (ALIASES[name] ?? name));
   const json = rest.includes('--json');
   if (!entry) {
-    const guess = name.startsWith('-') ? undefined : closestName(name, COMMANDS.map((c) => c.name));
+    // "version" or "--verison" (gh and git take `version`): point at the option this program has.
+    const option = closestName(name.startsWith('-') ? name : `--${name}`, TOP_LEVEL_OPTIONS);
+    const guess = name.startsWith('-') ? option : (closestName(name, COMMANDS.map((c) => c.name)) ?? option);
     const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command ${JSON.stringify(name)}`;
     return reportUsageError(new UsageError(what, guess ? `Did you mean "${guess}"?` : `Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`), json);
   }

@@ -53,6 +53,16 @@ describe('usage errors through the binary', () => {
     expect(r.stderr).toBe(`mcp-login-bridge: unknown command "${typed}"\nDid you mean "${meant}"?\nRun "mcp-login-bridge --help" for usage.\n`);
   });
 
+  it.each([
+    ['version', '--version'],
+    ['--verison', '--version'],
+    ['--hlep', '--help'],
+  ])('%s at the top level suggests the option %s, exit 2', async (typed, meant) => {
+    const r = await run(typed);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[1]).toBe(`Did you mean "${meant}"?`);
+  });
+
   it('a command nothing resembles lists the commands', async () => {
     const r = await run('frobnicate');
     expect(r.code).toBe(2);
