@@ -133,7 +133,7 @@ describe('login end to end in Chromium', () => {
     assertNoSecrets(status.stdout, afterRefresh!, 'status --json');
   });
 
-  it('without the Google rule: no refresh token, and the popup says which rule would fix it', async () => {
+  it('without the Google rule: no refresh token, the popup says which rule would fix it, and the rule added from there makes the next popup login refresh-capable', async () => {
     world = await startLoginWorld({ googleRule: false });
     const w = world;
 
@@ -150,6 +150,11 @@ describe('login end to end in Chromium', () => {
     await options.waitForSelector('#prefill-note:not([hidden])');
     expect(await options.inputValue('#rule-origin')).toBe(providerOrigin);
     expect(await options.inputValue('#rule-params')).toContain('access_type=offline');
+    // Added as it was filled in, with one click.
+    const ruleId = await options.inputValue('#rule-id');
+    expect(ruleId).not.toBe('');
+    await options.click('#add');
+    await options.waitForSelector(`#rules tbody tr[data-rule-id="${ruleId}"]`);
     await options.close();
 
     expect(w.provider.stats.authorizeRequests[0]!.searchParams.has('access_type')).toBe(false);
@@ -171,6 +176,14 @@ describe('login end to end in Chromium', () => {
     expect(token.code).toBe(4);
     expect(token.stdout).toBe('');
     expect(token.stderr).toMatch(/login/);
+
+    // The rule the popup pointed at fixes the popup's own login: logging in again gets a refresh token.
+    await row.popup.close();
+    const again = await authorizeInPopup(w.browser, w.mcp.url);
+    expect(again.state, again.text).toBe('success');
+    expect(again.text).toContain('refresh token stored');
+    expect(w.provider.stats.authorizeRequests.at(-1)!.searchParams.get('access_type')).toBe('offline');
+    expect((await bridgeStore(w).read(w.mcp.url))?.refreshToken).toBeTruthy();
   });
 
   it("a login finished outside this browser (the host's loopback listener completed it) shows its real result, not 'expired'", async () => {
