@@ -24,7 +24,7 @@ import type { ResultSummary } from '../../extension/lib/ui/result-summary';
 import { launchFirefoxWithAddon, until, type FirefoxHarness } from '../fixtures/firefox-harness';
 import { firefoxHostManifest, writeStubStatusHost, type StubStatusHost } from '../fixtures/stub-status-host';
 import { CLEAN_LAYOUT, SCREENSHOTS_DIR, inspectLayout, type LayoutReport } from './page-layout';
-import { ACTIVITY, HEADLINES, OPTIONS_STORAGE, RESULTS, SCHEMES, SERVER, STATUS, seedActivity, type Scheme } from './page-states';
+import { ACTIVITY, ACTIVITY_ROWS, HEADLINES, OPTIONS_STORAGE, RESULTS, SCHEMES, SERVER, STATUS, seedActivity, type Scheme } from './page-states';
 
 /** The popup states shown here (ui-screenshots shows them all in Chromium, the empty one too). */
 const POPUP_STATES = ['waiting', 'success', 'no-refresh-token', 'several-logins', 'error'] as const;
@@ -135,6 +135,8 @@ describe('popup in Firefox with a host', () => {
           const headline = (await text(popup, '.result-message')) ?? '';
           expect(headline).not.toMatch(/Host (error|warning) \d|Extension error/);
           if (HEADLINES[state]) expect(headline).toContain(HEADLINES[state]);
+          // People see local time ("09:48 AM"), never ISO 8601 with milliseconds.
+          expect((await text(popup, 'body')) ?? '').not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
           // "Your logins" lists the host's logins with their accounts.
           const accounts = await evaluate<string[]>(popup, `[...document.querySelectorAll('.login-account')].map((e) => e.textContent)`);
           expect(accounts.sort()).toEqual(STATUS[state]!.credentials.map((c) => `Account: ${c.account}`).sort());
@@ -205,7 +207,10 @@ describe('options page in Firefox', () => {
       try {
         await waitFor(page, `document.querySelector('#rules tbody tr[data-rule-id="corp-sso"]') && document.querySelector('#activity-table tbody tr')`, 'the rules and the activity');
         expect(await text(page, '#rules')).toContain('Host config');
-        expect(await evaluate(page, `document.querySelectorAll('#activity-table tbody tr').length`)).toBe(ACTIVITY.length);
+        const rows = await evaluate<string[]>(page, `[...document.querySelectorAll('#activity-table tbody tr')].map((r) => r.innerText)`);
+        expect(rows).toHaveLength(ACTIVITY.length);
+        ACTIVITY_ROWS.forEach((facts, i) => facts.forEach((fact) => expect(rows[i]).toContain(fact)));
+        expect(await evaluate(page, `document.querySelectorAll('[placeholder]').length`)).toBe(0);
         await check(page, `options-${scheme}`);
       } finally {
         await closePage(page);

@@ -136,6 +136,12 @@ export const ACTIVITY = [
     paramsAdded: [], outcome: 'tab-closed' },
 ];
 
+/** What the activity view says each of ACTIVITY's sign-ins got: program, provider, parameters added, outcome. */
+export const ACTIVITY_ROWS = [
+  ['codex-cli', 'Google', 'access_type, prompt', 'Returned to the program'],
+  ['claude-code', 'No rule matched', 'Nothing', 'Tab closed first'],
+];
+
 /** The options page's rules: one of the user's and one from the host config (the columns that broke mid-word: "confi/g", "Remov/e"). */
 export const OPTIONS_STORAGE = {
   providerSettings: { disabled: ['okta'], userRules: [{ id: 'team-idp', name: 'Team identity provider', origins: ['https://login.team-idp.example.com'], params: { access_type: 'offline', prompt: 'consent' }, source: 'user' }] },
