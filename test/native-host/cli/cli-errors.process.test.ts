@@ -139,6 +139,19 @@ describe('other errors', () => {
   });
 });
 
+describe('a server name that does not resolve', () => {
+  it('reads as a DNS failure naming the host and what to check, not "fetch failed"', async () => {
+    // A label longer than DNS allows (63): the resolver refuses it without sending a query, so
+    // the test stays off the network.
+    const name = `${'x'.repeat(64)}.example`;
+    const r = await cli('login', `https://${name}/mcp`, '--no-browser');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`the name ${name} could not be found (DNS lookup failed, ENOTFOUND); check the URL for a typo and that this machine is online`);
+    expect(r.stderr).not.toMatch(/fetch failed|\n\s+at /);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('Details: DiscoveryFailed (200)');
+  });
+});
+
 describe('an insecure server URL', () => {
   it('is named whole, path and all, with what is allowed, and its code below', async () => {
     const url = 'http://mcp.example.com:9/team/a/mcp';
