@@ -66,7 +66,7 @@ function assertNoSecrets(haystack: string, credential: StoredCredential, where: 
 }
 
 describe('login end to end in Chromium', () => {
-  it('stores a refresh token, refreshes through the CLI, and the token calls an MCP tool', async () => {
+  it('stores a refresh token, refreshes through the CLI, the token calls an MCP tool, and Log out in the popup revokes it', async () => {
     world = await startLoginWorld({ googleRule: true });
     const w = world;
 
@@ -131,6 +131,19 @@ describe('login end to end in Chromium', () => {
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout).credentials).toEqual([expect.objectContaining({ serverUrl: w.mcp.url, refreshCapable: true })]);
     assertNoSecrets(status.stdout, afterRefresh!, 'status --json');
+
+    // "Log out" in the popup, confirmed: the real host revokes the login at the provider and
+    // removes the keychain entry; the popup says so.
+    const revokedBefore = w.provider.stats.grantsRevoked;
+    const popup = await w.browser.openPopup();
+    await popup.getByRole('button', { name: `Log out of ${w.mcp.url}` }).click();
+    await popup.getByRole('button', { name: `Confirm: log out of ${w.mcp.url}` }).click();
+    await popup.waitForFunction(() => document.querySelector('#logins-notice')?.textContent !== '', undefined, { timeout: 15_000 });
+    // The fixture's JWT access tokens cannot be revoked: the notice says that one stays valid.
+    expect(await popup.textContent('#logins-notice')).toBe(`Logged out of ${w.mcp.url}. Revoked at the provider; it cannot revoke the access token, which stays valid until it expires.`);
+    expect(await store.read(w.mcp.url)).toBeUndefined();
+    expect(w.provider.stats.grantsRevoked).toBeGreaterThan(revokedBefore);
+    expect((await w.cli(['token', w.mcp.url])).code).toBe(4);
   });
 
   it('without the Google rule: no refresh token, the popup says which rule would fix it, and the rule added from there makes the next popup login refresh-capable', async () => {
