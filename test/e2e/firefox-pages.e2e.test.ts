@@ -140,6 +140,11 @@ describe('popup in Firefox with a host', () => {
           // "Your logins" lists the host's logins with their accounts.
           const accounts = await evaluate<string[]>(popup, `[...document.querySelectorAll('.login-account')].map((e) => e.textContent)`);
           expect(accounts.sort()).toEqual(STATUS[state]!.credentials.map((c) => `Account: ${c.account}`).sort());
+          if (state === 'no-refresh-token') {
+            // "Add this rule" links to the options form, filled in for the provider.
+            const links = await evaluate<string[]>(popup, `[...document.querySelectorAll('a[href^="options.html?addRuleFor="]')].map((a) => a.getAttribute('href'))`);
+            expect(links).toEqual([`options.html?addRuleFor=${encodeURIComponent('https://accounts.google.com')}`]);
+          }
           await check(popup, `popup-${state}-${scheme}`);
         } finally {
           await closePage(popup);
