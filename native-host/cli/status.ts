@@ -99,7 +99,8 @@ export async function runStatus({ io, json, store: bridge, adapters, connectUser
     return exit;
   }
   if (scan.keychainProblem) {
-    stderr.write(`The keychain cannot be reached (${scan.keychainProblem}); listing the bridge's files in ${bridge.fileDir} only.\n`);
+    // The problem is a whole sentence with its own fix: on a line of its own, not in parentheses.
+    stderr.write(`Listing only the bridge's files in ${bridge.fileDir}: the keychain cannot be reached.\n${scan.keychainProblem}\n`);
   }
   for (const d of damaged) stderr.write(`Unreadable entry for ${d.serverUrl}: ${d.error}\n`);
   for (const p of clientProblems) stderr.write(`${p.message}\n`);

@@ -16,7 +16,7 @@ import { configPath, loadConfig, type HostConfig } from '../config';
 import { manifestFor } from '../install/host-paths';
 import { BROWSERS, type BrowserName } from '../install/manifest-locations';
 import { checkClientMetadataDocument } from '../oauth/client-metadata-document';
-import { BridgeStore } from '../stores/bridge-store';
+import { BridgeStore, firstSentence } from '../stores/bridge-store';
 import type { Check } from './check';
 
 export type { Check, CheckStatus } from './check';
@@ -135,7 +135,8 @@ export async function checkKeychain(store: BridgeStore = new BridgeStore()): Pro
       return {
         id: 'keychain',
         status: 'warn',
-        message: `${where}: ${scan.credentials.length} login(s) stored (${scan.keychainProblem})`,
+        // The problem's own fix would repeat the fix below: only its cause goes on the line.
+        message: `${where}: ${scan.credentials.length} login(s) stored. The keychain: ${firstSentence(scan.keychainProblem)}`,
         fix: 'to use the keychain, run a Secret Service (e.g. gnome-keyring-daemon) on the session bus; to keep files and silence this, set "store": "file" in the host config',
       };
     }

@@ -494,7 +494,9 @@ function isKeychainUnavailable(error: unknown): boolean {
 }
 
 /** The keychain error's first sentence (up to the colon before its advice), for a one-line warning. */
-function firstSentence(message: string): string {
+export function firstSentence(message: string): string {
   const cut = message.search(/: (run|start|unlock|allow|create|check)\b/);
-  return (cut > 0 ? message.slice(0, cut) : message).slice(0, 200);
+  const sentence = cut > 0 ? message.slice(0, cut) : message;
+  // Long enough for a bus address and an item's name; a longer one ends at a word, marked as cut.
+  return sentence.length <= 300 ? sentence : `${sentence.slice(0, sentence.lastIndexOf(' ', 299))}…`;
 }

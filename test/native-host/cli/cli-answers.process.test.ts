@@ -76,6 +76,20 @@ describe('status exit code', () => {
     expect((await cli('status')).code).toBe(0);
   });
 
+  it('names the account of each login, as gh auth status does; --json carries it too', async () => {
+    await store.write(credential('https://a.example/mcp', { refreshToken: 'rt-secret', account: 'alex@example.com' }));
+    await store.write(credential('https://b.example/mcp', { refreshToken: 'rt-secret' }));
+    const r = await cli('status');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('https://a.example/mcp\n  account: alex@example.com\n');
+    // A provider that named no account: no account line rather than a guess.
+    expect(r.stdout).toMatch(/https:\/\/b\.example\/mcp\n  stored in:/);
+    const json = JSON.parse((await cli('status', '--json')).stdout);
+    expect(json.credentials.map((c: { serverUrl: string; account?: string }) => [c.serverUrl, c.account])).toEqual(
+      expect.arrayContaining([['https://a.example/mcp', 'alex@example.com'], ['https://b.example/mcp', undefined]]),
+    );
+  });
+
   it('shows times as local time for people, never ISO with milliseconds', async () => {
     await store.write(credential('https://a.example/mcp', { refreshToken: 'rt-secret', expiresAt: Date.now() + 30 * 60_000 }));
     const r = await cli('status');
