@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { FieldReader, isObject, jsonType } from '../../shared/field-reader';
-import { parseRequest } from '../../shared/protocol';
+import { parseRequest } from '../../shared/request-parsers';
 import { parseCompleteResult } from '../../extension/lib/host/complete-result';
 import { EntryReader } from '../../native-host/stores/entry-fields';
 import { parseStoredCredential } from '../../native-host/stores/bridge-store';
