@@ -33,7 +33,10 @@ function log(line: string): void {
   process.stderr.write(`mcp-login-bridge connect: ${terminalSafe(line, true)}\n`);
 }
 
-/** Serves until the client closes stdin (or the server cannot be reached at all); exits the process. */
+/**
+ * Serves until the client closes stdin (or the server cannot be reached at all); exits the process.
+ * Throws (before serving) only with --no-login, for a store that cannot be read.
+ */
 export async function serve(serverUrl: string, options: ServeOptions): Promise<never> {
   const codes = options.exitCodes;
   const store = new BridgeStore();
@@ -57,6 +60,10 @@ export async function serve(serverUrl: string, options: ServeOptions): Promise<n
       log(`not logged in to ${serverUrl}; run: mcp-login-bridge login ${serverUrl}`);
       return exit(codes.loginNeeded);
     }
+    // A store that cannot be read at all (no keychain, a broken config) fails every request: say so
+    // now, as `token` would, rather than serve only errors. (5xx: storage and the local machine.)
+    const cause = error instanceof ConnectError ? error.cause : error;
+    if (cause instanceof ProtocolError && cause.code >= ErrorCode.KeychainUnavailable) throw cause;
   }
   const [{ StdioServerTransport }, { ConnectProxy }] = await transports;
   const stepUp = options.noLogin ? undefined : new StepUp((scopes) => login(scopes));

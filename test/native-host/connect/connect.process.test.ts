@@ -346,6 +346,17 @@ describe('connect: start and end of a session', () => {
     expect(answer).toEqual({ jsonrpc: '2.0', id: 1, error: { code: -32000, message: sentence, data: { kind: 'server-unreachable', network: 'refused' } } });
   }, 30_000);
 
+  it('--no-login with a keychain that cannot be read: the store\'s error and exit 1 at once, not a server that fails every request', async () => {
+    const w = await world();
+    const env = { ...w.env };
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    const r = await runRaw({ ...w, env }, ['--no-login'], [INITIALIZE], 10_000);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^mcp-login-bridge: No D-Bus session bus/);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('Details: KeychainUnavailable (500)');
+  }, 30_000);
+
   it('a server that accepts the connection and never answers initialize: "timeout", exit 1', async () => {
     const w = await world();
     const held: Socket[] = [];
