@@ -11,7 +11,8 @@
  *
  * What it adds on the way:
  * - failures to reach the server are the host's NetworkError kinds (DNS, refused, timeout,
- *   unreachable), worded as `login` and `token` word them (http-request.ts);
+ *   unreachable), worded as `login` and `token` word them (http-request.ts, loaded on the first
+ *   failure: for a plain-http server it would bring TLS into every start);
  * - a timeout for answers that do not wait on the server's work (initialize, notifications,
  *   responses, the GET stream, DELETE): a server that accepts the connection and never answers
  *   is reported, not waited on forever. A POST carrying any other request gets none: its answer
@@ -28,7 +29,6 @@ import { setMaxListeners } from 'node:events';
 import type { Agent, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { connectionFailure, NetworkError } from '../http/http-request';
 
 export interface HttpFetchOptions {
   /** How long an answer that does not wait on the server's work may take (ms). */
@@ -196,7 +196,8 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
       req.once('error', (error: Error) => {
         clearTimeout(timer);
         if (signal?.aborted) return reject(error);
-        reject(connectionFailure(error, url, expired) ?? error);
+        // The wording lives with the host's HTTP layer, loaded only now (it brings TLS along).
+        import('../http/http-request').then(({ connectionFailure }) => reject(connectionFailure(error, url, expired) ?? error), () => reject(error));
       });
       req.once('response', (res: IncomingMessage) => {
         clearTimeout(timer);
@@ -218,5 +219,3 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
     });
   };
 }
-
-export { NetworkError };

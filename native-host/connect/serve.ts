@@ -7,7 +7,7 @@
  * loaded while it is out, and the login code is loaded only when a login is needed.
  */
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { requestTimeoutMs } from '../oauth/http-options';
+import { requestTimeoutMs } from '../http/request-timeout';
 import { BridgeStore } from '../stores/bridge-store';
 import { terminalSafe } from '../terminal-text';
 import { authorizedFetch } from './authorized-fetch';
