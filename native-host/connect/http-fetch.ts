@@ -41,6 +41,8 @@ export type BodyEnd = 'end' | Error;
 
 /** Close idle keep-alive connections before common server idle timeouts (Node 5 s, proxies 60 s). */
 const IDLE_SOCKET_MS = 4000;
+/** A cancelled body up to this size is read to its end rather than closing the connection. */
+const DRAIN_MAX_BYTES = 64 * 1024;
 /** Statuses whose Response may not have a body (Fetch standard "null body status"). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -128,8 +130,18 @@ function bodyStream(res: IncomingMessage, settle: (end: BodyEnd) => void): Reada
         res.resume();
       },
       cancel() {
-        res.destroy();
         settle('end');
+        // The SDK cancels bodies it does not read (a 202's empty one, an error's text): a short
+        // rest is drained so the connection stays in the pool; only a long or endless one (an
+        // event stream) costs the connection.
+        if (res.complete) return;
+        const length = Number(res.headers['content-length']);
+        if (Number.isFinite(length) && length <= DRAIN_MAX_BYTES) {
+          res.removeAllListeners('data');
+          res.resume();
+        } else {
+          res.destroy();
+        }
       },
     },
     { highWaterMark: 16 },

@@ -69,16 +69,34 @@ describe('httpFetch', () => {
     expect(connections - before).toBe(1);
   });
 
-  it('a 202 and a 204 are answered without waiting for a body', async () => {
+  it('bodies cancelled unread (a 202, a 401 still arriving) and a 204: the connection stays in use', async () => {
     handler = (req, res) => {
+      if (req.method === 'GET') {
+        // A refusal whose short text comes after its headers (the 401 authorizedFetch cancels).
+        res.writeHead(401, { 'content-length': '13' });
+        res.write('not');
+        return void setTimeout(() => res.end(' allowed.!'), 100);
+      }
       res.statusCode = req.method === 'DELETE' ? 204 : 202;
       res.end();
     };
     const fetch = httpFetch({ timeoutMs: 5000 });
-    expect((await fetch(base, { method: 'POST', body: '{"jsonrpc":"2.0","method":"notifications/initialized"}' })).status).toBe(202);
+    const before = connections;
+    for (let i = 0; i < 5; i += 1) {
+      const accepted = await fetch(base, { method: 'POST', body: '{"jsonrpc":"2.0","method":"notifications/initialized"}' });
+      expect(accepted.status).toBe(202);
+      // What the SDK does with a 202: the body is cancelled unread. The connection stays usable.
+      await accepted.body?.cancel();
+    }
+    const refused = await fetch(base, { method: 'GET' });
+    expect(refused.status).toBe(401);
+    await refused.body?.cancel();
+    // Its rest arrives 100 ms later and is drained: then the connection is free again, not closed.
+    await new Promise((r) => setTimeout(r, 400));
     const deleted = await fetch(base, { method: 'DELETE' });
     expect(deleted.status).toBe(204);
     expect(deleted.body).toBeNull();
+    expect(connections - before).toBe(1);
   });
 
   it('nothing listening: the host\'s "refused" sentence and kind', async () => {
