@@ -95,28 +95,25 @@ function bodyOf(body: RequestInit['body']): string | Uint8Array | undefined {
  * while the reader is behind), and `settle` told once how it ended.
  */
 function bodyStream(res: IncomingMessage, settle: (end: BodyEnd) => void): ReadableStream<Uint8Array> {
+  // Once the reader cancelled, or the body ended or broke, the controller takes nothing more
+  // (a cancelled body that is drained still ends later: that end is not the reader's).
+  let open = true;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         res.on('data', (chunk: Buffer) => {
-          try {
-            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          } catch {
-            // The reader cancelled: nothing more is wanted.
-            return void res.destroy();
-          }
+          if (!open) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 1) <= 0) res.pause();
         });
         res.once('end', () => {
-          controller.close();
+          if (open) controller.close();
+          open = false;
           settle('end');
         });
         const broke = (error: Error) => {
-          try {
-            controller.error(error);
-          } catch {
-            // already closed or errored
-          }
+          if (open) controller.error(error);
+          open = false;
           settle(error);
         };
         res.once('error', broke);
@@ -130,18 +127,15 @@ function bodyStream(res: IncomingMessage, settle: (end: BodyEnd) => void): Reada
         res.resume();
       },
       cancel() {
+        open = false;
         settle('end');
         // The SDK cancels bodies it does not read (a 202's empty one, an error's text): a short
         // rest is drained so the connection stays in the pool; only a long or endless one (an
         // event stream) costs the connection.
         if (res.complete) return;
         const length = Number(res.headers['content-length']);
-        if (Number.isFinite(length) && length <= DRAIN_MAX_BYTES) {
-          res.removeAllListeners('data');
-          res.resume();
-        } else {
-          res.destroy();
-        }
+        if (Number.isFinite(length) && length <= DRAIN_MAX_BYTES) res.resume();
+        else res.destroy();
       },
     },
     { highWaterMark: 16 },
