@@ -31,8 +31,10 @@ expires, one refresh at a time across processes. mcp-remote's job, with this bri
 - The refresh token is revoked: each request gets a JSON-RPC error saying to run
   "mcp-login-bridge login <url>"; once you have, requests work again without a restart.
 - The server drops: requests in flight get a JSON-RPC error (code -32000, data.kind), and connect
-  reconnects with backoff (a new session, opened with the client's own initialize).
-- Unreachable at the first message: exit code 1 with the reason on stderr.
+  reconnects with backoff (a new session, opened with the client's own initialize); requests
+  meanwhile are told why it is not back (data.network: dns, refused, timeout, unreachable, tls).
+- Unreachable at the first message, or no answer to initialize within
+  MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS (default 15 s): exit code 1 with the reason on stderr.
 - stdin closes (the client quits): the session is ended at the server (HTTP DELETE), exit 0.
 stdout carries only MCP messages; what happens goes to stderr, never a token.
 
