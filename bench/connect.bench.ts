@@ -6,14 +6,16 @@
  * - start-up: spawning connect until the client's `initialize` is answered, vs spawning a direct
  *   SDK client process until its own `initialize` is answered (connect-direct-client.mjs), vs the
  *   direct client's connect in-process, and vs `node -e ''` spawned (the floor of any stdio server).
- * BENCH_CONNECT_BEFORE=<path of another build's bin/mcp-login-bridge.cjs> adds that build to both
- * loops, interleaved, so a change is measured against the code before it in the same run.
+ * BENCH_BEFORE=<dir of an earlier checkout, built> adds that version's connect (through its CommonJS
+ * launcher, as `mcp-login-bridge` runs it) to both loops, interleaved, so a change is measured
+ * against the code before it in the same run.
  * The server is the fixture MCP server (sessions on) behind the Google-like provider, on loopback,
  * in a process of its own (bench/connect-server.ts): in this process it would make the direct
  * client's calls free of any process switch, which no real server is.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -79,7 +81,7 @@ try {
     pids.set(client, transport.pid);
     return client;
   };
-  const before = process.env.BENCH_CONNECT_BEFORE;
+  const before = process.env.BENCH_BEFORE && join(process.env.BENCH_BEFORE, 'native-host/bin/mcp-login-bridge.cjs');
 
   // Tool calls, alternating, on one warm connection each.
   const a = await direct();
