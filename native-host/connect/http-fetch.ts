@@ -116,7 +116,7 @@ function bodyStream(res: IncomingMessage, settle: (end: BodyEnd) => void): Reada
           open = false;
           settle(error);
         };
-        res.once('error', broke);
+        res.on('error', broke);
         // A connection closed before the body was complete: Node emits 'aborted' (and an error
         // only when someone listens for one); either way the reader must not wait forever.
         res.once('close', () => {
@@ -199,8 +199,13 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
             req.destroy(new Error('timed out'));
           }, options.timeoutMs)
         : undefined;
-      req.once('error', (error: Error) => {
+      // `on`, not `once`: a request that errs again later (its socket reset after an abort) must
+      // find a listener, or the error would end the process.
+      let failed = false;
+      req.on('error', (error: Error) => {
         clearTimeout(timer);
+        if (failed) return;
+        failed = true;
         if (signal?.aborted) return reject(error);
         // The wording lives with the host's HTTP layer, loaded only now (it brings TLS along).
         import('../http/http-request').then(({ connectionFailure }) => reject(connectionFailure(error, url, expired) ?? error), () => reject(error));
