@@ -8,7 +8,7 @@
  * waiting for once the token is printed and stored.
  */
 import { setFlagsFromString } from 'node:v8';
-import { reportUsageError, setUsageCommand, UsageError } from './cli/output';
+import { ExitCode, reportUsageError, setUsageCommand, UsageError } from './cli/output';
 import { tokenCommand } from './cli/token';
 
 // oauth4webapi needs the global Headers and Response, and Node builds them with its internal fetch,
@@ -16,8 +16,6 @@ import { tokenCommand } from './cli/token';
 // through node:http). V8 would compile it again in the background with its optimizing tier and
 // hold the process at exit until that is done. Liftoff only: the one quick baseline compile.
 setFlagsFromString('--liftoff-only');
-
-const EXIT_FAILED = 1;
 
 /** Runs `token` with its own arguments (those after the word `token`) and exits. */
 export function runTokenCommand(args: string[]): void {
@@ -30,6 +28,6 @@ export function runTokenCommand(args: string[]): void {
   tokenCommand.run(args).then(exit, (err: unknown) => {
     if (err instanceof UsageError) return exit(reportUsageError(err, args.includes('--json')));
     process.stderr.write(`mcp-login-bridge: ${(err as Error).stack ?? String(err)}\n`);
-    exit(EXIT_FAILED);
+    exit(ExitCode.Failed);
   });
 }

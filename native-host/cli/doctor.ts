@@ -1,6 +1,7 @@
 import { runChecks, type Check } from '../doctor/checks';
 import { BROWSERS, isBrowserName, type BrowserName } from '../install/manifest-locations';
 import type { Command } from './command';
+import { exitCodesHelp } from './exit-codes';
 import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 
@@ -28,7 +29,7 @@ Options:
   --json                  print {"ok": bool, "checks": [{id, status, message, fix?}]}
   -h, --help              show this help
 
-Exit codes: 0 nothing to fix, 1 something to fix, 2 usage.`,
+${exitCodesHelp({ Ok: 'nothing to fix', Failed: 'something to fix', Usage: 'usage' })}`,
   async run(args) {
     const { values, positionals } = parseCommand(args, {
       json: { type: 'boolean' },

@@ -5,6 +5,7 @@ import { installHost } from '../install/install-host';
 import { BROWSERS, isBrowserName } from '../install/manifest-locations';
 import { packagedExtension } from '../install/packaged-extension';
 import type { Command } from './command';
+import { exitCodesHelp } from './exit-codes';
 import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 
@@ -24,7 +25,9 @@ Options:
   --extension-id <id>     the extension allowed to start the host (default: this project's
                           development id; for Firefox its add-on id)
   --json                  print what was written as JSON (with "extension": {folder, zip, id, steps})
-  -h, --help              show this help`,
+  -h, --help              show this help
+
+${exitCodesHelp({ Ok: 'installed', Failed: 'failed', Usage: 'usage' })}`,
   async run(args) {
     const { values, positionals } = parseCommand(args, {
       json: { type: 'boolean' },

@@ -11,6 +11,7 @@ import { createHostContext } from '../host-context';
 import type { Command } from './command';
 import { openInSystemBrowser } from '../open-browser';
 import { askForCallback } from './pasted-callback';
+import { exitCodesHelp } from './exit-codes';
 import { ExitCode, formatExpiry, printJson, reportError, startProgress, UsageError } from './output';
 import { parseCommand } from './parse';
 import { resolveServerArg } from './server-arg';
@@ -60,8 +61,13 @@ Options:
   --json              print the result as JSON (with "via": "extension" or "system-browser")
   -h, --help          show this help
 
-Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the message),
-1 failed, 2 usage, 130 interrupted (Ctrl-C).`,
+${exitCodesHelp({
+    Ok: 'logged in with a refresh token',
+    NotRefreshCapable: 'logged in without one (see the message)',
+    Failed: 'failed',
+    Usage: 'usage',
+    Interrupted: 'interrupted (Ctrl-C)',
+  })}`,
   async run(args) {
     const { values, positionals } = parseCommand(args, {
       json: { type: 'boolean' },
@@ -271,7 +277,7 @@ async function loginLocally(
         return result.finally(() => waiting.stop());
       },
       timeoutSeconds,
-      () => ctx.login.flows.cancel(begun.state),
+      () => ctx.login.cancel(begun.state),
     );
   } finally {
     pasted?.close();

@@ -3,6 +3,7 @@ import { describeClients, isClientName } from '../clients/registry';
 import { CLIENT_NAMES } from '../../shared/protocol';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
+import { exitCodesHelp } from './exit-codes';
 import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 import { resolveServerArg } from './server-arg';
@@ -31,7 +32,7 @@ Options:
                       them), unsupported (no revocation endpoint), skipped (with "reason") or failed
   -h, --help          show this help
 
-Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that server.`,
+${exitCodesHelp({ Ok: 'logged out', Failed: 'failed', Usage: 'usage', LoginNeeded: 'there was no login for that server' })}`,
   async run(args) {
     const { values, positionals } = parseCommand(args, {
       json: { type: 'boolean' },

@@ -5,17 +5,9 @@
 import { ErrorCode, ProtocolError, errorName } from '../../shared/errors';
 import { terminalSafe } from '../terminal-text';
 
-export const ExitCode = {
-  Ok: 0,
-  Failed: 1,
-  Usage: 2,
-  /** Logged in, but no refresh token: the login ends with the access token. */
-  NotRefreshCapable: 3,
-  /** The stored login cannot be refreshed: log in again. */
-  LoginNeeded: 4,
-  /** Ctrl-C, as shells report SIGINT. */
-  Interrupted: 130,
-} as const;
+// The table lives in exit-codes.ts; commands import it from here with the rest of their output.
+export { ExitCode } from './exit-codes';
+import { ExitCode } from './exit-codes';
 
 /** A mistake in the command line: reported with a hint and the command's --help, exit 2, no stack. */
 export class UsageError extends Error {

@@ -4,6 +4,7 @@ import { findConnectUsers } from '../connect/connect-users';
 import { summarize } from '../requests/status';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
+import { exitCodesHelp } from './exit-codes';
 import { ExitCode, formatExpiry, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 
@@ -30,8 +31,11 @@ Options:
              "clientProblems": [{"target", "kind", "message"}], "connectUsers": [...]} for scripts
   -h, --help show this help
 
-Exit codes: 0 at least one login works (or there are none), 1 every stored login is broken
-(expired without a refresh token, refused by the provider, or unreadable), 2 usage.`,
+${exitCodesHelp({
+    Ok: 'at least one login works (or there are none)',
+    Failed: 'every stored login is broken (expired without a refresh token, refused by the provider, or unreadable)',
+    Usage: 'usage',
+  })}`,
   async run(args) {
     const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
     if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);

@@ -1,6 +1,7 @@
 import { uninstallHost, type UninstallResult } from '../install/uninstall-host';
 import { BROWSERS, isBrowserName, type BrowserName } from '../install/manifest-locations';
 import type { Command } from './command';
+import { exitCodesHelp } from './exit-codes';
 import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 
@@ -18,7 +19,9 @@ Options:
   --user-data-dir <dir>   the Chrome-family profile "install --user-data-dir" wrote to; the
                           launcher is then kept (other profiles may use it)
   --json                  print what was removed as JSON
-  -h, --help              show this help`,
+  -h, --help              show this help
+
+${exitCodesHelp({ Ok: 'removed (or nothing to remove)', Failed: 'failed', Usage: 'usage' })}`,
   async run(args) {
     const { values, positionals } = parseCommand(args, {
       json: { type: 'boolean' },

@@ -8,10 +8,8 @@
  */
 import { join } from 'node:path';
 import { connectCommand } from '../cli/connect';
-import { reportUsageError, setUsageCommand, UsageError } from '../cli/output';
+import { ExitCode, reportUsageError, setUsageCommand, UsageError } from '../cli/output';
 import { setEntryScript } from '../entry-script';
-
-const EXIT_FAILED = 1;
 
 /** Runs `connect` with its own arguments (those after the word `connect`). */
 export function runConnectCommand(args: string[]): void {
@@ -28,7 +26,7 @@ export function runConnectCommand(args: string[]): void {
         return;
       }
       process.stderr.write(`mcp-login-bridge: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = EXIT_FAILED;
+      process.exitCode = ExitCode.Failed;
     },
   );
 }

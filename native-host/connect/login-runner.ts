@@ -71,7 +71,7 @@ async function throughSystemBrowser(serverUrl: string, options: LoginRunOptions)
     const link = await ctx.listener.launchUrl(begun.state, begun.authorizeUrl);
     options.log(`Open this address to log in to ${serverUrl}:\n  ${link}`);
     if (!(await openInSystemBrowser(link))) options.log('(Could not open a browser; open the address above in a browser on this machine.)');
-    return await withTimeout(result, options.timeoutMs, () => ctx.login.flows.cancel(begun.state));
+    return await withTimeout(result, options.timeoutMs, () => ctx.login.cancel(begun.state));
   } finally {
     await ctx.close();
   }

@@ -69,11 +69,18 @@ describe('refresh refusals', () => {
     expect((await refusal(500, { error: 'invalid_client' })).code).toBe(ErrorCode.RefreshFailed);
   });
 
-  it('the provider\'s error text is cut to 200 characters, on one line, without control characters', async () => {
+  it('the provider\'s error text is cut to a bound, on one line, without control characters', async () => {
     const error = await refusal(400, { error: `server_error\u001b[31m\r\nspoofed line${'x'.repeat(5000)}` });
     expect(error.code).toBe(ErrorCode.RefreshFailed);
     expect(error.message.length).toBeLessThan(400);
     expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(error.message).not.toContain('R0-secret');
+  });
+
+  it('the provider\'s code and description are both shown, with the refresh token it echoed masked', async () => {
+    const error = await refusal(400, { error: 'invalid_request', error_description: 'cannot refresh R0-secret now' });
+    expect(error.code).toBe(ErrorCode.RefreshFailed);
+    expect(error.message).toContain('invalid_request: cannot refresh [redacted] now (HTTP 400)');
     expect(error.message).not.toContain('R0-secret');
   });
 });
