@@ -35,6 +35,9 @@ const COMMANDS: CommandEntry[] = [
 /** Other names a command answers to: mcp-remote users look for `proxy`. */
 const ALIASES: Record<string, string> = { proxy: 'connect' };
 
+/** The options that stand where a command would. */
+const TOP_LEVEL_OPTIONS = ['--help', '--version'];
+
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return `mcp-login-bridge ${HOST_VERSION}: stay logged in to OAuth-protected MCP servers.
@@ -66,7 +69,9 @@ async function runCli(args: string[]): Promise<number> {
   const entry = COMMANDS.find((c) => c.name === (ALIASES[name] ?? name));
   const json = rest.includes('--json');
   if (!entry) {
-    const guess = name.startsWith('-') ? undefined : closestName(name, COMMANDS.map((c) => c.name));
+    // "version" or "--verison" (gh and git take `version`): point at the option this program has.
+    const option = closestName(name.startsWith('-') ? name : `--${name}`, TOP_LEVEL_OPTIONS);
+    const guess = name.startsWith('-') ? option : (closestName(name, COMMANDS.map((c) => c.name)) ?? option);
     const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command ${JSON.stringify(name)}`;
     return reportUsageError(new UsageError(what, guess ? `Did you mean "${guess}"?` : `Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`), json);
   }

@@ -26,11 +26,12 @@ export interface HttpOptions {
 /**
  * Options for one request to `url` on behalf of a login whose MCP server has `policy`. Without a
  * policy, the URL's own: safe only for URLs that discovery already checked under the server's.
+ * `onSent` is called once the request is on its way.
  */
-export function httpOptions(url: URL | string, policy: NetworkPolicy = policyFor(url)): HttpOptions {
+export function httpOptions(url: URL | string, policy: NetworkPolicy = policyFor(url), onSent?: () => void): HttpOptions {
   const u = typeof url === 'string' ? new URL(url) : url;
   const signal = AbortSignal.timeout(requestTimeoutMs());
-  const base = { signal, [oauth.customFetch]: guardedFetch(policy) as typeof fetch };
+  const base = { signal, [oauth.customFetch]: guardedFetch(policy, onSent ? { onSent } : {}) as typeof fetch };
   return isLoopbackHost(u.hostname) && u.protocol === 'http:' ? { ...base, [oauth.allowInsecureRequests]: true } : base;
 }
 

@@ -19,6 +19,7 @@ import { FileEntries } from './file-entries';
 import { maxSecretLength } from './keyring-entry';
 import { SplitKeychain, osKeychain, type Keychain, type ListedSecret } from './split-keychain';
 import { SplitSecretError, isPartAccount } from './split-secret';
+import { configPath } from '../config-path';
 import { readStoreSetting, type StoreMode } from './store-setting';
 import { parseStoredRegistration } from './stored-registration';
 
@@ -205,6 +206,8 @@ export interface BridgeStoreOptions {
   mode?: StoreMode;
   /** The folder of the file backing; default `<stateDir>/credentials`. */
   fileDir?: string;
+  /** Where the default file folder and the host config (its "store" setting) are found; default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Where the one-line warning of a file write goes; default stderr. */
   warn?: (line: string) => void;
 }
@@ -234,12 +237,14 @@ export class BridgeStore implements CredentialTarget {
   private readonly files: FileEntries;
   private readonly warn: (line: string) => void;
   private mode: StoreMode | undefined;
+  private readonly env: NodeJS.ProcessEnv | undefined;
   /** Where the last write went (or, before any, where the setting points), for describe(). */
   private lastLocation: EntryLocation | undefined;
 
   constructor(options: BridgeStoreOptions = {}) {
     this.items = new SplitKeychain(BRIDGE_KEYCHAIN_SERVICE, options.keychain ?? osKeychain, maxSecretLength(options.platform));
-    this.files = new FileEntries(options.fileDir ?? bridgeFileDir());
+    this.files = new FileEntries(options.fileDir ?? bridgeFileDir(options.env));
+    this.env = options.env;
     this.mode = options.mode ?? (options.keychain ? 'keychain' : undefined);
     this.warn = options.warn ?? ((line) => process.stderr.write(`mcp-login-bridge: warning: ${line}\n`));
   }
@@ -259,7 +264,7 @@ export class BridgeStore implements CredentialTarget {
 
   /** The "store" setting in force (read from the config file once). */
   async storeMode(): Promise<StoreMode> {
-    this.mode ??= await readStoreSetting();
+    this.mode ??= await readStoreSetting(configPath(this.env));
     return this.mode;
   }
 
@@ -489,7 +494,9 @@ function isKeychainUnavailable(error: unknown): boolean {
 }
 
 /** The keychain error's first sentence (up to the colon before its advice), for a one-line warning. */
-function firstSentence(message: string): string {
+export function firstSentence(message: string): string {
   const cut = message.search(/: (run|start|unlock|allow|create|check)\b/);
-  return (cut > 0 ? message.slice(0, cut) : message).slice(0, 200);
+  const sentence = cut > 0 ? message.slice(0, cut) : message;
+  // Long enough for a bus address and an item's name; a longer one ends at a word, marked as cut.
+  return sentence.length <= 300 ? sentence : `${sentence.slice(0, sentence.lastIndexOf(' ', 299))}…`;
 }

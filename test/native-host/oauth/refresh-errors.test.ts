@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { refreshCredential } from '../../../native-host/oauth/refresh';
 import type { StoredCredential } from '../../../native-host/stores/credential';
+import { testCredential } from '../../helpers/credentials';
 
 let server: Server;
 let issuer: string;
@@ -29,19 +30,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const credential = (): StoredCredential => ({
-  serverUrl: 'http://127.0.0.1:9/mcp',
-  resource: 'http://127.0.0.1:9/mcp',
-  issuer,
-  clientId: 'client-1',
-  tokenEndpointAuthMethod: 'none',
-  accessToken: 'A0',
-  tokenType: 'bearer',
-  refreshToken: 'R0-secret',
-  expiresAt: 0,
-  scope: 'mcp',
-  updatedAt: 0,
-});
+const credential = (): StoredCredential =>
+  testCredential({ serverUrl: 'http://127.0.0.1:9/mcp', issuer, accessToken: 'A0', tokenType: 'bearer', refreshToken: 'R0-secret', expiresAt: 0, scope: 'mcp', updatedAt: 0 });
 
 async function refusal(status: number, body: Record<string, unknown>): Promise<ProtocolError> {
   answer = { status, body };
