@@ -1,13 +1,19 @@
 // Bundles the host and CLI into dist/native-host: the entry mcp-login-bridge.mjs and one chunk per
-// command (main.ts imports each command on demand), plus token.cjs, the `token` command alone as
-// one CommonJS file (token-main.ts: a headers helper runs it before MCP requests, and a single
-// CommonJS file starts like a plain script, with no ESM graph to resolve). @napi-rs/keyring stays
-// outside both: it loads a platform-specific native addon.
+// command (main.ts imports each command on demand), plus `token` built on its own as two CommonJS
+// files (a headers helper runs it before MCP requests, and a CommonJS file starts like a plain
+// script, with no ESM graph to resolve):
+// - token.cjs: token-main.ts and what it imports statically, i.e. the valid-token path;
+// - token-lazy.cjs: every module that graph imports dynamically (refresh, the clients' copies and
+//   rotation sync, the server-name lookup) and what they import, required only when one is needed.
+// @napi-rs/keyring stays outside all of them: it loads a platform-specific native addon.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { relative, sep } from 'node:path';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const outdir = 'dist/native-host';
+const define = { __HOST_VERSION__: JSON.stringify(version) };
 
 // @napi-rs/keyring is CommonJS with a native addon. Node's ESM import of it costs ~60 ms (the
 // CJS-to-ESM wrapper), which every `token` call would pay; loaded through require (the banner's
@@ -35,22 +41,151 @@ await build({
   format: 'esm',
   target: 'node20',
   plugins: [keyringViaRequire],
-  define: { __HOST_VERSION__: JSON.stringify(version) },
+  define,
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-await build({
-  entryPoints: { token: 'native-host/token-main.ts' },
-  outdir,
-  outExtension: { '.js': '.cjs' },
+
+// ---- token.cjs and token-lazy.cjs --------------------------------------------------------------
+//
+// esbuild splits code only for ESM output; a CommonJS bundle inlines every dynamic import. So the
+// split is made here: in token.cjs each dynamic import of a module becomes a require of
+// token-lazy.cjs, and token-lazy.cjs takes every module token.cjs already holds from token.cjs
+// instead of bundling a second copy. One copy of each module matters beyond size: errors are
+// told apart with instanceof (ProtocolError, UsageError), and the keychain module keeps the
+// process's D-Bus connections, which the refresh path reuses.
+
+const TOKEN = 'token.cjs';
+const TOKEN_LAZY = 'token-lazy.cjs';
+/** The export of both files that maps a module's key (keyOf) to its namespace. */
+const MODULES = '__modules';
+const SKIP = Symbol('resolving for a plugin');
+
+/** A module's name in the maps: its path from the project root, with forward slashes. */
+const keyOf = (path) => relative(process.cwd(), path).split(sep).join('/');
+
+/** Resolves an import as esbuild would without the calling plugin; undefined for externals. */
+async function resolveFile(b, args) {
+  if (args.pluginData?.[SKIP]) return undefined;
+  const result = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { [SKIP]: true } });
+  return result.errors.length || result.external || result.namespace !== 'file' ? undefined : result.path;
+}
+
+/** A CommonJS module whose exports are one entry of the other file's module map. */
+function fromOtherFile(b, namespace, file) {
+  b.onResolve({ filter: /.*/, namespace }, (args) => ({ path: args.path, external: true }));
+  b.onLoad({ filter: /.*/, namespace }, (args) => ({
+    contents: `module.exports = require(${JSON.stringify(`./${file}`)}).${MODULES}[${JSON.stringify(keyOf(args.path))}];`,
+    loader: 'js',
+  }));
+}
+
+/** token.cjs: dynamic imports (of modules not in its own graph) are taken from token-lazy.cjs. */
+function dynamicImportsFromLazyFile(found, ownModules) {
+  return {
+    name: 'dynamic-imports-from-token-lazy',
+    setup(b) {
+      b.onResolve({ filter: /.*/, namespace: 'file' }, async (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const path = await resolveFile(b, args);
+        if (path === undefined || ownModules?.has(path)) return undefined;
+        found.add(path);
+        return { path, namespace: 'token-lazy' };
+      });
+      fromOtherFile(b, 'token-lazy', TOKEN_LAZY);
+    },
+  };
+}
+
+/** token-lazy.cjs: every module token.cjs holds is taken from there. */
+function sharedFromTokenFile(tokenModules) {
+  return {
+    name: 'shared-from-token',
+    setup(b) {
+      b.onResolve({ filter: /.*/, namespace: 'file' }, async (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const path = await resolveFile(b, args);
+        return path !== undefined && tokenModules.has(path) ? { path, namespace: 'token-valid-path' } : undefined;
+      });
+      fromOtherFile(b, 'token-valid-path', TOKEN);
+    },
+  };
+}
+
+// Node built-ins a bundle imports are required when the file loads; on the valid-token path that
+// would be crypto, fs/promises, util and os before the first line runs, for code that needs them
+// only to refresh, to write a file or to parse a config. Each built-in our own modules import
+// becomes an object of getters that requires it at first use. (Modules from node_modules keep
+// their plain requires; graceful-fs, for one, patches the real fs.)
+const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+const requireHere = createRequire(import.meta.url);
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /.*/, namespace: 'file' }, (args) => {
+      if (!builtins.has(args.path) || args.kind !== 'import-statement' || args.importer.includes(`${sep}node_modules${sep}`)) return undefined;
+      return { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' };
+    });
+    b.onResolve({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const name = JSON.stringify(`node:${args.path}`);
+      const getters = Object.keys(requireHere(args.path))
+        .map((key) => `  ${JSON.stringify(key)}: { enumerable: true, get: () => load()[${JSON.stringify(key)}] },`)
+        .join('\n');
+      return { contents: `let m;\nconst load = () => (m ??= require(${name}));\nmodule.exports = Object.defineProperties({}, {\n${getters}\n});\n`, loader: 'js' };
+    });
+  },
+};
+
+const tokenCommon = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
   external: ['@napi-rs/keyring'],
-  define: { __HOST_VERSION__: JSON.stringify(version) },
+  define,
+  minifyWhitespace: true,
+  minifySyntax: true,
   // No source map: Node would read it at start-up only with --enable-source-maps, but a linked map
   // is one more file for nothing on the hot path; errors there name our own messages anyway.
   logLevel: 'warning',
+};
+
+// First pass: which modules token-main.ts's static graph holds, and which it imports dynamically.
+const lazyModules = new Set();
+const probe = await build({
+  ...tokenCommon,
+  entryPoints: ['native-host/token-main.ts'],
+  outfile: `${outdir}/${TOKEN}`,
+  write: false,
+  metafile: true,
+  plugins: [dynamicImportsFromLazyFile(lazyModules), lazyBuiltins],
+});
+// Inputs of other namespaces are keyed "namespace:path"; project files by their relative path.
+const tokenModules = new Set(Object.keys(probe.metafile.inputs).filter((input) => !/^[\w-]+:/.test(input)).map((input) => `${process.cwd()}${sep}${input.split('/').join(sep)}`));
+// Imported dynamically in one place and statically in another: already in token.cjs.
+for (const path of tokenModules) lazyModules.delete(path);
+
+/** An entry that exports the modules at `paths` as one map, after `main` (an import or a re-export). */
+function entryExporting(paths, main) {
+  const list = [...paths].sort();
+  const lines = list.map((path, i) => `import * as m${i} from ${JSON.stringify(path)};`);
+  if (main) lines.unshift(main);
+  lines.push(`export const ${MODULES} = {\n${list.map((path, i) => `  ${JSON.stringify(keyOf(path))}: m${i},`).join('\n')}\n};`);
+  return { contents: lines.join('\n'), resolveDir: process.cwd(), sourcefile: 'token-entry.js', loader: 'js' };
+}
+
+await build({
+  ...tokenCommon,
+  stdin: entryExporting(tokenModules, "export * from './native-host/token-main.ts';"),
+  outfile: `${outdir}/${TOKEN}`,
+  plugins: [dynamicImportsFromLazyFile(new Set(), tokenModules), lazyBuiltins],
+});
+await build({
+  ...tokenCommon,
+  // token-lazy-main.ts first: it sets up the process for the refresh before those modules load.
+  stdin: entryExporting(lazyModules, "import './native-host/token-lazy-main.ts';"),
+  outfile: `${outdir}/${TOKEN_LAZY}`,
+  plugins: [sharedFromTokenFile(tokenModules), lazyBuiltins],
 });
