@@ -114,11 +114,14 @@ function sharedFromTokenFile(tokenModules) {
 }
 
 // Node built-ins a bundle imports are required when the file loads; on the valid-token path that
-// would be crypto, fs/promises, util and os before the first line runs, for code that needs them
-// only to refresh, to write a file or to parse a config. Each built-in our own modules import
-// becomes an object of getters that requires it at first use. (Modules from node_modules keep
-// their plain requires; graceful-fs, for one, patches the real fs.)
-const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+// would be crypto, fs/promises and os before the first line runs, for code that needs them only to
+// refresh, to write a file or to hash a file name; the lazy file would load http, tls and
+// child_process for a name lookup. Each built-in our own modules import becomes an object of
+// getters that requires it at first use. Not those Node has loaded before any CommonJS file runs
+// (Node 20), which cost nothing; and modules from node_modules keep their plain requires
+// (graceful-fs, for one, patches the real fs).
+const PRELOADED = ['async_hooks', 'buffer', 'events', 'fs', 'module', 'path', 'querystring', 'timers', 'url', 'util'];
+const builtins = new Set(builtinModules.filter((name) => !PRELOADED.includes(name)).flatMap((name) => [name, `node:${name}`]));
 const requireHere = createRequire(import.meta.url);
 const lazyBuiltins = {
   name: 'lazy-builtins',
@@ -145,6 +148,7 @@ const tokenCommon = {
   target: 'node20',
   external: ['@napi-rs/keyring'],
   define,
+  // Compiled on every call: whitespace and dead branches out, names kept (stack traces stay readable).
   minifyWhitespace: true,
   minifySyntax: true,
   // No source map: Node would read it at start-up only with --enable-source-maps, but a linked map
