@@ -76,7 +76,7 @@ async function resolveFile(b, args) {
 function fromOtherFile(b, namespace, file) {
   b.onResolve({ filter: /.*/, namespace }, (args) => ({ path: args.path, external: true }));
   b.onLoad({ filter: /.*/, namespace }, (args) => ({
-    contents: `module.exports = require(${JSON.stringify(`./${file}`)}).${MODULES}[${JSON.stringify(keyOf(args.path))}];`,
+    contents: `module.exports = require(${JSON.stringify(`./${file}`)}).${MODULES}[${JSON.stringify(args.path)}];`,
     loader: 'js',
   }));
 }
@@ -91,7 +91,7 @@ function dynamicImportsFromLazyFile(found, ownModules) {
         const path = await resolveFile(b, args);
         if (path === undefined || ownModules?.has(path)) return undefined;
         found.add(path);
-        return { path, namespace: 'token-lazy' };
+        return { path: keyOf(path), namespace: 'token-lazy' };
       });
       fromOtherFile(b, 'token-lazy', TOKEN_LAZY);
     },
@@ -106,7 +106,7 @@ function sharedFromTokenFile(tokenModules) {
       b.onResolve({ filter: /.*/, namespace: 'file' }, async (args) => {
         if (args.kind === 'entry-point') return undefined;
         const path = await resolveFile(b, args);
-        return path !== undefined && tokenModules.has(path) ? { path, namespace: 'token-valid-path' } : undefined;
+        return path !== undefined && tokenModules.has(path) ? { path: keyOf(path), namespace: 'token-valid-path' } : undefined;
       });
       fromOtherFile(b, 'token-valid-path', TOKEN);
     },
@@ -123,20 +123,46 @@ function sharedFromTokenFile(tokenModules) {
 const PRELOADED = ['async_hooks', 'buffer', 'events', 'fs', 'module', 'path', 'querystring', 'timers', 'url', 'util'];
 const builtins = new Set(builtinModules.filter((name) => !PRELOADED.includes(name)).flatMap((name) => [name, `node:${name}`]));
 const requireHere = createRequire(import.meta.url);
+
+/**
+ * The names `source` imports from `specifier` (`import { a, b as c } from …`), or undefined when it
+ * takes the module in another way (namespace or default import, re-export), which then gets a
+ * getter for every name. A name the module does not have fails the build.
+ */
+function namesImported(source, specifier, module) {
+  const from = new RegExp(`\\b(import|export)\\s+([^;]*?)\\s+from\\s+['"]${specifier.replace(/[/]/g, '\\/')}['"]`, 'g');
+  const names = new Set();
+  for (const [, verb, clause] of source.matchAll(from)) {
+    const list = /^(type\s+)?\{([^}]*)\}$/.exec(clause.trim());
+    if (verb === 'export' || !list) return undefined;
+    if (list[1]) continue;
+    for (const item of list[2].replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '').split(',').map((i) => i.trim())) {
+      if (!item || item.startsWith('type ')) continue;
+      const name = item.split(/\s+as\s+/)[0];
+      if (!(name in module)) throw new Error(`${specifier} has no export ${JSON.stringify(name)}`);
+      names.add(name);
+    }
+  }
+  return names;
+}
+
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     b.onResolve({ filter: /.*/, namespace: 'file' }, (args) => {
       if (!builtins.has(args.path) || args.kind !== 'import-statement' || args.importer.includes(`${sep}node_modules${sep}`)) return undefined;
-      return { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' };
+      // One module per importer, with getters for the names it uses only: esbuild copies each of
+      // them onto the importer's view of the module, at load.
+      return { path: `${args.path} for ${keyOf(args.importer)}`, namespace: 'lazy-builtin', pluginData: { specifier: args.path, importer: args.importer } };
     });
     b.onResolve({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ path: args.path, external: true }));
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
-      const name = JSON.stringify(`node:${args.path}`);
-      const getters = Object.keys(requireHere(args.path))
-        .map((key) => `  ${JSON.stringify(key)}: { enumerable: true, get: () => load()[${JSON.stringify(key)}] },`)
-        .join('\n');
-      return { contents: `let m;\nconst load = () => (m ??= require(${name}));\nmodule.exports = Object.defineProperties({}, {\n${getters}\n});\n`, loader: 'js' };
+      const { specifier: name, importer } = args.pluginData;
+      const specifier = JSON.stringify(name.startsWith('node:') ? name : `node:${name}`);
+      const module = requireHere(name);
+      const names = namesImported(readFileSync(importer, 'utf8'), name, module) ?? Object.keys(module);
+      const getters = [...names].map((key) => `  ${JSON.stringify(key)}: { enumerable: true, get: () => load()[${JSON.stringify(key)}] },`).join('\n');
+      return { contents: `let m;\nconst load = () => (m ??= require(${specifier}));\nmodule.exports = Object.defineProperties({}, {\n${getters}\n});\n`, loader: 'js' };
     });
   },
 };
