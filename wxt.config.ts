@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defineConfig } from 'wxt';
 import { DEV_EXTENSION_KEY, FIREFOX_ADDON_ID } from './shared/constants';
 import { BUILTIN_RULES } from './shared/providers';
-import { hostPermissionFor } from './extension/lib/rewrite-rules';
+import { hostPermissionFor } from './extension/lib/auto-capture/rewrite-rules';
 
 // Automatic capture rewrites requests to the built-in providers only where it has host access.
 const providerHosts = [...new Set(BUILTIN_RULES.flatMap((r) => r.origins.map(hostPermissionFor)))];

@@ -6,16 +6,16 @@
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { NATIVE_HOST_NAME } from '../../shared/constants';
-import { IdbActivityStore } from '../lib/activity-log';
-import { CallbackCapture } from '../lib/callback-capture';
-import { connectHostNow, handleHostPush } from '../lib/host-push';
-import { LoginChains, type RewriteRulesApi } from '../lib/login-chains';
-import { LoginFlows } from '../lib/login-flows';
-import { loginTabs } from '../lib/login-tabs';
-import { createMessageRouter } from '../lib/message-router';
-import { NativeHostClient, type NativePortLike } from '../lib/native-host-client';
-import { CONFIG_RULES_KEY, SETTINGS_KEY, effectiveRules, parseRules, parseSettings } from '../lib/provider-settings';
-import { ResultHistory } from '../lib/result-history';
+import { IdbActivityStore } from '../lib/auto-capture/activity-log';
+import { CallbackCapture } from '../lib/authorize/callback-capture';
+import { connectHostNow, handleHostPush } from '../lib/host/host-push';
+import { LoginChains, type RewriteRulesApi } from '../lib/auto-capture/login-chains';
+import { LoginFlows } from '../lib/authorize/login-flows';
+import { loginTabs } from '../lib/authorize/login-tabs';
+import { createMessageRouter } from '../lib/page-messages/message-router';
+import { NativeHostClient, type NativePortLike } from '../lib/host/native-host-client';
+import { CONFIG_RULES_KEY, SETTINGS_KEY, effectiveRules, parseRules, parseSettings } from '../lib/settings/provider-settings';
+import { ResultHistory } from '../lib/ui/result-history';
 
 // Ids, step names, origins and error names only: never a full URL, a query or a host message body.
 const log = (message: string) => console.info(`[mcp-login-bridge] ${message}`);

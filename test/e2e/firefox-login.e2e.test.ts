@@ -210,7 +210,8 @@ describe('login in Firefox ESR, MV3 add-on', () => {
       throw new Error(`${error.message}\n${firefox.output().slice(-3000)}`);
     });
     expect(shown.state, shown.text).toBe('success');
-    expect(shown.text).toContain(mcp.url);
+    // Which account signed in (the provider's ID token email), right in the card.
+    expect(shown.text).toContain(`Logged in to ${mcp.url} as demo@example.test; refresh token stored`);
 
     // The provider saw the rule's parameters on the one authorization it served.
     expect(provider.stats.authorizeRequests).toHaveLength(1);

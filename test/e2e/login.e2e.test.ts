@@ -72,7 +72,8 @@ describe('login end to end in Chromium', () => {
 
     const { state, text } = await authorizeInPopup(w.browser, w.mcp.url);
     expect(state, text).toBe('success');
-    expect(text).toContain(w.mcp.url);
+    // The card right after Authorize says which account signed in (the provider's ID token email).
+    expect(text).toContain(`Logged in to ${w.mcp.url} as demo@example.test; refresh token stored`);
     // The host also listens on the redirect URI, and would finish a login whose capture failed:
     // the extension's own log says which path delivered this one.
     const log = w.browser.consoleMessages.join('\n');

@@ -5,233 +5,40 @@
  * test-results/screenshots/ (a CI artifact) and checked: no text overflows its box, no word is
  * split across lines, every control has an accessible name.
  *
- * The results are the background's own summaries (built with result-summary.ts, as the background
- * builds them) put into storage.session; "Your logins" comes from a stub host whose `status`
- * answer the test sets before each state.
+ * The results are the background's own summaries (page-states.ts) put into storage.session; "Your
+ * logins" comes from a stub host whose `status` answer the test sets before each state.
+ * firefox-pages.e2e.test.ts shows the main states in Firefox with the same checks.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_EXTENSION_ID, NATIVE_HOST_NAME } from '../../shared/constants';
-import type { CompleteResult, StatusResult } from '../../shared/protocol';
-import { RESULTS_STORAGE_KEY } from '../../extension/lib/result-history';
-import { completedSummary, errorSummary, waitingForSignInSummary, type ResultSummary } from '../../extension/lib/result-summary';
-import { REPO_ROOT, ensureExtensionBuilt, launchBrowserWithExtension, type BrowserHarness } from '../fixtures/browser-harness';
-
-const OUT = join(REPO_ROOT, 'test-results', 'screenshots');
-const SCHEMES = ['light', 'dark'] as const;
-const NOW = Date.now();
-const HOUR = 3_600_000;
-
-/** What a page looks like to the three checks; computed in the page. */
-interface LayoutReport {
-  overflowing: string[];
-  splitWords: string[];
-  unnamed: string[];
-}
-
-/** Runs in the page: boxes whose text is wider than they are, words broken across lines, controls without a name. */
-function inspectLayout(): LayoutReport {
-  const describe = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ')[0]}` : ''}: ${(el.textContent ?? '').trim().slice(0, 60)}`;
-  const visible = (el: Element) => {
-    const r = el.getBoundingClientRect();
-    // 1 px boxes are visually hidden text for screen readers (clipped on purpose).
-    return r.width > 1 && r.height > 1 && getComputedStyle(el).visibility !== 'hidden';
-  };
-  const overflowing: string[] = [];
-  for (const el of document.body.querySelectorAll('*')) {
-    const style = getComputedStyle(el);
-    if (!visible(el) || style.display === 'inline' || ['auto', 'scroll'].includes(style.overflowX)) continue;
-    if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) overflowing.push(`${describe(el)} (${el.scrollWidth} > ${el.clientWidth})`);
-  }
-  // A word whose characters land on two lines: its range has rects at two different heights.
-  const splitWords: string[] = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const text = node.textContent ?? '';
-    if (!node.parentElement || !visible(node.parentElement)) continue;
-    for (const m of text.matchAll(/[A-Za-z0-9]{2,}/g)) {
-      const range = document.createRange();
-      range.setStart(node, m.index!);
-      range.setEnd(node, m.index! + m[0].length);
-      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-      if (tops.size > 1) splitWords.push(`"${m[0]}" in ${describe(node.parentElement)}`);
-    }
-  }
-  // The accessible name as assistive technology computes it, for the cases these pages use.
-  const nameOf = (el: Element): string => {
-    const labelledBy = el.getAttribute('aria-labelledby');
-    if (labelledBy) return labelledBy.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ').trim();
-    const aria = el.getAttribute('aria-label');
-    if (aria?.trim()) return aria.trim();
-    if (el.id) {
-      const label = document.querySelector(`label[for="${CSS.escape(el.id)}"]`);
-      if (label?.textContent?.trim()) return label.textContent.trim();
-    }
-    const wrapping = el.closest('label');
-    if (wrapping?.textContent?.trim()) return wrapping.textContent.trim();
-    if (el.matches('button, a, summary, [role="button"]')) return (el.textContent ?? '').trim() || (el.getAttribute('title') ?? '').trim();
-    return (el.getAttribute('title') ?? '').trim();
-  };
-  const unnamed = [...document.querySelectorAll('button, input, select, textarea, a[href], summary, [role="button"]')]
-    .filter((el) => visible(el) && !nameOf(el))
-    .map(describe);
-  return { overflowing, splitWords, unnamed };
-}
+import { RESULTS_STORAGE_KEY } from '../../extension/lib/ui/result-history';
+import type { ResultSummary } from '../../extension/lib/ui/result-summary';
+import { ensureExtensionBuilt, launchBrowserWithExtension, type BrowserHarness } from '../fixtures/browser-harness';
+import { chromiumHostManifest, writeStubStatusHost, type StubStatusHost } from '../fixtures/stub-status-host';
+import { CLEAN_LAYOUT, SCREENSHOTS_DIR, inspectLayout } from './page-layout';
+import { ACTIVITY, HEADLINES, OPTIONS_STORAGE, RESULTS, SCHEMES, SERVER, STATUS, seedActivity, type Scheme } from './page-states';
 
 async function check(page: Page, name: string): Promise<void> {
-  await mkdir(OUT, { recursive: true });
-  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+  await mkdir(SCREENSHOTS_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
   const report = await page.evaluate(inspectLayout);
-  expect(report, name).toEqual({ overflowing: [], splitWords: [], unnamed: [] });
+  expect(report, name).toEqual(CLEAN_LAYOUT);
 }
-
-const SERVER = 'https://mail.example.com/mcp';
-const ISSUER = 'https://accounts.google.com';
-const b = (flowId: string, serverUrl: string, startedAt: number) => ({ flowId, serverUrl, startedAt, now: startedAt });
-const time = (ms: number) => new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-
-function complete(over: Partial<CompleteResult> = {}): CompleteResult {
-  return {
-    serverUrl: SERVER,
-    issuer: ISSUER,
-    stored: [
-      { target: 'bridge', location: 'keychain (mcp-login-bridge)' },
-      { target: 'codex', location: 'Codex keyring', server: 'gmail' },
-    ],
-    refreshCapable: true,
-    expiresAt: NOW + HOUR,
-    scope: 'openid email',
-    timings: { totalMs: 1, tokenEndpointMs: 1, storeMs: 0 },
-    ...over,
-  };
-}
-
-const RESULTS: Record<string, ResultSummary[]> = {
-  empty: [],
-  waiting: [waitingForSignInSummary({ ...b('f1', SERVER, NOW), authorizeUrl: `${ISSUER}/o/oauth2/auth`, expiresAt: NOW + 600_000 }, time)],
-  success: [completedSummary(b('f2', SERVER, NOW), complete(), time)],
-  'no-refresh-token': [
-    completedSummary(
-      b('f3', SERVER, NOW),
-      complete({
-        refreshCapable: false,
-        warning: {
-          code: 401,
-          name: 'NoRefreshToken',
-          message:
-            'https://accounts.google.com issued no refresh token, so this login ends when the access token expires. No provider rule matched https://accounts.google.com. If it is Google or behaves like it, add a rule for https://accounts.google.com that adds access_type=offline and prompt=consent (in the browser extension, "Add this rule" fills it in), or add {"id":"my-provider","name":"My provider","origins":["https://accounts.google.com"],"params":{"access_type":"offline","prompt":"consent"}} to the "rules" array in /home/you/.config/mcp-login-bridge/config.json; then log in again.',
-        },
-      }),
-      time,
-      [],
-    ),
-  ],
-  'several-logins': [completedSummary(b('f4', 'https://drive.example.com/mcp', NOW), complete({ serverUrl: 'https://drive.example.com/mcp' }), time)],
-  error: [
-    errorSummary(b('f5', SERVER, NOW), {
-      source: 'host',
-      code: 200,
-      name: 'DiscoveryFailed',
-      message: 'Could not read https://mail.example.com/.well-known/oauth-protected-resource: the connection was refused.',
-    }),
-  ],
-};
-
-const credential = (serverUrl: string, refreshCapable = true, account = 'alex@example.com') => ({
-  serverUrl,
-  issuer: ISSUER,
-  account,
-  clientId: 'desktop-client',
-  scope: 'openid email',
-  expiresAt: NOW + HOUR,
-  refreshCapable,
-  store: 'bridge' as const,
-  ...(refreshCapable ? {} : { reason: 'no refresh token was issued at login: the provider needs a rule (Google: access_type=offline, prompt=consent); log in again once it has one' }),
-});
-
-const STATUS: Record<string, StatusResult> = {
-  empty: { credentials: [], clients: [], pendingFlows: 0 },
-  waiting: { credentials: [], clients: [], pendingFlows: 1 },
-  success: {
-    credentials: [credential(SERVER)],
-    clients: [{ client: 'codex', server: 'gmail', serverUrl: SERVER, loggedIn: true, refreshCapable: true, expiresAt: NOW + HOUR, issuer: ISSUER, store: 'keyring' }],
-    pendingFlows: 0,
-  },
-  'no-refresh-token': { credentials: [credential(SERVER, false)], clients: [], pendingFlows: 0 },
-  'several-logins': {
-    credentials: [credential(SERVER), credential('https://drive.example.com/mcp', true, 'alex.work@example.com'), credential('https://calendar.example.com/mcp', false)],
-    clients: [
-      { client: 'codex', server: 'gmail', serverUrl: SERVER, loggedIn: true, refreshCapable: true, expiresAt: NOW + HOUR, issuer: ISSUER, store: 'keyring' },
-      { client: 'claude-code', server: 'drive', serverUrl: 'https://drive.example.com/mcp', loggedIn: false, refreshCapable: false, expiresAt: null, reason: 'not logged in' },
-    ],
-    pendingFlows: 0,
-  },
-  error: { credentials: [], clients: [], pendingFlows: 0 },
-};
 
 let dir: string;
 let withHost: BrowserHarness;
 let noHost: BrowserHarness;
+let stub: StubStatusHost;
 
 beforeAll(async () => {
   await ensureExtensionBuilt();
   dir = await mkdtemp(join(tmpdir(), 'mlb-screens-'));
-  const statusFile = join(dir, 'status.json');
-  const logoutLog = join(dir, 'logouts.log');
-  await writeFile(statusFile, JSON.stringify(STATUS.empty));
-  // A stub host: hello, and `status` read from a file on every request so each state sets its own.
-  await writeFile(
-    join(dir, 'stub-host.mjs'),
-    `import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-function send(message) {
-  const body = Buffer.from(JSON.stringify(message), 'utf8');
-  const header = Buffer.alloc(4);
-  header.writeUInt32LE(body.length);
-  process.stdout.write(Buffer.concat([header, body]));
-}
-function handle({ id, type, serverUrl }) {
-  if (type === 'logout') {
-    // As the real host: the entry goes, and the answer says what became of it at the provider.
-    appendFileSync(${JSON.stringify(logoutLog)}, serverUrl + '\\n');
-    const status = JSON.parse(readFileSync(${JSON.stringify(statusFile)}, 'utf8'));
-    status.credentials = status.credentials.filter((c) => c.serverUrl !== serverUrl);
-    writeFileSync(${JSON.stringify(statusFile)}, JSON.stringify(status));
-    const removed = [{ target: 'bridge', location: 'keychain service "mcp-login-bridge"' }];
-    return send({ id, ok: true, data: { serverUrl, removed, revocation: { status: 'revoked', tokens: ['refresh_token', 'access_token'], notRevocable: [] } } });
-  }
-  if (type === 'hello') return send({ id, ok: true, data: { hostVersion: '0.1.0', protocolVersion: 1, configRules: [] } });
-  if (type === 'status') return send({ id, ok: true, data: JSON.parse(readFileSync(${JSON.stringify(statusFile)}, 'utf8')) });
-  send({ id, ok: false, error: { code: 102, name: 'UnknownType', message: 'stub: unknown type' } });
-}
-let buffer = Buffer.alloc(0);
-process.stdin.on('data', (chunk) => {
-  buffer = Buffer.concat([buffer, chunk]);
-  while (buffer.length >= 4) {
-    const length = buffer.readUInt32LE(0);
-    if (buffer.length < 4 + length) break;
-    handle(JSON.parse(buffer.subarray(4, 4 + length).toString('utf8')));
-    buffer = buffer.subarray(4 + length);
-  }
-});
-process.stdin.on('end', () => process.exit(0));
-`,
-  );
-  const launcher = join(dir, 'stub-host.sh');
-  await writeFile(launcher, `#!/bin/sh\nexec '${process.execPath}' '${join(dir, 'stub-host.mjs')}' "$@"\n`);
-  await chmod(launcher, 0o755);
-  withHost = await launchBrowserWithExtension({
-    prepareProfile: async (userDataDir) => {
-      await mkdir(join(userDataDir, 'NativeMessagingHosts'), { recursive: true });
-      await writeFile(
-        join(userDataDir, 'NativeMessagingHosts', `${NATIVE_HOST_NAME}.json`),
-        JSON.stringify({ name: NATIVE_HOST_NAME, description: 'stub', path: launcher, type: 'stdio', allowed_origins: [`chrome-extension://${DEV_EXTENSION_ID}/`] }),
-      );
-    },
-  });
+  stub = await writeStubStatusHost(dir, STATUS.empty!);
+  withHost = await launchBrowserWithExtension({ prepareProfile: (userDataDir) => chromiumHostManifest(userDataDir, stub.launcher) });
   noHost = await launchBrowserWithExtension({});
 }, 180_000);
 
@@ -248,7 +55,7 @@ async function setResults(harness: BrowserHarness, results: ResultSummary[]): Pr
   );
 }
 
-async function openPopup(harness: BrowserHarness, scheme: (typeof SCHEMES)[number]): Promise<Page> {
+async function openPopup(harness: BrowserHarness, scheme: Scheme): Promise<Page> {
   const page = await harness.context.newPage();
   await page.setViewportSize({ width: 420, height: 560 });
   await page.emulateMedia({ colorScheme: scheme });
@@ -278,7 +85,7 @@ describe('popup', () => {
 
     for (const state of Object.keys(RESULTS)) {
       it(`${state} (${scheme})`, async () => {
-        await writeFile(join(dir, 'status.json'), JSON.stringify(STATUS[state]));
+        await stub.setStatus(STATUS[state]!);
         await setResults(withHost, RESULTS[state]!);
         const page = await openPopup(withHost, scheme);
         try {
@@ -287,6 +94,7 @@ describe('popup', () => {
           const text = (await page.textContent('body')) ?? '';
           // No internal code as a headline; a code only on its details line.
           expect(await page.textContent('.result-message')).not.toMatch(/Host (error|warning) \d|Extension error/);
+          if (HEADLINES[state]) expect(await page.textContent('.result-message')).toContain(HEADLINES[state]);
           expect(text).not.toContain('Host warning 401');
           await check(page, `popup-${state}-${scheme}`);
         } finally {
@@ -300,8 +108,8 @@ describe('popup', () => {
 describe('popup: per-server actions in "Your logins"', () => {
   it('shows the account of each login, and "Log out" asks first, then removes the login and says what was revoked', async () => {
     const DRIVE = 'https://drive.example.com/mcp';
-    await writeFile(join(dir, 'status.json'), JSON.stringify(STATUS['several-logins']));
-    await rm(join(dir, 'logouts.log'), { force: true });
+    await stub.setStatus(STATUS['several-logins']!);
+    await rm(stub.logoutLog, { force: true });
     await setResults(withHost, []);
     const page = await openPopup(withHost, 'light');
     try {
@@ -317,14 +125,14 @@ describe('popup: per-server actions in "Your logins"', () => {
       await page.getByRole('button', { name: `Cancel logging out of ${DRIVE}` }).click();
       expect(await drive.getByRole('button').allTextContents()).toEqual(['Log in again', 'Copy helper command', 'Log out']);
       expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Log out of ${DRIVE}`);
-      expect(existsSync(join(dir, 'logouts.log'))).toBe(false);
+      expect(existsSync(stub.logoutLog)).toBe(false);
 
       // Confirmed (by keyboard): one logout request for that server, the outcome said, the list asked again.
       await page.getByRole('button', { name: `Log out of ${DRIVE}` }).click();
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => document.querySelector('#logins-notice')?.textContent !== '');
       expect(await page.textContent('#logins-notice')).toBe(`Logged out of ${DRIVE}. Revoked at the provider.`);
-      expect(await readFile(join(dir, 'logouts.log'), 'utf8')).toBe(`${DRIVE}\n`);
+      expect(await readFile(stub.logoutLog, 'utf8')).toBe(`${DRIVE}\n`);
       await page.waitForFunction((url) => {
         const block = [...document.querySelectorAll<HTMLElement>('.login-server')].find((b) => b.dataset.serverUrl === url);
         return block?.querySelector('.login-row[data-who="bridge"]')?.getAttribute('data-logged-in') === 'false';
@@ -337,7 +145,7 @@ describe('popup: per-server actions in "Your logins"', () => {
   });
 
   it('"Copy helper command" copies the headers helper line; "Log in again" starts a login for that server', async () => {
-    await writeFile(join(dir, 'status.json'), JSON.stringify(STATUS['several-logins']));
+    await stub.setStatus(STATUS['several-logins']!);
     await setResults(withHost, []);
     // Chromium refuses an origin for extension pages ("opaque"); granted for all.
     await withHost.context.grantPermissions(['clipboard-read', 'clipboard-write']);
@@ -380,23 +188,11 @@ describe('callback page', () => {
   }
 });
 
-/** Records as the background's automatic capture writes them (activity-log.ts), for the activity view. */
-const ACTIVITY = [
-  { id: 'c1', startedAt: NOW - 60_000, endedAt: NOW - 30_000, clientId: 'codex-cli', redirectPort: 1455, serverOrigin: 'https://accounts.google.com',
-    provider: { ruleId: 'google', name: 'Google', origin: 'https://accounts.google.com' }, paramsAdded: ['access_type', 'prompt'], appliedBy: 'rule', outcome: 'callback' },
-  { id: 'c2', startedAt: NOW - 3_600_000, endedAt: NOW - 3_500_000, clientId: 'claude-code', redirectPort: 53682, serverOrigin: 'https://mcp.linear.app',
-    paramsAdded: [], outcome: 'tab-closed' },
-];
-
 describe('options page', () => {
   beforeAll(async () => {
-    // A rule of the user's and one from the host config: the columns that broke mid-word ("confi/g", "Remov/e").
     await withHost.serviceWorker.evaluate(
       (items) => (globalThis as unknown as { chrome: any }).chrome.storage.local.set(items),
-      {
-        providerSettings: { disabled: ['okta'], userRules: [{ id: 'team-idp', name: 'Team identity provider', origins: ['https://login.team-idp.example.com'], params: { access_type: 'offline', prompt: 'consent' }, source: 'user' }] },
-        configRules: [{ id: 'corp-sso', name: 'Corporate SSO', origins: ['https://sso.corp.example.com', 'https://*.sso.corp.example.com'], params: {}, addScopes: ['offline_access'], source: 'config' }],
-      },
+      OPTIONS_STORAGE,
     );
   });
 
@@ -407,21 +203,7 @@ describe('options page', () => {
       await page.emulateMedia({ colorScheme: scheme });
       try {
         await page.goto(`chrome-extension://${withHost.extensionId}/options.html`);
-        await page.evaluate(
-          (records) =>
-            new Promise<void>((resolve, reject) => {
-              const open = indexedDB.open('mcp-login-bridge-activity', 1);
-              open.onupgradeneeded = () => open.result.createObjectStore('chains', { keyPath: 'id' }).createIndex('startedAt', 'startedAt');
-              open.onsuccess = () => {
-                const tx = open.result.transaction('chains', 'readwrite');
-                for (const r of records) tx.objectStore('chains').put(r);
-                tx.oncomplete = () => (open.result.close(), resolve());
-                tx.onerror = () => reject(tx.error);
-              };
-              open.onerror = () => reject(open.error);
-            }),
-          ACTIVITY,
-        );
+        await page.evaluate(seedActivity, ACTIVITY);
         await page.reload();
         await page.waitForSelector('#rules tbody tr[data-rule-id="corp-sso"]');
         await page.waitForSelector('#activity-table tbody tr');
@@ -459,7 +241,7 @@ describe('options page', () => {
   });
 
   it('the popup\'s "Add this rule" links to the prefilled form', async () => {
-    await writeFile(join(dir, 'status.json'), JSON.stringify(STATUS['no-refresh-token']));
+    await stub.setStatus(STATUS['no-refresh-token']!);
     await setResults(withHost, RESULTS['no-refresh-token']!);
     const page = await openPopup(withHost, 'light');
     try {

@@ -86,7 +86,7 @@ describe('parseRule', () => {
     expect(parseRule({ id: 'x', origins: ['https://idp.example'], params: { login_hint: 'me@example.com&x=1#y' } }, 'user').params.login_hint).toBe('me@example.com&x=1#y');
   });
 
-  // Set-valued tokens go unencoded into DNR regexes and a regexSubstitution (extension/lib/rewrite-rules.ts).
+  // Set-valued tokens go unencoded into DNR regexes and a regexSubstitution (extension/lib/auto-capture/rewrite-rules.ts).
   it.each([
     [{ addScopes: ['offline_access&response_mode=fragment'] }, /"addScopes" entry "offline_access&response_mode=fragment" is not allowed/],
     [{ addScopes: ['offline_access', 'a=b'] }, /"addScopes" entry "a=b"/],

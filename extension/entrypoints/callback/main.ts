@@ -5,9 +5,9 @@
  * might still want to read disappears.
  */
 import '../../assets/pages.css';
-import { askBackground } from '../../lib/background-client';
-import { renderError, renderResult } from '../../lib/render-result';
-import { formatLocalTime } from '../../lib/result-summary';
+import { askBackground } from '../../lib/page-messages/background-client';
+import { renderError, renderResult } from '../../lib/ui/render-result';
+import { formatLocalTime } from '../../lib/ui/result-summary';
 
 // Before anything else: the code must not stay in the address bar, history or a reload.
 const query = location.search.slice(1);

@@ -8,9 +8,9 @@
  */
 import '../../assets/pages.css';
 import { browser } from 'wxt/browser';
-import { IdbActivityStore, type ChainRecord } from '../../lib/activity-log';
-import { CONFIG_RULES_KEY, SETTINGS_KEY, RuleFieldError, listRules, parseRules, parseSettings, ruleFromForm, type ProviderSettings, type RuleField } from '../../lib/provider-settings';
-import { ensureOriginAccess } from '../../lib/origin-access';
+import { IdbActivityStore, type ChainRecord } from '../../lib/auto-capture/activity-log';
+import { CONFIG_RULES_KEY, SETTINGS_KEY, RuleFieldError, listRules, parseRules, parseSettings, ruleFromForm, type ProviderSettings, type RuleField } from '../../lib/settings/provider-settings';
+import { ensureOriginAccess } from '../../lib/settings/origin-access';
 import type { ProviderRule } from '../../../shared/providers';
 
 const tbody = document.querySelector<HTMLTableSectionElement>('#rules tbody')!;

@@ -6,14 +6,14 @@
  */
 import '../../assets/pages.css';
 import { browser } from 'wxt/browser';
-import { IdbActivityStore, describeChain } from '../../lib/activity-log';
-import { askBackground } from '../../lib/background-client';
-import { buildLoginStatusView, helperLine, logoutMessage, renderLoginStatus, type LoginActions } from '../../lib/login-status-view';
-import { authorizeTypedUrl } from '../../lib/popup-authorize';
-import { currentBrowserFacts, detectInstallBrowser, installCommand } from '../../lib/install-command';
-import { hostBannerView, renderError, renderHostStatus, renderResult } from '../../lib/render-result';
-import { RESULTS_STORAGE_KEY, parseStoredResults } from '../../lib/result-history';
-import { formatLocalTime, type ResultSummary } from '../../lib/result-summary';
+import { IdbActivityStore, describeChain } from '../../lib/auto-capture/activity-log';
+import { askBackground } from '../../lib/page-messages/background-client';
+import { buildLoginStatusView, helperLine, logoutMessage, renderLoginStatus, type LoginActions } from '../../lib/ui/login-status-view';
+import { authorizeTypedUrl } from '../../lib/authorize/popup-authorize';
+import { currentBrowserFacts, detectInstallBrowser, installCommand } from '../../lib/ui/install-command';
+import { hostBannerView, renderError, renderHostStatus, renderResult } from '../../lib/ui/render-result';
+import { RESULTS_STORAGE_KEY, parseStoredResults } from '../../lib/ui/result-history';
+import { formatLocalTime, type ResultSummary } from '../../lib/ui/result-summary';
 
 const LAST_SERVER_KEY = 'lastServerUrl';
 
