@@ -98,15 +98,17 @@ function dynamicImportsFromLazyFile(found, ownModules) {
   };
 }
 
-/** token-lazy.cjs: every module token.cjs holds is taken from there. */
-function sharedFromTokenFile(tokenModules) {
+/** token-lazy.cjs: every module token.cjs holds is taken from there (and noted in `used`). */
+function sharedFromTokenFile(tokenModules, used) {
   return {
     name: 'shared-from-token',
     setup(b) {
       b.onResolve({ filter: /.*/, namespace: 'file' }, async (args) => {
         if (args.kind === 'entry-point') return undefined;
         const path = await resolveFile(b, args);
-        return path !== undefined && tokenModules.has(path) ? { path: keyOf(path), namespace: 'token-valid-path' } : undefined;
+        if (path === undefined || !tokenModules.has(path)) return undefined;
+        used.add(path);
+        return { path: keyOf(path), namespace: 'token-valid-path' };
       });
       fromOtherFile(b, 'token-valid-path', TOKEN);
     },
@@ -206,16 +208,18 @@ function entryExporting(paths, main) {
   return { contents: lines.join('\n'), resolveDir: process.cwd(), sourcefile: 'token-entry.js', loader: 'js' };
 }
 
-await build({
-  ...tokenCommon,
-  stdin: entryExporting(tokenModules, "export * from './native-host/token-main.ts';"),
-  outfile: `${outdir}/${TOKEN}`,
-  plugins: [dynamicImportsFromLazyFile(new Set(), tokenModules), lazyBuiltins],
-});
+// token-lazy.cjs first, to learn which of token.cjs's modules it takes: token.cjs exports those only.
+const shared = new Set();
 await build({
   ...tokenCommon,
   // token-lazy-main.ts first: it sets up the process for the refresh before those modules load.
   stdin: entryExporting(lazyModules, "import './native-host/token-lazy-main.ts';"),
   outfile: `${outdir}/${TOKEN_LAZY}`,
-  plugins: [sharedFromTokenFile(tokenModules), lazyBuiltins],
+  plugins: [sharedFromTokenFile(tokenModules, shared), lazyBuiltins],
+});
+await build({
+  ...tokenCommon,
+  stdin: entryExporting(shared, "export * from './native-host/token-main.ts';"),
+  outfile: `${outdir}/${TOKEN}`,
+  plugins: [dynamicImportsFromLazyFile(new Set(), tokenModules), lazyBuiltins],
 });
