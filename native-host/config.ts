@@ -11,9 +11,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, ProtocolError } from '../shared/errors';
+import { clientIdUrlProblem } from '../shared/client-id-url';
 import { parseRule, type ProviderRule } from '../shared/providers';
-import { clientIdUrlProblem } from './oauth/client-id-url';
-import { assertSecureUrl } from './oauth/http-options';
+import { assertSecureUrl } from '../shared/secure-url';
 import { readTextIfExists, writeFileAtomic } from './stores/atomic-file';
 import { parseStoreSetting, type StoreMode } from './stores/store-setting';
 import { configPath } from './config-path';

@@ -38,7 +38,7 @@ export function createHostContext(options: { store?: CredentialTarget; clients?:
   });
   // A callback that reaches the port itself (no extension capture: another browser, a CLI login)
   // completes the same way as one the extension forwards.
-  listener.onCallback = (url) => login.complete(url);
+  listener.onCallback = (url) => login.complete(url, 'loopback');
   listener.onCallOff = (state, error) => login.callOff(state, error);
   return {
     version: HOST_VERSION,

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Command } from './cli/command';
 import { closestName } from './cli/did-you-mean';
+import { ExitCode, exitCodesTable } from './cli/exit-codes';
 import { reportUsageError, setUsageCommand, UsageError } from './cli/output';
 import { setEntryScript } from './entry-script';
 import { HOST_VERSION } from './version';
@@ -34,7 +35,8 @@ const COMMANDS: CommandEntry[] = [
 /** Other names a command answers to: mcp-remote users look for `proxy`. */
 const ALIASES: Record<string, string> = { proxy: 'connect' };
 
-const EXIT_FAILED = 1;
+/** The options that stand where a command would. */
+const TOP_LEVEL_OPTIONS = ['--help', '--version'];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -46,6 +48,10 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run "mcp-login-bridge <command> --help" for a command's options.
+
+Exit codes (a command's --help says what each means there):
+${exitCodesTable()}
+
 When a browser starts this program (native messaging), it speaks the protocol in PROTOCOL.md.`;
 }
 
@@ -54,16 +60,18 @@ async function runCli(args: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === (ALIASES[rest[0] ?? ''] ?? rest[0])) : undefined;
     process.stdout.write(`${topic ? (await topic.load()).help : mainHelp()}\n`);
-    return 0;
+    return ExitCode.Ok;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write(`${HOST_VERSION}\n`);
-    return 0;
+    return ExitCode.Ok;
   }
   const entry = COMMANDS.find((c) => c.name === (ALIASES[name] ?? name));
   const json = rest.includes('--json');
   if (!entry) {
-    const guess = name.startsWith('-') ? undefined : closestName(name, COMMANDS.map((c) => c.name));
+    // "version" or "--verison" (gh and git take `version`): point at the option this program has.
+    const option = closestName(name.startsWith('-') ? name : `--${name}`, TOP_LEVEL_OPTIONS);
+    const guess = name.startsWith('-') ? option : (closestName(name, COMMANDS.map((c) => c.name)) ?? option);
     const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command ${JSON.stringify(name)}`;
     return reportUsageError(new UsageError(what, guess ? `Did you mean "${guess}"?` : `Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`), json);
   }
@@ -98,7 +106,7 @@ function finish(run: Promise<number>): void {
     },
     (err) => {
       process.stderr.write(`mcp-login-bridge: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = EXIT_FAILED;
+      process.exitCode = ExitCode.Failed;
     },
   );
 }

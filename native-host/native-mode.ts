@@ -10,7 +10,7 @@ import { ExitCode } from './cli/output';
 import { loadConfig } from './config';
 import { createHostContext } from './host-context';
 import { assertCallerAllowed, type Caller } from './native-messaging/caller';
-import { flowSettledPush } from './native-messaging/flow-settled';
+import { pushFlowsSettledByListener } from './native-messaging/flow-settled';
 import { encodeFrame } from './native-messaging/framing';
 import { routeConsoleToStderr, runNativeHost } from './native-messaging/native-host-loop';
 import { errorResponse } from './requests/dispatch';
@@ -30,15 +30,7 @@ export async function runNative(caller: Caller): Promise<number> {
   const push = (message: HostPush) => process.stdout.write(encodeFrame(message, LIMITS.maxResponseBytes));
   // A login the capture missed (finished in another browser) reaches the loopback listener; the
   // extension learns its outcome instead of letting its flow expire.
-  ctx.listener.onResult = (state, outcome) => {
-    const message = flowSettledPush(state, outcome);
-    try {
-      if (message) push(message);
-    } catch (err) {
-      // The login itself is done; only the extension's view of it is lost (it will say expired).
-      process.stderr.write(`mcp-login-bridge: could not tell the extension a login finished: ${(err as Error).message}\n`);
-    }
-  };
+  pushFlowsSettledByListener(ctx.login, push);
   let bridge: BridgeServer | undefined;
   try {
     bridge = await BridgeServer.start({ ctx, push, identity: detectBrowser() });

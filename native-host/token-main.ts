@@ -12,10 +12,8 @@
  * The process exits as soon as the answer is on stdout: nothing started on the way is worth
  * waiting for once the token is printed and stored.
  */
-import { reportUsageError, setUsageCommand, UsageError } from './cli/output';
+import { ExitCode, reportUsageError, setUsageCommand, UsageError } from './cli/output';
 import { tokenCommand } from './cli/token';
-
-const EXIT_FAILED = 1;
 
 /** Runs `token` with its own arguments (those after the word `token`) and exits. */
 export function runTokenCommand(args: string[]): void {
@@ -28,6 +26,6 @@ export function runTokenCommand(args: string[]): void {
   tokenCommand.run(args).then(exit, (err: unknown) => {
     if (err instanceof UsageError) return exit(reportUsageError(err, args.includes('--json')));
     process.stderr.write(`mcp-login-bridge: ${(err as Error).stack ?? String(err)}\n`);
-    exit(EXIT_FAILED);
+    exit(ExitCode.Failed);
   });
 }

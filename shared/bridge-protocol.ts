@@ -9,8 +9,8 @@
  * or a PKCE verifier.
  */
 import { ErrorCode } from './errors';
-import { fail, optionalNameList, optionalScopeList, requireObject, requireString, requireUrl } from './message-fields';
-import { CLIENT_NAMES, LIMITS, type BeginResult, type ClientName, type CompleteResult } from './protocol';
+import { fail, optionalNameList, optionalScopeList, requireServerUrl } from './message-fields';
+import { CLIENT_NAMES, parserFor, readEnvelope, type BeginResult, type ClientName, type CompleteResult, type RequestParsers } from './protocol';
 
 export const BRIDGE_LIMITS = {
   /** Largest message either side accepts (ws `maxPayload`); a larger one closes the connection. */
@@ -89,23 +89,25 @@ export interface BridgeOpeningEvent {
   flow: BeginResult;
 }
 
+/** Each bridge request's fields (PROTOCOL.md, "Bridge"). */
+export const BRIDGE_REQUEST_PARSERS: RequestParsers<BridgeRequest> = {
+  hello: (_fields, id) => ({ id, type: 'hello' }),
+  login: (fields, id) => {
+    const serverUrl = requireServerUrl(fields, 'serverUrl');
+    const clients = optionalNameList(fields, 'clients', CLIENT_NAMES);
+    const scopes = optionalScopeList(fields, 'scopes');
+    return { id, type: 'login', serverUrl, ...(clients ? { clients } : {}), ...(scopes ? { scopes } : {}) };
+  },
+};
+
+export function unknownBridgeRequestType(type: unknown): never {
+  fail(`unknown bridge message type ${JSON.stringify(String(type)).slice(0, 80)}; expected hello or login`, ErrorCode.UnknownType);
+}
+
 /** Validates one decoded bridge message, like parseRequest does for native ones. */
 export function parseBridgeRequest(value: unknown): BridgeRequest {
-  const obj = requireObject(value);
-  const id = requireString(obj, 'id', LIMITS.maxIdLength);
-  switch (obj.type) {
-    case 'hello':
-      return { id, type: 'hello' };
-    case 'login': {
-      const serverUrl = requireUrl(obj, 'serverUrl');
-      const clients = optionalNameList(obj, 'clients', CLIENT_NAMES);
-      const scopes = optionalScopeList(obj, 'scopes');
-      return { id, type: 'login', serverUrl, ...(clients ? { clients } : {}), ...(scopes ? { scopes } : {}) };
-    }
-    default:
-      fail(
-        `unknown bridge message type ${JSON.stringify(String(obj.type)).slice(0, 80)}; expected hello or login`,
-        ErrorCode.UnknownType,
-      );
-  }
+  const { fields, id } = readEnvelope(value);
+  const parse = parserFor(BRIDGE_REQUEST_PARSERS, fields.type);
+  if (!parse) unknownBridgeRequestType(fields.type);
+  return (parse as (fields: Record<string, unknown>, id: string) => BridgeRequest)(fields, id);
 }

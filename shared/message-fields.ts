@@ -3,8 +3,10 @@
  * a ProtocolError that names the field and what was wrong, never the value.
  */
 import { ErrorCode, ProtocolError } from './errors';
+import { FieldReader } from './field-reader';
+import { MAX_URL_LENGTH, ServerUrlError, checkServerUrl } from './server-url';
 
-export const MAX_URL_LENGTH = 8 * 1024;
+export { MAX_URL_LENGTH };
 
 export function fail(message: string, code: number = ErrorCode.InvalidField): never {
   throw new ProtocolError(code, message);
@@ -17,11 +19,13 @@ export function requireObject(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** The shared field readers (shared/field-reader.ts) for a message: every failure is InvalidField. */
+export function messageReader(obj: Record<string, unknown>): FieldReader {
+  return new FieldReader(obj, (message) => fail(message));
+}
+
 export function requireString(obj: Record<string, unknown>, field: string, maxLength: number): string {
-  const value = obj[field];
-  if (typeof value !== 'string' || value.length === 0) fail(`"${field}" must be a non-empty string`);
-  if (value.length > maxLength) fail(`"${field}" must be at most ${maxLength} characters`);
-  return value;
+  return messageReader(obj).string(field, { max: maxLength });
 }
 
 /** An absolute http(s) URL of bounded length, returned as given. */
@@ -34,6 +38,29 @@ export function requireUrl(obj: Record<string, unknown>, field: string): string 
     fail(`"${field}" must be an absolute URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`"${field}" must be an http(s) URL`);
+  return value;
+}
+
+/**
+ * An MCP server URL, by the one server-URL check (shared/server-url.ts), as a ProtocolError: what
+ * the host's network policy refuses (plain http off loopback, characters outside RFC 3986) is
+ * InsecureEndpoint, as the host has always named it; anything else is InvalidField. `field`, when
+ * given, heads the message.
+ */
+export function assertServerUrl(value: string, field?: string): URL {
+  try {
+    return checkServerUrl(value);
+  } catch (err) {
+    if (!(err instanceof ServerUrlError)) throw err;
+    const insecure = err.kind === 'insecure-http' || err.kind === 'uri-chars';
+    fail(field ? `"${field}": ${err.message}` : err.message, insecure ? ErrorCode.InsecureEndpoint : ErrorCode.InvalidField);
+  }
+}
+
+/** A message's MCP server URL field, returned as given: the verdict discovery would reach later, given first. */
+export function requireServerUrl(obj: Record<string, unknown>, field: string): string {
+  const value = requireString(obj, field, MAX_URL_LENGTH);
+  assertServerUrl(value, field);
   return value;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The loopback bridge of a browser-launched host (DESIGN.md §3.3, §5; PROTOCOL.md "Bridge"): a
  * WebSocket server on 127.0.0.1, random port, announced with a random secret in a 0600 runtime
- * file. A CLI `login` sent here begins the flow in this host, asks the extension (a native push)
- * to open and capture it like one of its own, and reports the outcome back over the socket.
+ * file. This file is the transport only: who may connect, the framing of messages, the
+ * connection's life. What each message does is in native-host/requests/ (`hello` and `login`, in
+ * the same handler table as the native messages).
  *
  * A connection is accepted only (ws `verifyClient`, before the upgrade completes) when:
  * - it has no `Origin` header: browsers always send one on WebSocket handshakes, so no web page
@@ -19,22 +20,13 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { PROTOCOL_VERSION } from '../../shared/constants';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import {
-  BRIDGE_CAPABILITIES,
-  BRIDGE_LIMITS,
-  BRIDGE_NONCE_HEADER,
-  BRIDGE_PROOF_HEADER,
-  BRIDGE_SECRET_HEADER,
-  parseBridgeRequest,
-  type BridgeHelloResult,
-  type BridgeRequest,
-} from '../../shared/bridge-protocol';
-import { requestIdOf, type BeginResult, type HostPush } from '../../shared/protocol';
+import { BRIDGE_LIMITS, BRIDGE_NONCE_HEADER, BRIDGE_PROOF_HEADER, BRIDGE_SECRET_HEADER } from '../../shared/bridge-protocol';
+import type { HostPush } from '../../shared/protocol';
 import type { HostContext } from '../host-context';
-import type { FlowOutcome } from '../oauth/login-service';
-import { errorResponse } from '../requests/dispatch';
+import { abandonBridgeLogins, newBridgeLogins } from '../requests/bridge-login';
+import { answer, errorResponse } from '../requests/dispatch';
+import type { BridgeSession } from '../requests/handler';
 import type { BrowserIdentity } from './browser-identity';
 import { proofFor } from './bridge-proof';
 import { removeBridgeFileSync, runtimeDir, touchBridgeFile, writeBridgeFile } from './runtime-files';
@@ -81,18 +73,6 @@ const NODE_CHECK_INTERVAL_MS = 2 ** 31 - 1;
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-/** What one CLI connection has under way. */
-interface Connection {
-  /** Flows begun for it, each with how to abandon it; a CLI that goes away (Ctrl-C, timeout) abandons them. */
-  logins: Map<string, () => void>;
-  /**
-   * Logins whose `begin` is still running: they hold a slot of the per-connection limit from the
-   * moment they are accepted, or logins sent together would all pass the check before any counts.
-   */
-  beginning: number;
-  isOpen(): boolean;
 }
 
 function sameSecret(given: string | undefined, secret: string): boolean {
@@ -210,88 +190,29 @@ export class BridgeServer {
   }
 
   #serve(ws: WebSocket): void {
-    const send = (message: unknown) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    const { ctx, push, identity } = this.#options;
+    const session: BridgeSession = {
+      ctx,
+      identity,
+      push,
+      touch: () => this.touch(),
+      send: (message: unknown) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      },
+      logins: newBridgeLogins(() => ws.readyState === ws.OPEN),
     };
-    const conn: Connection = { logins: new Map(), beginning: 0, isOpen: () => ws.readyState === ws.OPEN };
-    const logins = conn.logins;
     ws.on('error', () => undefined);
-    ws.on('close', () => {
-      for (const [state, abandon] of logins) {
-        this.#options.ctx.login.flows.cancel(state);
-        abandon();
-      }
-      logins.clear();
-    });
+    ws.on('close', () => abandonBridgeLogins(session));
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(1003, 'text messages only');
       let message: unknown;
       try {
         message = JSON.parse(data.toString());
       } catch {
-        return send(errorResponse('', new ProtocolError(ErrorCode.MalformedMessage, 'a bridge message must be UTF-8 JSON')));
+        return session.send(errorResponse('', new ProtocolError(ErrorCode.MalformedMessage, 'a bridge message must be UTF-8 JSON')));
       }
-      const id = requestIdOf(message);
-      let request: BridgeRequest;
-      try {
-        request = parseBridgeRequest(message);
-      } catch (error) {
-        return send(errorResponse(id, error));
-      }
-      this.#handle(request, send, conn).catch((error: unknown) => send(errorResponse(request.id, error)));
+      // Requests run concurrently: a `hello` is answered while a `login` waits for its callback.
+      void answer('bridge', session, message).then(session.send);
     });
-  }
-
-  async #handle(request: BridgeRequest, send: (message: unknown) => void, conn: Connection): Promise<void> {
-    const { ctx } = this.#options;
-    if (request.type === 'hello') {
-      const data: BridgeHelloResult = {
-        hostVersion: ctx.version,
-        protocolVersion: PROTOCOL_VERSION,
-        pid: process.pid,
-        browser: this.#options.identity.browser,
-        capabilities: [BRIDGE_CAPABILITIES.loginClients, BRIDGE_CAPABILITIES.loginScopes],
-      };
-      return send({ id: request.id, ok: true, data });
-    }
-    const { logins } = conn;
-    if (logins.size + conn.beginning >= BRIDGE_LIMITS.maxLoginsPerConnection) {
-      throw new ProtocolError(ErrorCode.InvalidField, `at most ${BRIDGE_LIMITS.maxLoginsPerConnection} logins at a time per connection`);
-    }
-    // The flow keeps the CLI's choice of clients until its callback, whoever delivers that.
-    let flow: BeginResult;
-    conn.beginning++;
-    try {
-      flow = await ctx.login.begin(request.serverUrl, {
-        ...(request.clients ? { clients: request.clients } : {}),
-        ...(request.scopes ? { scopes: request.scopes } : {}),
-      });
-    } finally {
-      // Synchronously followed by the `logins.set` below: the slot passes from one count to the other.
-      conn.beginning--;
-    }
-    // The CLI may have gone (Ctrl-C during discovery) while `begin` ran: the close handler could
-    // not abandon a flow that was not registered yet, so forget it here and open no tab for a
-    // login the user already cancelled.
-    if (!conn.isOpen()) {
-      ctx.login.flows.cancel(flow.state);
-      return;
-    }
-    const outcome = new Promise<FlowOutcome>((resolve) => {
-      const dispose = ctx.login.onceSettled(flow.state, resolve);
-      logins.set(flow.state, () => {
-        dispose();
-        resolve({ error: new ProtocolError(ErrorCode.UnknownState, 'the login was abandoned by its CLI') });
-      });
-    });
-    this.touch();
-    // The extension opens the tab and arms the capture exactly as for its own flows; its
-    // `complete` (or the loopback listener, if the user finishes elsewhere) settles the flow.
-    this.#options.push({ push: 'openLogin', serverUrl: request.serverUrl, flow });
-    send({ id: request.id, event: 'opening', flow });
-    const settled = await outcome;
-    logins.delete(flow.state);
-    if (!settled.result) throw settled.error;
-    send({ id: request.id, ok: true, data: settled.result });
   }
 }

@@ -7,6 +7,7 @@ import { TokenSource } from '../connect/token-source';
 import { entryScript } from '../entry-script';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
+import { exitCodesHelp } from './exit-codes';
 import { ExitCode, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 import { resolveServerArg } from './server-arg';
@@ -54,8 +55,12 @@ Options:
   --login-timeout <seconds>  how long a login may take in the browser (default 300, at most 600)
   -h, --help                 show this help
 
-Exit codes: 0 the client closed stdin, 1 the server could not be reached (or another failure),
-2 usage, 4 not logged in (with --no-login).`;
+${exitCodesHelp({
+    Ok: 'the client closed stdin',
+    Failed: 'the server could not be reached (or another failure)',
+    Usage: 'usage',
+    LoginNeeded: 'not logged in (with --no-login)',
+  })}`;
 }
 
 export const connectCommand: Command = {

@@ -1,15 +1,12 @@
-import { runChecks, type Check } from '../doctor/checks';
+import { runChecks, type Check, type DoctorScope } from '../doctor/checks';
 import { BROWSERS, isBrowserName, type BrowserName } from '../install/manifest-locations';
-import type { Command } from './command';
-import { ExitCode, printJson, reportError, UsageError } from './output';
-import { parseCommand } from './parse';
+import { defineCommand, type Command, type CommandIO } from './command';
+import { ExitCode, printJson, UsageError } from './output';
+import { exitCodesHelp } from './exit-codes';
 
 const MARK: Record<Check['status'], string> = { ok: 'ok  ', info: 'info', warn: 'warn', error: 'FAIL' };
 
-export const doctorCommand: Command = {
-  name: 'doctor',
-  summary: 'Check the installation, the keychain, the config and running hosts; say what to fix',
-  help: `Usage: mcp-login-bridge doctor [--browser <name>] [--user-data-dir <dir>] [--json]
+const HELP = `Usage: mcp-login-bridge doctor [--browser <name>] [--user-data-dir <dir>] [--json]
 
 Checks, and says what to do about each problem:
   - the node binary this runs on (Node 20.19 or newer);
@@ -28,34 +25,59 @@ Options:
   --json                  print {"ok": bool, "checks": [{id, status, message, fix?}]}
   -h, --help              show this help
 
-Exit codes: 0 nothing to fix, 1 something to fix, 2 usage.`,
-  async run(args) {
-    const { values, positionals } = parseCommand(args, {
-      json: { type: 'boolean' },
-      browser: { type: 'string', multiple: true },
-      'user-data-dir': { type: 'string' },
-    });
-    if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
-    const json = Boolean(values.json);
-    try {
-      if (positionals.length) throw new UsageError('doctor takes no positional arguments');
-      for (const b of values.browser ?? []) if (!isBrowserName(b)) throw new UsageError(`unknown browser ${JSON.stringify(b)}: use one of ${BROWSERS.join(', ')}`);
-      const checks = await runChecks({
-        ...(values.browser ? { browsers: values.browser as BrowserName[] } : {}),
-        ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
-      });
-      const ok = !checks.some((c) => c.status === 'error');
-      if (json) printJson({ ok, checks });
-      else {
-        for (const c of checks) {
-          process.stdout.write(`${MARK[c.status]}  ${c.message}\n`);
-          if (c.fix && c.status !== 'ok') process.stdout.write(`      ${c.status === 'info' ? 'tip' : 'fix'}: ${c.fix}\n`);
-        }
-        process.stdout.write(ok ? 'Nothing to fix.\n' : 'Something needs fixing: see the FAIL lines above.\n');
-      }
-      return ok ? ExitCode.Ok : ExitCode.Failed;
-    } catch (err) {
-      return reportError(err, json);
+${exitCodesHelp({ Ok: 'nothing to fix', Failed: 'something to fix', Usage: 'usage' })}`;
+
+/** What doctor checks besides the files under `io.env`'s folders (default: found from there). */
+export type DoctorDeps = Pick<DoctorScope, 'store' | 'adapters'>;
+
+export interface DoctorOptions extends DoctorDeps {
+  io: CommandIO;
+  json: boolean;
+  browsers?: BrowserName[];
+  userDataDir?: string;
+}
+
+export function createDoctorCommand(deps: DoctorDeps = {}, runF: (options: DoctorOptions) => Promise<number> = runDoctor): Command {
+  return defineCommand(
+    {
+      name: 'doctor',
+      summary: 'Check the installation, the keychain, the config and running hosts; say what to fix',
+      help: HELP,
+      flags: { json: { type: 'boolean' }, browser: { type: 'string', multiple: true }, 'user-data-dir': { type: 'string' } },
+      options: ({ values, positionals }, io, json): DoctorOptions => {
+        if (positionals.length) throw new UsageError('doctor takes no positional arguments');
+        for (const b of values.browser ?? []) if (!isBrowserName(b)) throw new UsageError(`unknown browser ${JSON.stringify(b)}: use one of ${BROWSERS.join(', ')}`);
+        return {
+          ...deps,
+          io,
+          json,
+          ...(values.browser ? { browsers: values.browser as BrowserName[] } : {}),
+          ...(values['user-data-dir'] ? { userDataDir: values['user-data-dir'] } : {}),
+        };
+      },
+    },
+    runF,
+  );
+}
+
+export const doctorCommand = createDoctorCommand();
+
+export async function runDoctor({ io, json, browsers, userDataDir, store, adapters }: DoctorOptions): Promise<number> {
+  const checks = await runChecks({
+    env: io.env,
+    ...(browsers ? { browsers } : {}),
+    ...(userDataDir ? { userDataDir } : {}),
+    ...(store ? { store } : {}),
+    ...(adapters ? { adapters } : {}),
+  });
+  const ok = !checks.some((c) => c.status === 'error');
+  if (json) printJson({ ok, checks }, io.stdout);
+  else {
+    for (const c of checks) {
+      io.stdout.write(`${MARK[c.status]}  ${c.message}\n`);
+      if (c.fix && c.status !== 'ok') io.stdout.write(`      ${c.status === 'info' ? 'tip' : 'fix'}: ${c.fix}\n`);
     }
-  },
-};
+    io.stdout.write(ok ? 'Nothing to fix.\n' : 'Something needs fixing: see the FAIL lines above.\n');
+  }
+  return ok ? ExitCode.Ok : ExitCode.Failed;
+}

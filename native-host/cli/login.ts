@@ -1,27 +1,19 @@
-import { terminalSafe } from '../terminal-text';
-import { BRIDGE_CAPABILITIES } from '../../shared/bridge-protocol';
 import { ProtocolError } from '../../shared/errors';
 import { CLIENT_NAMES, LIMITS, type CompleteResult } from '../../shared/protocol';
-import { BridgeClient, chooseBridge } from '../bridge/bridge-client';
 import type { ClientName } from '../clients/client-adapter';
-import { applyClientAdvice } from '../clients/client-logins';
-import { clientAdapters, clientLabels, describeClients } from '../clients/registry';
-import { BridgeStore } from '../stores/bridge-store';
-import { createHostContext } from '../host-context';
-import type { Command } from './command';
-import { openInSystemBrowser } from '../open-browser';
-import { askForCallback } from './pasted-callback';
+import { clientLabels, describeClients } from '../clients/registry';
+import { LoginInterrupted, defaultLoginDeps, runLoginFlow, type InterruptSource, type LoginDeps, type LoginReporter } from '../login/login-flow';
+import { BrowserNotRunning } from '../login/through-extension';
+import { terminalSafe } from '../terminal-text';
+import { defineCommand, type Command, type CommandIO } from './command';
 import { ExitCode, formatExpiry, printJson, reportError, startProgress, UsageError } from './output';
-import { parseCommand } from './parse';
 import { resolveServerArg } from './server-arg';
+import { exitCodesHelp } from './exit-codes';
 
 /** Where a login can be written: our keychain entry (always) and the local clients that have the server configured. */
 const TARGETS = ['bridge', ...CLIENT_NAMES] as const;
 
-export const loginCommand: Command = {
-  name: 'login',
-  summary: 'Log in to an MCP server in the browser and store a refresh-capable credential',
-  help: `Usage: mcp-login-bridge login <server-url|name> [--browser <name>] [--no-extension] [--no-browser]
+const HELP = `Usage: mcp-login-bridge login <server-url|name> [--browser <name>] [--no-extension] [--no-browser]
                               [--timeout <seconds>] [--client <target>]… [--write-config] [--json]
 
 Discovers the server's authorization server and opens the login with the parameters the provider
@@ -60,230 +52,154 @@ Options:
   --json              print the result as JSON (with "via": "extension" or "system-browser")
   -h, --help          show this help
 
-Exit codes: 0 logged in with a refresh token, 3 logged in without one (see the message),
-1 failed, 2 usage, 130 interrupted (Ctrl-C).`,
-  async run(args) {
-    const { values, positionals } = parseCommand(args, {
-      json: { type: 'boolean' },
-      'no-browser': { type: 'boolean' },
-      'no-extension': { type: 'boolean' },
-      browser: { type: 'string' },
-      timeout: { type: 'string' },
-      client: { type: 'string', multiple: true },
-      'write-config': { type: 'boolean' },
-    });
-    if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
-    const json = Boolean(values.json);
-    try {
-      const { serverUrl } = await resolveServerArg(positionals, 'login');
-      const timeoutSeconds = values.timeout === undefined ? 300 : Number(values.timeout);
-      const maxSeconds = LIMITS.flowTtlMs / 1000;
-      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > maxSeconds) {
-        throw new UsageError(`--timeout must be a number of seconds from 1 to ${maxSeconds} (a login expires after that)`);
-      }
-      for (const target of values.client ?? []) {
-        if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use ${TARGETS.join(', ')}`);
-      }
-      // Distinct names: the bridge refuses a list that names a client twice.
-      const clients = values.client ? [...new Set(values.client.filter((c): c is ClientName => c !== 'bridge'))] : undefined;
-      const clientOptions = {
-        ...(clients ? { clients } : {}),
-        ...(values['write-config'] ? { writeConfig: true } : {}),
-      };
-      const local = Boolean(values['no-browser'] || values['no-extension']);
-      if (local && values.browser) throw new UsageError('--browser picks a running browser\'s extension; it cannot be combined with --no-browser or --no-extension');
+${exitCodesHelp({
+  Ok: 'logged in with a refresh token',
+  NotRefreshCapable: 'logged in without one (see the message)',
+  Failed: 'failed',
+  Usage: 'usage',
+  Interrupted: 'interrupted (Ctrl-C)',
+})}`;
 
-      let done: CompleteResult | undefined;
-      let via: 'extension' | 'system-browser' = 'system-browser';
-      if (!local) {
-        const bridge = await connectToExtension(values.browser, Boolean(clients));
-        if (bridge) {
-          via = 'extension';
-          done = await loginThroughExtension(bridge, serverUrl, timeoutSeconds, clients);
-          // --write-config does not travel over the bridge (see BridgeLoginRequest): the browser's host
-          // only said which settings a client's config lacks; this process adds them, from the keychain entry.
-          if (values['write-config']) done = await applyClientAdvice(done, () => new BridgeStore().read(serverUrl), clientAdapters());
-        }
-      }
-      done ??= await loginLocally(serverUrl, timeoutSeconds, Boolean(values['no-browser']), clientOptions);
-      if (json) printJson({ ok: true, via, ...done });
-      else printSummary(done);
-      return done.refreshCapable ? ExitCode.Ok : ExitCode.NotRefreshCapable;
-    } catch (err) {
-      if (err instanceof Interrupted) {
-        reportError(err, json);
-        return ExitCode.Interrupted;
-      }
-      return reportError(err instanceof ProtocolError || err instanceof UsageError ? err : new Error((err as Error).message), json);
-    }
-  },
+export interface LoginCommandDeps {
+  /** The bridge, the host context, the browser opener (login/login-flow.ts). */
+  login: LoginDeps;
+  /** Ctrl-C while the login waits; default SIGINT. */
+  interrupts: InterruptSource;
+}
+
+export interface LoginOptions extends LoginCommandDeps {
+  io: CommandIO;
+  json: boolean;
+  serverUrl: string;
+  timeoutSeconds: number;
+  use: 'auto' | 'system-browser' | 'paste';
+  browser?: string;
+  clients?: ClientName[];
+  writeConfig: boolean;
+}
+
+const sigint: InterruptSource = (onInterrupt) => {
+  process.once('SIGINT', onInterrupt);
+  return () => process.removeListener('SIGINT', onInterrupt);
 };
 
-class Interrupted extends Error {}
-
-/**
- * Runs `work` until it settles, the timeout (started by calling `startTimer`) runs out, or Ctrl-C.
- * `cancel` is called on the latter two, before the promise rejects.
- */
-function bounded<T>(work: (startTimer: () => void) => Promise<T>, timeoutSeconds: number, cancel: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    // Whichever comes first ends the wait and leaves nothing behind that keeps the process alive.
-    const settle = (finish: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      process.removeListener('SIGINT', onSigint);
-      finish();
-    };
-    const onSigint = () => {
-      cancel();
-      settle(() => reject(new Interrupted('login cancelled')));
-    };
-    process.once('SIGINT', onSigint);
-    const startTimer = () => {
-      if (settled) return;
-      // Referenced on purpose: it is what keeps the process alive while the browser works.
-      timer ??= setTimeout(() => {
-        cancel();
-        settle(() => reject(new Error(`no callback from the browser within ${timeoutSeconds} s; run login again`)));
-      }, timeoutSeconds * 1000);
-    };
-    work(startTimer).then(
-      (value) => settle(() => resolve(value)),
-      (error: unknown) => settle(() => reject(error)),
-    );
-  });
-}
-
-/**
- * A running browser host that answers (and, when `needsClients`, can limit a login to the chosen
- * clients), or undefined: then the login runs in this process.
- */
-async function connectToExtension(browser: string | undefined, needsClients: boolean): Promise<BridgeClient | undefined> {
-  const { chosen, running } = await chooseBridge(browser);
-  if (!chosen) {
-    if (browser === undefined) return undefined;
-    throw new UsageError(
-      `no browser with the extension is running as "${browser}"` +
-        (running.length ? `; running: ${[...new Set(running.map((b) => b.browser))].join(', ')}` : '; none is running (open the browser, or leave out --browser)'),
-    );
-  }
-  let hello: Awaited<ReturnType<BridgeClient['hello']>>;
-  let client: BridgeClient;
-  try {
-    client = await BridgeClient.connect(chosen);
-    try {
-      hello = await client.hello();
-    } catch (err) {
-      client.close();
-      throw err;
-    }
-  } catch (err) {
-    if (browser !== undefined) throw err;
-    process.stderr.write(terminalSafe(`The extension in ${chosen.browser} did not answer (${(err as Error).message}); using your default browser instead.`) + '\n');
-    return undefined;
-  }
-  // A host started before an upgrade keeps running the old version until the browser restarts it;
-  // one that does not list the capability would ignore `clients` and write to every client.
-  if (needsClients && !hello.capabilities.includes(BRIDGE_CAPABILITIES.loginClients)) {
-    client.close();
-    const why = `the host in ${terminalSafe(chosen.browser)} (mcp-login-bridge ${terminalSafe(hello.hostVersion)}) cannot limit a login to --client targets`;
-    if (browser !== undefined) {
-      throw new Error(`${why}; restart ${terminalSafe(chosen.browser)} so it starts the installed host, or leave out --browser to use your default browser`);
-    }
-    process.stderr.write(`The ${why}; using your default browser instead (restart the browser to update its host).\n`);
-    return undefined;
-  }
-  return client;
-}
-
-async function loginThroughExtension(
-  client: BridgeClient,
-  serverUrl: string,
-  timeoutSeconds: number,
-  clients: readonly ClientName[] | undefined,
-): Promise<CompleteResult> {
-  const where = client.info.browser === 'unknown' ? 'your browser' : terminalSafe(client.info.browser);
-  const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in (through the extension in ${where})…`);
-  let waiting: { stop(final?: string): void } | undefined;
-  try {
-    return await bounded(
-      (startTimer) =>
-        client.login(
-          serverUrl,
-          ({ flow }) => {
-            discovering.stop();
-            // Everything in `flow` came from the host: print it only once it cannot drive the terminal.
-            if (flow.appliedRules.length) process.stderr.write(`Provider rules applied: ${terminalSafe(flow.appliedRules.join(', '))}\n`);
-            process.stderr.write(`The sign-in opened in a tab of ${where}. If no tab appeared, open:\n  ${terminalSafe(flow.authorizeUrl)}\n`);
-            waiting = startProgress('Waiting for the login to finish in your browser…');
-            startTimer();
-          },
-          clients ? { clients } : {},
-        ),
-      timeoutSeconds,
-      () => client.close(),
-    );
-  } finally {
-    discovering.stop();
-    waiting?.stop();
-    client.close();
-  }
-}
-
-/** The login in this process: the system browser (or a paste) and this process's loopback listener. */
-async function loginLocally(
-  serverUrl: string,
-  timeoutSeconds: number,
-  noBrowser: boolean,
-  clientOptions: { clients?: ClientName[]; writeConfig?: boolean },
-): Promise<CompleteResult> {
-  const ctx = createHostContext();
-  let pasted: ReturnType<typeof askForCallback> | undefined;
-  try {
-    const discovering = startProgress(`Looking up how ${serverUrl} wants you to log in…`);
-    const begun = await ctx.login.begin(serverUrl, clientOptions).finally(() => discovering.stop());
-    if (begun.appliedRules.length) process.stderr.write(`Provider rules applied: ${terminalSafe(begun.appliedRules.join(', '))}\n`);
-    return await bounded(
-      async (startTimer) => {
-        const result = new Promise<CompleteResult>((resolve, reject) => {
-          ctx.login.onceSettled(begun.state, (outcome) => (outcome.result ? resolve(outcome.result) : reject(outcome.error)));
-          if (noBrowser) {
-            process.stderr.write(`Open this address to log in:\n  ${terminalSafe(begun.authorizeUrl)}\n`);
-            process.stderr.write(`When the sign-in is done, the browser is sent to an address that starts with ${terminalSafe(begun.redirectUri)} (the page may not load; that is expected).\n`);
-            pasted = askForCallback(process.stdin, process.stderr, begun);
-            // Its outcome arrives through onceSettled; a paste the login refuses is reported here.
-            pasted.callback.then((text) => ctx.login.complete(text)).catch(reject);
-          }
-        });
-        startTimer();
-        if (noBrowser) return result;
-        // The opener's command line is visible to every user of the machine: it gets a one-time
-        // start link, not the authorize URL (launch-links.ts).
-        const link = await ctx.listener.launchUrl(begun.state, begun.authorizeUrl);
-        process.stderr.write(`Open this address to log in:\n  ${terminalSafe(link)}\n`);
-        if (!(await openInSystemBrowser(link))) {
-          process.stderr.write('(Could not open a browser; open the address above yourself, in a browser on this machine, or use --no-browser.)\n');
-        }
-        const waiting = startProgress('Waiting for the login to finish in your browser…');
-        return result.finally(() => waiting.stop());
+export function createLoginCommand(deps: Partial<LoginCommandDeps> = {}, runF: (options: LoginOptions) => Promise<number> = runLogin): Command {
+  return defineCommand(
+    {
+      name: 'login',
+      summary: 'Log in to an MCP server in the browser and store a refresh-capable credential',
+      help: HELP,
+      flags: {
+        json: { type: 'boolean' },
+        'no-browser': { type: 'boolean' },
+        'no-extension': { type: 'boolean' },
+        browser: { type: 'string' },
+        timeout: { type: 'string' },
+        client: { type: 'string', multiple: true },
+        'write-config': { type: 'boolean' },
       },
-      timeoutSeconds,
-      () => ctx.login.flows.cancel(begun.state),
-    );
-  } finally {
-    pasted?.close();
-    // readline leaves stdin referenced; a finished login must not wait for the pipe to close.
-    if (noBrowser) process.stdin.destroy();
-    await ctx.close();
+      options: async ({ values, positionals }, io, json): Promise<LoginOptions> => {
+        const { serverUrl } = await resolveServerArg(positionals, 'login');
+        const timeoutSeconds = values.timeout === undefined ? 300 : Number(values.timeout);
+        const maxSeconds = LIMITS.flowTtlMs / 1000;
+        if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > maxSeconds) {
+          throw new UsageError(`--timeout must be a number of seconds from 1 to ${maxSeconds} (a login expires after that)`);
+        }
+        for (const target of values.client ?? []) {
+          if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use ${TARGETS.join(', ')}`);
+        }
+        // Distinct names: the bridge refuses a list that names a client twice.
+        const clients = values.client ? [...new Set(values.client.filter((c): c is ClientName => c !== 'bridge'))] : undefined;
+        const local = Boolean(values['no-browser'] || values['no-extension']);
+        if (local && values.browser) throw new UsageError('--browser picks a running browser\'s extension; it cannot be combined with --no-browser or --no-extension');
+        return {
+          login: defaultLoginDeps(),
+          interrupts: sigint,
+          ...deps,
+          io,
+          json,
+          serverUrl,
+          timeoutSeconds,
+          use: values['no-browser'] ? 'paste' : local ? 'system-browser' : 'auto',
+          ...(values.browser !== undefined ? { browser: values.browser } : {}),
+          ...(clients ? { clients } : {}),
+          writeConfig: Boolean(values['write-config']),
+        };
+      },
+    },
+    runF,
+  );
+}
+
+export const loginCommand = createLoginCommand();
+
+export async function runLogin(options: LoginOptions): Promise<number> {
+  const { io, json, serverUrl } = options;
+  try {
+    const { result, via } = await runLoginFlow(
+      {
+        serverUrl,
+        timeoutMs: options.timeoutSeconds * 1000,
+        use: options.use,
+        ...(options.browser !== undefined ? { browser: options.browser } : {}),
+        ...(options.clients ? { clients: options.clients } : {}),
+        ...(options.writeConfig ? { writeConfig: true } : {}),
+        paste: { input: io.stdin, prompt: io.stderr },
+        interrupts: options.interrupts,
+        report: terminalReporter(io, serverUrl),
+      },
+      options.login,
+    ).finally(() => {
+      // readline leaves stdin referenced; a finished login must not wait for the pipe to close.
+      if (options.use === 'paste') (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    });
+    if (json) printJson({ ok: true, via, ...result }, io.stdout);
+    else printSummary(result, io);
+    return result.refreshCapable ? ExitCode.Ok : ExitCode.NotRefreshCapable;
+  } catch (err) {
+    if (err instanceof LoginInterrupted) {
+      reportError(err, json, io);
+      return ExitCode.Interrupted;
+    }
+    if (err instanceof BrowserNotRunning) return reportError(new UsageError(err.message), json, io);
+    return reportError(err instanceof ProtocolError || err instanceof UsageError ? err : new Error((err as Error).message), json, io);
   }
 }
 
-function printSummary(r: CompleteResult): void {
+/** The login as a person at a terminal sees it: progress on stderr, where to sign in, why the extension was not used. */
+function terminalReporter({ stderr }: CommandIO, serverUrl: string): LoginReporter {
+  let progress: { stop(): void } | undefined;
+  const show = (text?: string) => {
+    progress?.stop();
+    progress = text === undefined ? undefined : startProgress(text, stderr);
+  };
+  return {
+    lookingUp: (browser) => show(`Looking up how ${serverUrl} wants you to log in${browser ? ` (through the extension in ${browser})` : ''}…`),
+    fallback: (why) => stderr.write(`${why}\n`),
+    rulesApplied: (rules) => {
+      show();
+      stderr.write(`Provider rules applied: ${terminalSafe(rules.join(', '))}\n`);
+    },
+    opened: (at) => {
+      show();
+      if (at.via === 'extension') {
+        stderr.write(`The sign-in opened in a tab of ${at.browser}. If no tab appeared, open:\n  ${terminalSafe(at.authorizeUrl)}\n`);
+      } else if (at.via === 'system-browser') {
+        stderr.write(`Open this address to log in:\n  ${terminalSafe(at.link)}\n`);
+      } else {
+        stderr.write(`Open this address to log in:\n  ${terminalSafe(at.authorizeUrl)}\n`);
+        stderr.write(`When the sign-in is done, the browser is sent to an address that starts with ${terminalSafe(at.redirectUri)} (the page may not load; that is expected).\n`);
+      }
+    },
+    browserNotOpened: () => stderr.write('(Could not open a browser; open the address above yourself, in a browser on this machine, or use --no-browser.)\n'),
+    waiting: () => show('Waiting for the login to finish in your browser…'),
+    settled: () => show(),
+  };
+}
+
+function printSummary(r: CompleteResult, { stdout, stderr }: CommandIO): void {
   const stored = r.stored.map((s) => `\n    ${s.target}${s.server ? ` (${s.server})` : ''}: ${s.location}`).join('');
-  process.stdout.write(
+  stdout.write(
     // Through the bridge the whole result came from the host.
     terminalSafe(
       `Logged in to ${r.serverUrl}${r.account ? ` as ${r.account}` : ''}\n  issuer: ${r.issuer}\n  stored in:${stored}\n  access token: ${formatExpiry(
@@ -293,10 +209,10 @@ function printSummary(r: CompleteResult): void {
     ),
   );
   if (!r.stored.some((s) => s.target !== 'bridge')) {
-    process.stdout.write(`  (no ${Object.values(clientLabels()).join(' or ')} server is configured with this URL, so only the bridge's own entry was written)\n`);
+    stdout.write(`  (no ${Object.values(clientLabels()).join(' or ')} server is configured with this URL, so only the bridge's own entry was written)\n`);
   }
   const labels: Record<string, string> = clientLabels();
   // A host newer than this CLI may name a client it does not know: shown by its id.
-  for (const notice of r.notices ?? []) process.stderr.write(`${terminalSafe(labels[notice.target] ?? notice.target, true)}: ${terminalSafe(notice.message, true)}\n`);
-  if (r.warning) process.stderr.write(`Warning: ${terminalSafe(r.warning.message, true)}\n`);
+  for (const notice of r.notices ?? []) stderr.write(`${terminalSafe(labels[notice.target] ?? notice.target, true)}: ${terminalSafe(notice.message, true)}\n`);
+  if (r.warning) stderr.write(`Warning: ${terminalSafe(r.warning.message, true)}\n`);
 }

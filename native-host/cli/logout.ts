@@ -1,16 +1,16 @@
 import { defaultSharedLoginReason, logOut, type LogoutTarget } from '../credentials/log-out';
-import { describeClients, isClientName } from '../clients/registry';
+import type { ClientAdapter } from '../clients/client-adapter';
+import { ClientLogouts } from '../clients/client-logouts';
+import { clientAdapters, describeClients, isClientName } from '../clients/registry';
 import { CLIENT_NAMES } from '../../shared/protocol';
 import { BridgeStore } from '../stores/bridge-store';
-import type { Command } from './command';
-import { ExitCode, printJson, reportError, UsageError } from './output';
-import { parseCommand } from './parse';
+import type { CredentialTarget } from '../stores/credential';
+import { defineCommand, type Command, type CommandIO } from './command';
+import { ExitCode, printJson, UsageError } from './output';
 import { resolveServerArg } from './server-arg';
+import { exitCodesHelp } from './exit-codes';
 
-export const logoutCommand: Command = {
-  name: 'logout',
-  summary: "Forget a server's login (here, and with --client in the MCP clients) and revoke it at the provider",
-  help: `Usage: mcp-login-bridge logout <server-url|name> [--client <target>]… [--no-revoke] [--json]
+const HELP = `Usage: mcp-login-bridge logout <server-url|name> [--client <target>]… [--no-revoke] [--json]
 
 Removes the server's login from the OS keychain or the credentials file ("bridge", the entry
 "token" reads) and, with --client, from the local MCP clients too (every server they have
@@ -31,51 +31,72 @@ Options:
                       them), unsupported (no revocation endpoint), skipped (with "reason") or failed
   -h, --help          show this help
 
-Exit codes: 0 logged out, 1 failed, 2 usage, 4 there was no login for that server.`,
-  async run(args) {
-    const { values, positionals } = parseCommand(args, {
-      json: { type: 'boolean' },
-      'no-revoke': { type: 'boolean' },
-      client: { type: 'string', multiple: true },
-    });
-    if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);
-    const json = Boolean(values.json);
-    try {
-      const { serverUrl } = await resolveServerArg(positionals, 'logout');
-      const targets = new Set<LogoutTarget>();
-      for (const target of values.client ?? ['bridge']) {
-        if (target !== 'bridge' && !isClientName(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use bridge, ${CLIENT_NAMES.slice(0, -1).join(', ')} or ${CLIENT_NAMES.at(-1)}`);
-        targets.add(target);
-      }
-      const { revocation, removed, problems } = await logOut(new BridgeStore(), serverUrl, {
-        targets,
-        ...(values['no-revoke'] ? { noRevoke: '--no-revoke' } : {}),
-        sharedLoginReason,
-      });
-      for (const problem of problems) process.stderr.write(`Warning: ${problem}\n`);
-      if (json) {
-        printJson({ ok: true, serverUrl, removed, ...(revocation ? { revocation } : {}) });
-        return ExitCode.Ok;
-      }
-      process.stdout.write(`Logged out of ${serverUrl}: removed from ${removed.map((r) => (r.server ? `${r.location} (${r.server})` : r.location)).join(', ')}\n`);
-      if (revocation?.status === 'revoked') {
-        process.stdout.write(`  revoked at the provider: ${revocation.tokens.join(', ').replace(/_/g, ' ')}\n`);
-        if (revocation.notRevocable.length) {
-          process.stdout.write(`  the provider cannot revoke the ${revocation.notRevocable.join(', ').replace(/_/g, ' ')}; it stays valid until it expires\n`);
+${exitCodesHelp({ Ok: 'logged out', Failed: 'failed', Usage: 'usage', LoginNeeded: 'there was no login for that server' })}`;
+
+export interface LogoutDeps {
+  /** The bridge's own store (default: the one the host config chooses). */
+  store: CredentialTarget;
+  /** The MCP clients whose copies --client removes (default: every registered one). */
+  adapters: readonly ClientAdapter[];
+}
+
+export interface LogoutOptions extends LogoutDeps {
+  io: CommandIO;
+  json: boolean;
+  serverUrl: string;
+  targets: Set<LogoutTarget>;
+  noRevoke: boolean;
+}
+
+export function createLogoutCommand(deps: Partial<LogoutDeps> = {}, runF: (options: LogoutOptions) => Promise<number> = runLogout): Command {
+  return defineCommand(
+    {
+      name: 'logout',
+      summary: "Forget a server's login (here, and with --client in the MCP clients) and revoke it at the provider",
+      help: HELP,
+      flags: { json: { type: 'boolean' }, 'no-revoke': { type: 'boolean' }, client: { type: 'string', multiple: true } },
+      options: async ({ values, positionals }, io, json): Promise<LogoutOptions> => {
+        const { serverUrl } = await resolveServerArg(positionals, 'logout');
+        const targets = new Set<LogoutTarget>();
+        for (const target of values.client ?? ['bridge']) {
+          if (target !== 'bridge' && !isClientName(target)) throw new UsageError(`unknown --client ${JSON.stringify(target)}: use bridge, ${CLIENT_NAMES.slice(0, -1).join(', ')} or ${CLIENT_NAMES.at(-1)}`);
+          targets.add(target);
         }
-      }
-      else if (revocation?.status === 'notRevocable') {
-        process.stdout.write(`  not revoked: the provider cannot revoke the ${revocation.notRevocable.join(' or the ').replace(/_/g, ' ')}; it stays valid until it expires\n`);
-      }
-      else if (revocation?.status === 'unsupported') process.stdout.write('  the provider offers no token revocation (RFC 7009); the tokens stay valid until they expire\n');
-      else if (revocation?.status === 'skipped') process.stdout.write(`  not revoked at the provider (${revocation.reason})\n`);
-      else if (revocation) process.stderr.write(`Warning: could not revoke at the provider (${revocation.reason}); the tokens stay valid until they expire.\n`);
-      return ExitCode.Ok;
-    } catch (err) {
-      return reportError(err, json);
+        return { store: new BridgeStore({ env: io.env }), adapters: clientAdapters({ env: io.env }), ...deps, io, json, serverUrl, targets, noRevoke: Boolean(values['no-revoke']) };
+      },
+    },
+    runF,
+  );
+}
+
+export const logoutCommand = createLogoutCommand();
+
+export async function runLogout({ io, json, store, adapters, serverUrl, targets, noRevoke }: LogoutOptions): Promise<number> {
+  const { stdout, stderr } = io;
+  const { revocation, removed, problems } = await logOut(store, serverUrl, {
+    targets,
+    clientLogouts: new ClientLogouts({ adapters }),
+    ...(noRevoke ? { noRevoke: '--no-revoke' } : {}),
+    sharedLoginReason,
+  });
+  for (const problem of problems) stderr.write(`Warning: ${problem}\n`);
+  if (json) {
+    printJson({ ok: true, serverUrl, removed, ...(revocation ? { revocation } : {}) }, stdout);
+    return ExitCode.Ok;
+  }
+  stdout.write(`Logged out of ${serverUrl}: removed from ${removed.map((r) => (r.server ? `${r.location} (${r.server})` : r.location)).join(', ')}\n`);
+  if (revocation?.status === 'revoked') {
+    stdout.write(`  revoked at the provider: ${revocation.tokens.join(', ').replace(/_/g, ' ')}\n`);
+    if (revocation.notRevocable.length) {
+      stdout.write(`  the provider cannot revoke the ${revocation.notRevocable.join(', ').replace(/_/g, ' ')}; it stays valid until it expires\n`);
     }
-  },
-};
+  } else if (revocation?.status === 'notRevocable') {
+    stdout.write(`  not revoked: the provider cannot revoke the ${revocation.notRevocable.join(' or the ').replace(/_/g, ' ')}; it stays valid until it expires\n`);
+  } else if (revocation?.status === 'unsupported') stdout.write('  the provider offers no token revocation (RFC 7009); the tokens stay valid until they expire\n');
+  else if (revocation?.status === 'skipped') stdout.write(`  not revoked at the provider (${revocation.reason})\n`);
+  else if (revocation) stderr.write(`Warning: could not revoke at the provider (${revocation.reason}); the tokens stay valid until they expire.\n`);
+  return ExitCode.Ok;
+}
 
 /** Revoking ends the whole login at the provider: the clients' copies of it would stop working too. */
 function sharedLoginReason(labels: string[]): string {

@@ -5,17 +5,15 @@
 import { ErrorCode, ProtocolError, errorName } from '../../shared/errors';
 import { terminalSafe } from '../terminal-text';
 
-export const ExitCode = {
-  Ok: 0,
-  Failed: 1,
-  Usage: 2,
-  /** Logged in, but no refresh token: the login ends with the access token. */
-  NotRefreshCapable: 3,
-  /** The stored login cannot be refreshed: log in again. */
-  LoginNeeded: 4,
-  /** Ctrl-C, as shells report SIGINT. */
-  Interrupted: 130,
-} as const;
+// The table lives in exit-codes.ts; commands import it from here with the rest of their output.
+export { ExitCode } from './exit-codes';
+import { ExitCode } from './exit-codes';
+
+/** Where a command's results and messages go: this process's streams unless a test passes its own. */
+export interface OutputStreams {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+}
 
 /** A mistake in the command line: reported with a hint and the command's --help, exit 2, no stack. */
 export class UsageError extends Error {
@@ -35,15 +33,15 @@ export function setUsageCommand(name: string | undefined): void {
 }
 
 /** The one way a usage error reaches the user: message, hint, the command's own --help; exit 2. */
-export function reportUsageError(err: UsageError, json: boolean): number {
+export function reportUsageError(err: UsageError, json: boolean, io: OutputStreams = process): number {
   const help = `mcp-login-bridge ${usageCommand ? `${usageCommand} ` : ''}--help`;
   if (json) {
-    printJson({ ok: false, error: { code: 0, name: 'Usage', message: err.message, ...(err.hint ? { hint: err.hint } : {}), help } });
+    printJson({ ok: false, error: { code: 0, name: 'Usage', message: err.message, ...(err.hint ? { hint: err.hint } : {}), help } }, io.stdout);
   } else {
     // A usage error quotes what the user typed: it may not drive the terminal.
-    process.stderr.write(`mcp-login-bridge${usageCommand ? ` ${usageCommand}` : ''}: ${terminalSafe(err.message, true)}\n`);
-    if (err.hint) process.stderr.write(`${terminalSafe(err.hint, true)}\n`);
-    process.stderr.write(`Run "${help}" for usage.\n`);
+    io.stderr.write(`mcp-login-bridge${usageCommand ? ` ${usageCommand}` : ''}: ${terminalSafe(err.message, true)}\n`);
+    if (err.hint) io.stderr.write(`${terminalSafe(err.hint, true)}\n`);
+    io.stderr.write(`Run "${help}" for usage.\n`);
   }
   return ExitCode.Usage;
 }
@@ -76,9 +74,9 @@ export function withIsoTimes(value: unknown): unknown {
   return out;
 }
 
-export function printJson(value: unknown): void {
+export function printJson(value: unknown, stdout: OutputStreams['stdout'] = process.stdout): void {
   const text = JSON.stringify(withIsoTimes(value), null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  process.stdout.write(`${text}\n`);
+  stdout.write(`${text}\n`);
 }
 
 export function exitCodeFor(err: unknown): number {
@@ -88,19 +86,19 @@ export function exitCodeFor(err: unknown): number {
 }
 
 /** Reports a failure; with --json as an object on stdout so scripts parse one format. */
-export function reportError(err: unknown, json: boolean): number {
-  if (err instanceof UsageError) return reportUsageError(err, json);
+export function reportError(err: unknown, json: boolean, io: OutputStreams = process): number {
+  if (err instanceof UsageError) return reportUsageError(err, json, io);
   const code = exitCodeFor(err);
   if (json) {
     const body =
       err instanceof ProtocolError
         ? { code: err.code, name: errorName(err.code), message: err.message }
         : { code: ErrorCode.Internal, name: 'Internal', message: (err as Error).message };
-    printJson({ ok: false, error: body });
+    printJson({ ok: false, error: body }, io.stdout);
   } else {
     // Messages quote what the user typed and what servers sent: neither may drive the terminal.
     const { sentence, details } = errorForPeople(err);
-    process.stderr.write(`mcp-login-bridge: ${terminalSafe(sentence, true)}\n${details ? `${details}\n` : ''}`);
+    io.stderr.write(`mcp-login-bridge: ${terminalSafe(sentence, true)}\n${details ? `${details}\n` : ''}`);
   }
   return code;
 }
@@ -147,25 +145,25 @@ export function formatExpiry(expiresAt: number | null, now = Date.now()): string
 }
 
 /** A one-line progress indicator on stderr while waiting; plain lines when stderr is not a TTY. */
-export function startProgress(progressText: string): { stop(final?: string): void } {
+export function startProgress(progressText: string, stderr: OutputStreams['stderr'] = process.stderr): { stop(final?: string): void } {
   // The text names the server the user typed; it is printed as text, never as terminal controls.
   const text = terminalSafe(progressText);
-  if (!process.stderr.isTTY) {
-    process.stderr.write(`${text}\n`);
-    return { stop: (final) => final && process.stderr.write(`${terminalSafe(final)}\n`) };
+  if (!stderr.isTTY) {
+    stderr.write(`${text}\n`);
+    return { stop: (final) => final && stderr.write(`${terminalSafe(final)}\n`) };
   }
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
   let i = 0;
   const started = Date.now();
   const timer = setInterval(() => {
     const secs = Math.round((Date.now() - started) / 1000);
-    process.stderr.write(`\r${frames[i++ % frames.length]} ${text} (${secs}s)`);
+    stderr.write(`\r${frames[i++ % frames.length]} ${text} (${secs}s)`);
   }, 100);
   timer.unref();
   return {
     stop(final) {
       clearInterval(timer);
-      process.stderr.write(`\r\x1b[K${final ? `${terminalSafe(final)}\n` : ''}`);
+      stderr.write(`\r\x1b[K${final ? `${terminalSafe(final)}\n` : ''}`);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { serverUrlProblem } from '../../shared/server-url';
 import { closestName } from './did-you-mean';
 import { UsageError } from './output';
 
@@ -33,18 +34,13 @@ function usageErrorFromParse(err: Error & { code?: string }, options: Options): 
   return new UsageError(err.message.replace(/\. To specify a positional argument.*$/s, ''));
 }
 
-/** Exactly one URL positional, validated. */
+/** Exactly one URL positional, checked by the one server-URL check (shared/server-url.ts). */
 export function serverUrlArg(positionals: string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`${command} takes one server URL, e.g. mcp-login-bridge ${command} https://example.com/mcp`);
   const value = positionals[0]!;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${JSON.stringify(value)} is not a URL; give the MCP server's full URL, e.g. https://example.com/mcp`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${value} must be an http(s) URL`);
-  // Not echoed: the value holds a password.
-  if (url.username || url.password) throw new UsageError('the server URL must not hold a user name or password (the part before "@"); give it without them');
+  const problem = serverUrlProblem(value);
+  // Only what is not a URL at all is quoted (to show what was typed): a URL may hold a password.
+  if (problem?.kind === 'not-a-url') throw new UsageError(`${JSON.stringify(value)} is not a URL; give the MCP server's full URL, e.g. https://example.com/mcp`);
+  if (problem) throw new UsageError(problem.message);
   return value;
 }

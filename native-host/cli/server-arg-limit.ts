@@ -4,16 +4,15 @@
  * message, looked up or sent anywhere — so a huge argument costs nothing and prints nothing but its
  * length. A module of its own: `token` starts on every MCP request and loads nothing it does not use.
  */
-import { MAX_URL_LENGTH } from '../../shared/message-fields';
+import { serverUrlLengthProblem } from '../../shared/server-url';
 import { UsageError } from './output';
 import { serverUrlArg } from './parse';
 
 /** Throws a usage error, quoting only the length, when an argument exceeds the URL limit. */
 export function assertServerArgLength(positionals: readonly string[], command: string): void {
   for (const value of positionals) {
-    if (value.length > MAX_URL_LENGTH) {
-      throw new UsageError(`${command}: the server URL is ${value.length} characters long; at most ${MAX_URL_LENGTH} are accepted`);
-    }
+    const tooLong = serverUrlLengthProblem(value);
+    if (tooLong) throw new UsageError(`${command}: ${tooLong.message}`);
   }
 }
 

@@ -2,6 +2,7 @@ import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { validAccessToken } from '../credentials/access-token';
 import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
+import { exitCodesHelp } from './exit-codes';
 import { ExitCode, printJson, reportError, UsageError } from './output';
 import { parseCommand } from './parse';
 import { serverUrlFromArgs } from './server-arg-limit';
@@ -52,8 +53,12 @@ Options:
   --json     print {"ok": true, "accessToken", "tokenType", "expiresAt", "refreshed"}
   -h, --help show this help
 
-Exit codes: 0 ok, 1 failed (network, keychain), 2 usage, 4 log in again
-(no credential, or the provider refused the refresh token).`,
+${exitCodesHelp({
+    Ok: 'ok',
+    Failed: 'failed (network, keychain)',
+    Usage: 'usage',
+    LoginNeeded: 'log in again (no credential, or the provider refused the refresh token)',
+  })}`,
   async run(args) {
     const { values, positionals } = parseCommand(args, { json: { type: 'boolean' }, headers: { type: 'boolean' } });
     if (values.help) return (process.stdout.write(`${this.help}\n`), ExitCode.Ok);

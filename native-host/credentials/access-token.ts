@@ -18,7 +18,8 @@ import { needsRefresh } from '../oauth/refresh-margin';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import type { HeldCopies, WithClientCopies } from './client-copies';
 import { describeError } from './copy-labels';
-import type { HeldLock, WithRefreshLock } from './refresh-lock';
+import type { HeldLock } from '../stores/held-lock';
+import type { WithRefreshLock } from '../stores/refresh-lock';
 import type * as RotationSync from './rotation-sync';
 
 export interface AccessTokenResult {
@@ -57,7 +58,7 @@ export interface AccessTokenOptions {
   now?: () => number;
   /** The clients' copies of the login; default: every registered client's store. */
   clientCopies?: WithClientCopies;
-  /** Tests only: the cross-process lock; default: refresh-lock.ts. */
+  /** Tests only: the cross-process lock; default: stores/refresh-lock.ts. */
   refreshLock?: WithRefreshLock;
   /**
    * An access token the server refused (HTTP 401, e.g. revoked before its expiry): refresh even
@@ -75,7 +76,7 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
   // Loaded only now: a valid token (the common case, on every MCP request) needs neither the
   // lock library, nor the OAuth library, nor the clients' stores.
   const [{ withRefreshLock }, { refreshCredential }, { clientCopies }, sync] = await Promise.all([
-    import('./refresh-lock'),
+    import('../stores/refresh-lock'),
     import('../oauth/refresh'),
     import('./client-copies'),
     import('./rotation-sync'),

@@ -11,7 +11,7 @@ import type { ClientName } from '../clients/client-adapter';
 import { clientLabels } from '../clients/registry';
 import { revokeCredential } from '../oauth/revoke';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
-import { withRefreshLock } from './refresh-lock';
+import { withRefreshLock } from '../stores/refresh-lock';
 
 export type LogoutTarget = 'bridge' | ClientName;
 

@@ -11,11 +11,12 @@ import { DEV_EXTENSION_ID, FIREFOX_ADDON_ID, NATIVE_HOST_NAME } from '../../shar
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { BridgeClient } from '../bridge/bridge-client';
 import { runtimeDir, scanBridges } from '../bridge/runtime-files';
-import { loadConfig, type HostConfig } from '../config';
+import type { ClientAdapter } from '../clients/client-adapter';
+import { configPath, loadConfig, type HostConfig } from '../config';
 import { manifestFor } from '../install/host-paths';
 import { BROWSERS, type BrowserName } from '../install/manifest-locations';
 import { checkClientMetadataDocument } from '../oauth/client-metadata-document';
-import { BridgeStore } from '../stores/bridge-store';
+import { BridgeStore, firstSentence } from '../stores/bridge-store';
 import type { Check } from './check';
 
 export type { Check, CheckStatus } from './check';
@@ -48,11 +49,15 @@ export function parseLauncher(text: string): { node: string; script: string } | 
 
 export async function checkBrowser(
   browser: BrowserName,
-  options: { userDataDir?: string; allowedIds: readonly string[]; platform?: NodeJS.Platform },
+  options: { userDataDir?: string; allowedIds: readonly string[]; platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv },
 ): Promise<Check> {
   const id = `browser:${browser}`;
   const install = `mcp-login-bridge install --browser ${browser}${options.userDataDir ? ` --user-data-dir ${JSON.stringify(options.userDataDir)}` : ''}`;
-  const { path, registryKey } = manifestFor(browser, options.userDataDir ? { userDataDir: options.userDataDir } : {});
+  const { path, registryKey } = manifestFor(browser, {
+    ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
+  });
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -95,17 +100,16 @@ export async function checkBrowser(
   return { id, status: 'ok', message: `${browser}: ${path} → ${launcher} → node ${target.node}` };
 }
 
-export async function checkConfig(): Promise<{ check: Check; config?: HostConfig }> {
+export async function checkConfig(path: string = configPath()): Promise<{ check: Check; config?: HostConfig }> {
   try {
-    const config = await loadConfig();
+    const config = await loadConfig(path);
     return { check: { id: 'config', status: 'ok', message: `host config: ${config.rules.length} rule(s), ${config.clients.length} client(s)` }, config };
   } catch (err) {
     return { check: { id: 'config', status: 'error', message: (err as Error).message, fix: 'fix the file as the message says (PROTOCOL.md, "Host config file")' } };
   }
 }
 
-export async function checkKeychain(): Promise<Check> {
-  const store = new BridgeStore();
+export async function checkKeychain(store: BridgeStore = new BridgeStore()): Promise<Check> {
   try {
     const mode = await store.storeMode();
     const scan = await store.scan();
@@ -131,7 +135,8 @@ export async function checkKeychain(): Promise<Check> {
       return {
         id: 'keychain',
         status: 'warn',
-        message: `${where}: ${scan.credentials.length} login(s) stored (${scan.keychainProblem})`,
+        // The problem's own fix would repeat the fix below: only its cause goes on the line.
+        message: `${where}: ${scan.credentials.length} login(s) stored. The keychain: ${firstSentence(scan.keychainProblem)}`,
         fix: 'to use the keychain, run a Secret Service (e.g. gnome-keyring-daemon) on the session bus; to keep files and silence this, set "store": "file" in the host config',
       };
     }
@@ -212,13 +217,26 @@ export async function checkRunningHosts(dir: string = runtimeDir()): Promise<Che
   return checks;
 }
 
-export async function runChecks(options: { browsers?: BrowserName[]; userDataDir?: string } = {}): Promise<Check[]> {
+/** What doctor looks at, found from `env`; tests pass a temporary home and their own store and clients. */
+export interface DoctorScope {
+  browsers?: BrowserName[];
+  userDataDir?: string;
+  /** Homes, config and runtime folders; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The bridge's store; default the one `env`'s config chooses. */
+  store?: BridgeStore;
+  /** The MCP clients; default every registered one, found from `env`. */
+  adapters?: readonly ClientAdapter[];
+}
+
+export async function runChecks(options: DoctorScope = {}): Promise<Check[]> {
+  const env = options.env ?? process.env;
   const checks: Check[] = [checkNode()];
-  const { check: configCheck, config } = await checkConfig();
+  const { check: configCheck, config } = await checkConfig(configPath(env));
   const allowedIds = [DEV_EXTENSION_ID, FIREFOX_ADDON_ID, ...(config?.allowedExtensionIds ?? [])];
   const browsers = options.browsers ?? [...BROWSERS];
-  const browserChecks = await Promise.all(browsers.map((b) => checkBrowser(b, { allowedIds, ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}) })));
-  const running = await checkRunningHosts();
+  const browserChecks = await Promise.all(browsers.map((b) => checkBrowser(b, { allowedIds, env, ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}) })));
+  const running = await checkRunningHosts(runtimeDir(env));
   checks.push(...summarizeUnregistered(browserChecks, Boolean(options.browsers)));
   if (!browserChecks.some((c) => c.status === 'ok' || c.status === 'error')) {
     const answering = running.filter((c) => c.id.startsWith('bridge:') && c.status === 'ok');
@@ -242,7 +260,14 @@ export async function runChecks(options: { browsers?: BrowserName[]; userDataDir
   }
   // Loaded only here: the clients' adapters are not needed by the other checks.
   const { checkClients } = await import('./client-checks');
-  checks.push(configCheck, ...(await checkClientMetadataDocuments(config)), await checkKeychain(), ...running, ...(await checkClients()));
+  const { clientAdapters } = await import('../clients/registry');
+  checks.push(
+    configCheck,
+    ...(await checkClientMetadataDocuments(config)),
+    await checkKeychain(options.store ?? new BridgeStore({ env })),
+    ...running,
+    ...(await checkClients(options.adapters ?? clientAdapters({ env }))),
+  );
   return checks;
 }
 

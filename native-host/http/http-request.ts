@@ -32,6 +32,8 @@ export interface HttpRequestOptions {
   tooLarge: () => Error;
   /** Default process.env (tests pass their own). */
   env?: NodeJS.ProcessEnv;
+  /** Called once the request (headers and body) has been handed to the operating system. */
+  onSent?: () => void;
 }
 
 export interface HttpResponse {
@@ -260,6 +262,7 @@ async function send(url: URL, options: HttpRequestOptions): Promise<HttpResponse
       }
       readBody(res, options.maxBytes, options.tooLarge).then((body) => resolve({ ...answer, body }), reject);
     });
+    if (options.onSent) req.once('finish', options.onSent);
     req.end(options.body);
   });
 }

@@ -19,6 +19,7 @@ import type { StoredCredential } from '../stores/credential';
 import { portlessRedirectUri, registrationCoversRedirect, type StoredRegistration } from '../stores/stored-registration';
 import type { TokenEndpointAuthMethod } from './client-auth';
 import { httpOptions, policyFor, type NetworkPolicy } from './http-options';
+import { oauthFailureText, printable } from './provider-error';
 
 export interface FlowClient {
   clientId: string;
@@ -152,13 +153,9 @@ async function register(
     return await registerWith(as, [redirectUri], scopes, policy, now);
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
-    const detail = err instanceof oauth.ResponseBodyError ? `${printable(err.error)} (HTTP ${err.status})` : (err as Error).message;
+    const detail = oauthFailureText(err);
     throw new ProtocolError(ErrorCode.RegistrationFailed, `dynamic client registration at ${as.issuer} failed: ${detail}`, { cause: err });
   }
-}
-
-function printable(text: string): string {
-  return text.replace(/[^\x20-\x7E]/g, ' ').slice(0, 200);
 }
 
 async function registerWith(

@@ -12,6 +12,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { assertServerUrl } from '../../shared/message-fields';
 import { guardedFetch } from './guarded-fetch';
 import { assertSecureEndpoints, assertSecureUrl, httpOptions, policyFor, type NetworkPolicy } from './http-options';
 
@@ -213,11 +214,9 @@ export function assertPkceS256(as: oauth.AuthorizationServer): void {
 }
 
 export async function discoverServer(serverUrlText: string): Promise<DiscoveredServer> {
-  const serverUrl = assertSecureUrl(serverUrlText, 'the MCP server URL');
-  // A password in the URL would be kept as part of the server's name in every store and summary.
-  if (serverUrl.username || serverUrl.password) {
-    throw new ProtocolError(ErrorCode.InvalidField, 'the MCP server URL must not hold a user name or password (the part before "@"); give it without them');
-  }
+  // The same check the popup, the CLI and the protocol's parser made: a caller that skipped them
+  // (a library user, a test) gets the same verdict here.
+  const serverUrl = assertServerUrl(serverUrlText);
   const policy = policyFor(serverUrl);
   const ahead = prefetch(wellKnownResourceMetadataUrls(serverUrl)[0]!, policy);
   const challenge = await probeChallenge(serverUrl, policy);

@@ -45,6 +45,8 @@ export interface GuardOptions {
   readBody?: boolean;
   /** For tests: the resolver the connect-time check wraps (default: the system's). */
   lookup?: LookupFunction;
+  /** Called once each request has been sent (see HttpRequestOptions.onSent). */
+  onSent?: () => void;
 }
 
 /** The refusal for a URL (origin, or host name at connect time) that is local while the server is not. */
@@ -130,6 +132,7 @@ export function guardedFetch(policy: NetworkPolicy, options: GuardOptions = {}):
         body: bodyBytes(init.body),
         signal: init.signal ?? undefined,
         ...(lookup ? { lookup } : {}),
+        ...(options.onSent ? { onSent: options.onSent } : {}),
         maxBytes,
         readBody: options.readBody !== false,
         tooLarge: () => tooLarge(url.origin, maxBytes),

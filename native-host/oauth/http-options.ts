@@ -5,13 +5,14 @@
  * request goes through guardedFetch (where it may connect, how much it may read).
  */
 import * as oauth from 'oauth4webapi';
-import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { isLocalHost } from '../../shared/local-host';
-import { isLoopbackHost, isSecureOrLoopback } from '../../shared/loopback';
-import { hasOnlyUriChars } from '../../shared/url-chars';
+import { isLoopbackHost } from '../../shared/loopback';
+import { assertSecureUrl } from '../../shared/secure-url';
 import { guardedFetch, type NetworkPolicy } from './guarded-fetch';
 
 export type { NetworkPolicy } from './guarded-fetch';
+// The check itself is in shared/ so the host config (below oauth/) can use it too.
+export { assertSecureUrl } from '../../shared/secure-url';
 
 /** Bounds every request the host makes: a hung server must not hang a login. */
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -34,11 +35,12 @@ export interface HttpOptions {
 /**
  * Options for one request to `url` on behalf of a login whose MCP server has `policy`. Without a
  * policy, the URL's own: safe only for URLs that discovery already checked under the server's.
+ * `onSent` is called once the request is on its way.
  */
-export function httpOptions(url: URL | string, policy: NetworkPolicy = policyFor(url)): HttpOptions {
+export function httpOptions(url: URL | string, policy: NetworkPolicy = policyFor(url), onSent?: () => void): HttpOptions {
   const u = typeof url === 'string' ? new URL(url) : url;
   const signal = AbortSignal.timeout(requestTimeoutMs());
-  const base = { signal, [oauth.customFetch]: guardedFetch(policy) as typeof fetch };
+  const base = { signal, [oauth.customFetch]: guardedFetch(policy, onSent ? { onSent } : {}) as typeof fetch };
   return isLoopbackHost(u.hostname) && u.protocol === 'http:' ? { ...base, [oauth.allowInsecureRequests]: true } : base;
 }
 
@@ -49,47 +51,6 @@ export function httpOptions(url: URL | string, policy: NetworkPolicy = policyFor
  */
 export function policyFor(url: URL | string): NetworkPolicy {
   return { allowLoopback: isLocalHost(new URL(url).hostname) };
-}
-
-/**
- * Throws InsecureEndpoint naming the field when a URL is neither https nor loopback http, is local
- * under a policy that forbids it, or holds characters outside RFC 3986's set (these reach other
- * programs: the authorize URL is handed to the system browser opener).
- */
-export function assertSecureUrl(value: string, what: string, policy?: NetworkPolicy): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ProtocolError(ErrorCode.DiscoveryFailed, `${what} is not a valid URL: ${JSON.stringify(value).slice(0, 200)}`);
-  }
-  if (!hasOnlyUriChars(url.href)) {
-    throw new ProtocolError(
-      ErrorCode.InsecureEndpoint,
-      `${what} holds characters a URL may not contain (RFC 3986: only unreserved and reserved characters and %XX escapes); refusing ${JSON.stringify(
-        url.href,
-      ).slice(0, 200)}`,
-    );
-  }
-  if (policy && !policy.allowLoopback && isLocalHost(url.hostname)) {
-    throw new ProtocolError(ErrorCode.InsecureEndpoint, `${what} points at this machine (${url.origin}) but the server is not local; refusing it`);
-  }
-  if (!isSecureOrLoopback(url)) {
-    throw new ProtocolError(
-      ErrorCode.InsecureEndpoint,
-      // The path too (never the query: it may carry parameters): with several servers on one host, it says which.
-      `${what} must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${describeOrigin(url)}${url.origin === 'null' ? '' : url.pathname}`,
-    );
-  }
-  return url;
-}
-
-/**
- * The origin of a URL for a message. URLs of schemes without an origin (file:, javascript:, data:)
- * have the origin "null", which names nothing: for them the scheme is what is wrong.
- */
-function describeOrigin(url: URL): string {
-  return url.origin === 'null' ? `a ${url.protocol} URL` : url.origin;
 }
 
 const ENDPOINT_FIELDS = [

@@ -11,7 +11,7 @@ import { suggestedGoogleLikeRule } from '../../shared/providers';
 import { configPath, type HostConfig } from '../config';
 import type { ClientLogins } from '../clients/client-logins';
 import type { ClientName } from '../clients/client-adapter';
-import { withRefreshLock, type WithRefreshLock } from '../credentials/refresh-lock';
+import { withRefreshLock, type WithRefreshLock } from '../stores/refresh-lock';
 import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import { buildAuthorizeUrl } from './authorize-url';
 import { clientAuthFor } from './client-auth';
@@ -22,6 +22,10 @@ import { discoverServer } from './discovery';
 import { httpOptions, policyFor } from './http-options';
 import { issuerProblem } from './issuer-check';
 import { PendingFlows, type PendingFlow } from './pending-flows';
+import { oauthFailureText } from './provider-error';
+import { SettledListeners, type CallbackCarrier, type FlowOutcome, type FlowSettled } from './settled-listeners';
+
+export type { CallbackCarrier, FlowOutcome, FlowSettled } from './settled-listeners';
 import { pauseAfterKeychainWrite } from './store-write-pause';
 
 export interface LoginServiceDeps {
@@ -38,7 +42,7 @@ export interface LoginServiceDeps {
    * checked, and a client that cannot be written is a notice after the login.
    */
   checkClientStores?: (serverUrl: string, options: BeginOptions) => Promise<void>;
-  /** The cross-process refresh lock (credentials/refresh-lock.ts); replaceable in tests. */
+  /** The cross-process refresh lock (stores/refresh-lock.ts); replaceable in tests. */
   withLock?: WithRefreshLock;
   now?: () => number;
 }
@@ -56,20 +60,13 @@ export interface BeginOptions {
   scopes?: string[];
 }
 
-/** How a flow ended: its result, or the error that ended it. */
-export type FlowOutcome = { result: CompleteResult; error?: undefined } | { result?: undefined; error: unknown };
-
 function asMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Provider-supplied text is shown to the user; keep it short and printable. */
-function clean(text: string | undefined, max = 300): string {
-  return (text ?? '').replace(/[^\x20-\x7E]/g, ' ').slice(0, max);
-}
-
 export class LoginService {
-  readonly flows: PendingFlows;
+  readonly #flows: PendingFlows;
+  readonly #settled = new SettledListeners();
   readonly #deps: LoginServiceDeps;
   readonly #now: () => number;
   readonly #withLock: WithRefreshLock;
@@ -78,7 +75,7 @@ export class LoginService {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#withLock = deps.withLock ?? withRefreshLock;
-    this.flows = new PendingFlows(this.#now);
+    this.#flows = new PendingFlows(this.#now);
   }
 
   async begin(serverUrl: string, options: BeginOptions = {}): Promise<BeginResult> {
@@ -112,7 +109,7 @@ export class LoginService {
       disabledRules: config.disabledRules,
     });
     const expiresAt = this.#now() + LIMITS.flowTtlMs;
-    this.flows.add({
+    this.#flows.add({
       state,
       serverUrl,
       resource: discovered.resource,
@@ -129,45 +126,49 @@ export class LoginService {
     return { state, authorizeUrl: url.href, redirectUri, issuer: as.issuer, appliedRules, expiresAt };
   }
 
-  readonly #settledListeners = new Map<string, (outcome: FlowOutcome) => void>();
+  /** Flows begun and still waiting for their callback (expired ones are not counted). */
+  pendingCount(): number {
+    return this.#flows.size;
+  }
+
+  /**
+   * Abandons the waiting flow `state` for its owner (a CLI that went away or timed out): it is
+   * forgotten, its callback is then refused as unknown, and no settled event is sent. Returns
+   * whether the flow was still waiting.
+   */
+  cancel(state: string): boolean {
+    return this.#flows.cancel(state);
+  }
+
+  /** Calls `listener` with every FlowSettled event (settled-listeners.ts). Returns a function that removes it. */
+  onSettled(listener: (event: FlowSettled) => void): () => void {
+    return this.#settled.add(listener);
+  }
 
   /**
    * Calls `listener` once with how the flow `state` ends, whoever delivers its callback (the
    * extension, the loopback listener, a paste). Returns a function that removes the listener.
    */
   onceSettled(state: string, listener: (outcome: FlowOutcome) => void): () => void {
-    this.#settledListeners.set(state, listener);
-    return () => {
-      if (this.#settledListeners.get(state) === listener) this.#settledListeners.delete(state);
-    };
+    return this.#settled.once(state, listener);
   }
 
   /**
-   * Ends the waiting flow `state` with `error` (see PendingFlows.callOff): its settled listener
-   * hears it now, and a callback that arrives later gets the same error.
+   * Ends the waiting flow `state` with `error` (see PendingFlows.callOff): settled listeners hear
+   * it now, and a callback that arrives later gets the same error.
    */
   callOff(state: string, error: ProtocolError): void {
-    if (!this.flows.callOff(state, error)) return;
-    const listener = this.#settledListeners.get(state);
-    this.#settledListeners.delete(state);
-    listener?.({ error });
+    if (this.#flows.callOff(state, error)) this.#settled.calledOff(state, error);
   }
 
-  async complete(callbackUrl: string): Promise<CompleteResult> {
-    let state: string | null = null;
-    try {
-      state = new URL(callbackUrl).searchParams.get('state');
-    } catch {
-      // #complete reports it.
-    }
-    const listener = state === null ? undefined : this.#settledListeners.get(state);
-    if (state !== null) this.#settledListeners.delete(state);
+  /** Redeems a callback for one of this host's flows; `via` is who brought it (settled-listeners.ts). */
+  async complete(callbackUrl: string, via?: CallbackCarrier): Promise<CompleteResult> {
     try {
       const result = await this.#complete(callbackUrl);
-      listener?.({ result });
+      this.#settled.completed(callbackUrl, { result }, via);
       return result;
     } catch (error) {
-      listener?.({ error });
+      this.#settled.completed(callbackUrl, { error }, via);
       throw error;
     }
   }
@@ -180,7 +181,7 @@ export class LoginService {
     } catch {
       throw new ProtocolError(ErrorCode.InvalidCallback, 'the callback is not a URL');
     }
-    const flow = this.flows.take(callback.searchParams.get('state'));
+    const flow = this.#flows.take(callback.searchParams.get('state'));
     if (callback.origin + callback.pathname !== flow.redirectUri) {
       throw new ProtocolError(ErrorCode.InvalidCallback, `the callback went to ${callback.origin}${callback.pathname}, not to this login's redirect URI`);
     }
@@ -190,16 +191,21 @@ export class LoginService {
     // tokens (the server's lock, which clients have the server configured) is got ready while the
     // endpoint answers, instead of after it: in a real browser each of these steps competes with
     // the callback page for the CPU, and done in sequence they cost several times the exchange.
+    // They start once the request is sent, not before: started with it, their file reads held up
+    // the request's own connect and write on a busy machine (the exchange took twice as long).
     const tokenStarted = performance.now();
     let tokenEndpointMs = 0;
-    const redeemed = this.#redeem(flow, params).finally(() => {
+    let requestSent!: () => void;
+    const sent = new Promise<void>((resolve) => (requestSent = resolve));
+    const redeemed = this.#redeem(flow, params, requestSent).finally(() => {
       tokenEndpointMs = performance.now() - tokenStarted;
     });
-    const clients = this.#deps.clients;
-    const discovered = clients?.discover();
-    // Either may fail before it is awaited (the lock taken first, then the exchange refused); the
+    // It may fail before it is awaited (the lock taken first, then the exchange refused); the
     // failure is still reported where it is awaited below.
     redeemed.catch(() => undefined);
+    await Promise.race([sent, redeemed.then(() => undefined, () => undefined)]);
+    const clients = this.#deps.clients;
+    const discovered = clients?.discover();
     discovered?.catch(() => undefined);
     let storeStarted = 0;
     // Under the server's refresh lock, like every write of its login: a `token` refreshing the
@@ -321,22 +327,19 @@ export class LoginService {
       return oauth.validateAuthResponse(flow.as, client, callback.searchParams, flow.state);
     } catch (err) {
       if (err instanceof oauth.AuthorizationResponseError) {
-        throw new ProtocolError(
-          ErrorCode.AuthorizationDenied,
-          `the provider refused the login: ${clean(err.error)}${err.error_description ? ` (${clean(err.error_description)})` : ''}`,
-        );
+        throw new ProtocolError(ErrorCode.AuthorizationDenied, `the provider refused the login: ${oauthFailureText(err)}`);
       }
       throw new ProtocolError(ErrorCode.InvalidCallback, `the callback is not a valid authorization response: ${asMessage(err)}`);
     }
   }
 
-  async #redeem(flow: PendingFlow, params: URLSearchParams): Promise<oauth.TokenEndpointResponse> {
+  async #redeem(flow: PendingFlow, params: URLSearchParams, onSent?: () => void): Promise<oauth.TokenEndpointResponse> {
     const client = { client_id: flow.client.clientId };
     const auth = clientAuthFor(flow.client.tokenEndpointAuthMethod, flow.client.clientSecret);
     try {
       const response = await oauth.authorizationCodeGrantRequest(flow.as, client, auth, params, flow.redirectUri, flow.codeVerifier, {
         additionalParameters: { resource: flow.resource },
-        ...httpOptions(flow.as.token_endpoint!, policyFor(flow.serverUrl)),
+        ...httpOptions(flow.as.token_endpoint!, policyFor(flow.serverUrl), onSent),
       });
       return await oauth.processAuthorizationCodeResponse(flow.as, client, response);
     } catch (err) {
@@ -352,10 +355,7 @@ export class LoginService {
         disownedRegistrations.add(disowned);
         throw disowned;
       }
-      const detail =
-        err instanceof oauth.ResponseBodyError
-          ? `${clean(err.error)}${err.error_description ? ` (${clean(err.error_description)})` : ''}`
-          : asMessage(err);
+      const detail = oauthFailureText(err, [params.get('code') ?? undefined, flow.codeVerifier, flow.client.clientSecret]);
       throw new ProtocolError(ErrorCode.TokenExchangeFailed, `the token endpoint of ${flow.as.issuer} refused the code: ${detail}`, {
         cause: err,
       });

@@ -26,8 +26,6 @@ export class LoopbackListener {
   onCallback: (callbackUrl: string) => Promise<CompleteResult> = async () => {
     throw new Error('no login is waiting');
   };
-  /** Told of every finished callback, e.g. so a CLI login can stop waiting. */
-  onResult?: (state: string | null, outcome: { result?: CompleteResult; error?: Error }) => void;
   /** A login opened through a start link that must not go on; set by whoever owns the flows. */
   onCallOff?: (state: string, error: ProtocolError) => void;
 
@@ -103,12 +101,11 @@ export class LoopbackListener {
       return;
     }
     try {
+      // Whoever waits for this flow hears its outcome from LoginService's settled event.
       const result = await this.onCallback(url.href);
-      this.onResult?.(state, { result });
       const title = result.refreshCapable ? 'Logged in' : 'Logged in, without a refresh token';
       res.writeHead(200, headers).end(page(title, result.warning?.message ?? `You can close this tab. ${result.serverUrl} is ready.`));
     } catch (err) {
-      this.onResult?.(state, { error: err as Error });
       // Only our own errors are known to be free of secrets; anything else stays on stderr.
       const message = err instanceof ProtocolError ? err.message : 'internal error in mcp-login-bridge; see its output';
       if (!(err instanceof ProtocolError)) process.stderr.write(`mcp-login-bridge: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -73,9 +73,9 @@ export class PendingFlows {
     throw new ProtocolError(ErrorCode.UnknownState, 'the callback\'s "state" does not belong to a login this host started');
   }
 
-  /** A flow abandoned by its caller (e.g. Ctrl-C): forget it without a tombstone. */
-  cancel(state: string): void {
-    this.#flows.delete(state);
+  /** A flow abandoned by its caller (e.g. Ctrl-C): forget it without a tombstone. Returns whether it was waiting. */
+  cancel(state: string): boolean {
+    return this.#flows.delete(state);
   }
 
   /**

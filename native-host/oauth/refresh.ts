@@ -11,6 +11,7 @@ import type { StoredCredential } from '../stores/credential';
 import { clientAuthFor } from './client-auth';
 import { credentialFromTokens, metadataForRefresh } from './credential-from-tokens';
 import { discoverAuthorizationServer } from './discovery';
+import { oauthFailureText } from './provider-error';
 import { NetworkError } from '../http/http-request';
 import { assertSecureUrl, httpOptions, policyFor, type NetworkPolicy } from './http-options';
 
@@ -32,11 +33,6 @@ const LOGIN_AGAIN = new Map<string, string>([
  * (RFC 6749 §5.2), never one of these, so the refresh token was not spent and may be sent again.
  */
 const MOVED_STATUS = new Set([301, 302, 303, 307, 308, 404, 405, 410]);
-
-/** The provider's own error text, as it goes into our messages: bounded, one line, no control characters. */
-function providerText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 200);
-}
 
 /** The metadata as kept with the credential; checked like discovered metadata (https or loopback, policy). */
 function storedMetadata(credential: StoredCredential, policy: NetworkPolicy): oauth.AuthorizationServer | undefined {
@@ -103,7 +99,7 @@ export async function refreshCredential(credential: StoredCredential, now: () =>
         { cause: err },
       );
     }
-    const detail = err instanceof oauth.ResponseBodyError ? `${providerText(err.error)} (HTTP ${err.status})` : (err as Error).message;
+    const detail = oauthFailureText(err, [credential.refreshToken, credential.clientSecret]);
     throw new ProtocolError(ErrorCode.RefreshFailed, `refreshing the token for ${credential.serverUrl} failed: ${detail}. Your login is kept (nothing was lost): try again later`, {
       cause: err,
     });

@@ -7,6 +7,7 @@ import * as oauth from 'oauth4webapi';
 import type { StoredCredential } from '../stores/credential';
 import { clientAuthFor } from './client-auth';
 import { discoverAuthorizationServer } from './discovery';
+import { oauthFailureText } from './provider-error';
 import { httpOptions, policyFor } from './http-options';
 
 export type RevocationOutcome =
@@ -52,9 +53,9 @@ export async function revokeCredential(credential: StoredCredential): Promise<Re
         notRevocable.push(hint);
         continue;
       }
-      // Error texts from oauth4webapi and the provider's error code name no token.
-      const detail = err instanceof oauth.ResponseBodyError ? err.error : (err as Error).message;
-      return { status: 'failed', reason: `${as.revocation_endpoint} refused to revoke the ${hint.replace('_', ' ')}: ${detail.slice(0, 200)}` };
+      // The token being revoked is masked should the provider echo it.
+      const detail = oauthFailureText(err, [token, credential.clientSecret]);
+      return { status: 'failed', reason: `${as.revocation_endpoint} refused to revoke the ${hint.replace('_', ' ')}: ${detail}` };
     }
   }
   if (!revoked.length) return { status: 'notRevocable', notRevocable };

@@ -42,6 +42,6 @@ export async function handleStatus(ctx: HostContext): Promise<StatusResult> {
     ...(damaged.length ? { damaged } : {}),
     ...(found ? { clients: found.clients } : {}),
     ...(found?.problems.length ? { clientProblems: found.problems } : {}),
-    pendingFlows: ctx.login.flows.size,
+    pendingFlows: ctx.login.pendingCount(),
   };
 }

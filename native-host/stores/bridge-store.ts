@@ -12,12 +12,14 @@
 import { join } from 'node:path';
 import { accountName } from '../../shared/account';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { FieldReader, jsonType } from '../../shared/field-reader';
 import { stateDir } from '../paths';
 import type { CredentialTarget, StoredCredential } from './credential';
 import { FileEntries } from './file-entries';
 import { maxSecretLength } from './keyring-entry';
 import { SplitKeychain, osKeychain, type Keychain, type ListedSecret } from './split-keychain';
 import { SplitSecretError, isPartAccount } from './split-secret';
+import { configPath } from '../config-path';
 import { readStoreSetting, type StoreMode } from './store-setting';
 import { parseStoredRegistration } from './stored-registration';
 
@@ -42,40 +44,14 @@ export interface BridgeStoreScan {
   keychainProblem?: string;
 }
 
-// Validation failures carry only a field name and a JSON type, so the caller can wrap them with
-// where the entry lives without any risk of quoting a token.
+// Validation failures carry only a field name and a JSON type (shared/field-reader.ts), so the
+// caller can wrap them with where the entry lives without any risk of quoting a token.
 class EntryFieldError extends Error {}
 
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-function fail(field: string, expected: string, value: unknown): never {
-  throw new EntryFieldError(
-    value === undefined ? `"${field}" is missing` : `"${field}" must be ${expected}, got ${typeName(value)}`,
-  );
-}
-
-function requireString(o: Record<string, unknown>, field: string, allowEmpty = false): string {
-  const value = o[field];
-  if (typeof value !== 'string') fail(field, allowEmpty ? 'a string' : 'a non-empty string', value);
-  if (!allowEmpty && value.length === 0) throw new EntryFieldError(`"${field}" must not be empty`);
-  return value;
-}
-
-function optionalString(o: Record<string, unknown>, field: string): string | undefined {
-  return o[field] === undefined ? undefined : requireString(o, field);
-}
-
-function requireTime(o: Record<string, unknown>, field: string, nullable: boolean): number | null {
-  const value = o[field];
-  const expected = `epoch milliseconds (a non-negative integer)${nullable ? ' or null' : ''}`;
-  if (value === null && nullable) return null;
-  if (typeof value !== 'number') fail(field, expected, value);
-  if (!Number.isSafeInteger(value) || value < 0) throw new EntryFieldError(`"${field}" must be ${expected}`);
-  return value;
+function entryReader(o: Record<string, unknown>): FieldReader {
+  return new FieldReader(o, (message) => {
+    throw new EntryFieldError(message);
+  });
 }
 
 /**
@@ -114,50 +90,42 @@ function parseOrThrowFieldError(json: string): StoredCredential {
     throw new EntryFieldError('it is not valid JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new EntryFieldError(`it must be a JSON object, got ${typeName(parsed)}`);
+    throw new EntryFieldError(`it must be a JSON object, got ${jsonType(parsed)}`);
   }
   return validateEntry(parsed as Record<string, unknown>);
 }
 
-function requireAuthMethod(o: Record<string, unknown>): StoredCredential['tokenEndpointAuthMethod'] {
-  const value = o.tokenEndpointAuthMethod;
-  const expected = `one of ${AUTH_METHODS.join(', ')}`;
-  if (typeof value !== 'string') fail('tokenEndpointAuthMethod', expected, value);
-  if (!(AUTH_METHODS as readonly string[]).includes(value)) {
-    throw new EntryFieldError(`"tokenEndpointAuthMethod" must be ${expected}`);
-  }
-  return value as StoredCredential['tokenEndpointAuthMethod'];
-}
-
 /** Checks fields in the order of StoredCredential, so the first problem reported is predictable. */
 function validateEntry(o: Record<string, unknown>): StoredCredential {
+  const read = entryReader(o);
   if (o.version !== BRIDGE_ENTRY_VERSION) {
     if (typeof o.version === 'number') {
       throw new EntryFieldError(
         `"version" is ${o.version}, this mcp-login-bridge reads version ${BRIDGE_ENTRY_VERSION} (written by a newer version?)`,
       );
     }
-    fail('version', `the number ${BRIDGE_ENTRY_VERSION}`, o.version);
+    read.expected('version', `the number ${BRIDGE_ENTRY_VERSION}`);
   }
-  // One variable per field, in order, then a fresh object: unknown fields stay out.
-  const serverUrl = requireString(o, 'serverUrl');
-  const resource = requireString(o, 'resource');
-  const issuer = requireString(o, 'issuer');
-  const clientId = requireString(o, 'clientId');
-  const clientSecret = optionalString(o, 'clientSecret');
-  const tokenEndpointAuthMethod = requireAuthMethod(o);
-  const accessToken = requireString(o, 'accessToken');
-  const tokenType = requireString(o, 'tokenType');
-  const refreshToken = optionalString(o, 'refreshToken');
-  const expiresAt = requireTime(o, 'expiresAt', true);
-  const scope = requireString(o, 'scope', true);
-  const updatedAt = requireTime(o, 'updatedAt', false) as number;
-  const loginNeeded = o.loginNeeded;
-  if (loginNeeded !== undefined && typeof loginNeeded !== 'boolean') fail('loginNeeded', 'a boolean', loginNeeded);
-  const tokenEndpoint = optionalString(o, 'tokenEndpoint');
+  // One variable per field, in order, then a fresh object: unknown fields stay out. A present
+  // optional field must be right: null is not "absent" here, an older host never wrote it.
+  const optional = { nullIsAbsent: false } as const;
+  const serverUrl = read.string('serverUrl');
+  const resource = read.string('resource');
+  const issuer = read.string('issuer');
+  const clientId = read.string('clientId');
+  const clientSecret = read.optionalString('clientSecret', optional);
+  const tokenEndpointAuthMethod = read.oneOf('tokenEndpointAuthMethod', AUTH_METHODS);
+  const accessToken = read.string('accessToken');
+  const tokenType = read.string('tokenType');
+  const refreshToken = read.optionalString('refreshToken', optional);
+  const expiresAt = read.time('expiresAt', true);
+  const scope = read.string('scope', { allowEmpty: true });
+  const updatedAt = read.time('updatedAt', false) as number;
+  const loginNeeded = read.optionalBoolean('loginNeeded', optional);
+  const tokenEndpoint = read.optionalString('tokenEndpoint', optional);
   const idTokenSigningAlgs = o.idTokenSigningAlgs;
   if (idTokenSigningAlgs !== undefined && !(Array.isArray(idTokenSigningAlgs) && idTokenSigningAlgs.every((a) => typeof a === 'string' && a))) {
-    fail('idTokenSigningAlgs', 'an array of non-empty strings', idTokenSigningAlgs);
+    read.expected('idTokenSigningAlgs', 'an array of non-empty strings');
   }
 
   const credential: StoredCredential = {
@@ -238,6 +206,8 @@ export interface BridgeStoreOptions {
   mode?: StoreMode;
   /** The folder of the file backing; default `<stateDir>/credentials`. */
   fileDir?: string;
+  /** Where the default file folder and the host config (its "store" setting) are found; default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Where the one-line warning of a file write goes; default stderr. */
   warn?: (line: string) => void;
 }
@@ -267,12 +237,14 @@ export class BridgeStore implements CredentialTarget {
   private readonly files: FileEntries;
   private readonly warn: (line: string) => void;
   private mode: StoreMode | undefined;
+  private readonly env: NodeJS.ProcessEnv | undefined;
   /** Where the last write went (or, before any, where the setting points), for describe(). */
   private lastLocation: EntryLocation | undefined;
 
   constructor(options: BridgeStoreOptions = {}) {
     this.items = new SplitKeychain(BRIDGE_KEYCHAIN_SERVICE, options.keychain ?? osKeychain, maxSecretLength(options.platform));
-    this.files = new FileEntries(options.fileDir ?? bridgeFileDir());
+    this.files = new FileEntries(options.fileDir ?? bridgeFileDir(options.env));
+    this.env = options.env;
     this.mode = options.mode ?? (options.keychain ? 'keychain' : undefined);
     this.warn = options.warn ?? ((line) => process.stderr.write(`mcp-login-bridge: warning: ${line}\n`));
   }
@@ -292,7 +264,7 @@ export class BridgeStore implements CredentialTarget {
 
   /** The "store" setting in force (read from the config file once). */
   async storeMode(): Promise<StoreMode> {
-    this.mode ??= await readStoreSetting();
+    this.mode ??= await readStoreSetting(configPath(this.env));
     return this.mode;
   }
 
@@ -522,7 +494,9 @@ function isKeychainUnavailable(error: unknown): boolean {
 }
 
 /** The keychain error's first sentence (up to the colon before its advice), for a one-line warning. */
-function firstSentence(message: string): string {
+export function firstSentence(message: string): string {
   const cut = message.search(/: (run|start|unlock|allow|create|check)\b/);
-  return (cut > 0 ? message.slice(0, cut) : message).slice(0, 200);
+  const sentence = cut > 0 ? message.slice(0, cut) : message;
+  // Long enough for a bus address and an item's name; a longer one ends at a word, marked as cut.
+  return sentence.length <= 300 ? sentence : `${sentence.slice(0, sentence.lastIndexOf(' ', 299))}…`;
 }

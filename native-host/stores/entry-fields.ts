@@ -4,79 +4,45 @@
  * by its JSON type — never its content, which may be a token.
  */
 import { ErrorCode, ProtocolError } from '../../shared/errors';
+import { FieldReader, isObject, jsonType, type Fields } from '../../shared/field-reader';
 
-export type Fields = Record<string, unknown>;
+export { isObject, jsonType, type Fields };
 
-export function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-export function isObject(value: unknown): value is Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Checks on one entry; `where` reads like `Codex credentials file /x/.credentials.json, entry "k"`. */
-export class EntryReader {
+/**
+ * The shared field readers (shared/field-reader.ts) for one stored entry, failing with StoreFailed;
+ * `where` reads like `Codex credentials file /x/.credentials.json, entry "k"`.
+ */
+export class EntryReader extends FieldReader {
   constructor(
     readonly where: string,
-    private readonly fields: Fields,
-  ) {}
-
-  fail(field: string, problem: string): never {
-    throw new ProtocolError(ErrorCode.StoreFailed, `${this.where}: "${field}" ${problem}`);
+    fields: Fields,
+  ) {
+    super(fields, (message) => {
+      throw new ProtocolError(ErrorCode.StoreFailed, `${where}: ${message}`);
+    });
   }
 
-  private expect(field: string, expected: string): never {
-    const value = this.fields[field];
-    return this.fail(field, value === undefined ? 'is missing' : `must be ${expected}, got ${jsonType(value)}`);
+  /** Present, an optional text may be empty in the clients' entries (they write "" for none). */
+  override optionalString(field: string): string | undefined {
+    return super.optionalString(field, { allowEmpty: true });
   }
 
-  string(field: string, { allowEmpty = false } = {}): string {
-    const value = this.fields[field];
-    if (typeof value !== 'string') this.expect(field, allowEmpty ? 'a string' : 'a non-empty string');
-    if (!allowEmpty && value.length === 0) this.fail(field, 'must not be empty');
-    return value;
+  /** The clients leave out an expiry they do not know: absent is null when `nullable`. */
+  override time(field: string, nullable: boolean): number | null {
+    return super.time(field, nullable, { absentIsNull: true });
   }
 
-  optionalString(field: string): string | undefined {
-    const value = this.fields[field];
-    return value === undefined || value === null ? undefined : this.string(field, { allowEmpty: true });
+  override object(field: string): EntryReader {
+    return super.object(field) as EntryReader;
   }
 
-  /** Epoch milliseconds; null/absent allowed when `nullable`. */
-  time(field: string, nullable: boolean): number | null {
-    const value = this.fields[field];
-    if ((value === null || value === undefined) && nullable) return null;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      this.expect(field, `epoch milliseconds (a non-negative integer)${nullable ? ' or null' : ''}`);
-    }
-    return value;
+  override optionalObject(field: string): EntryReader | undefined {
+    return super.optionalObject(field) as EntryReader | undefined;
   }
 
-  optionalNumber(field: string): number | undefined {
-    const value = this.fields[field];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value)) this.expect(field, 'a number');
-    return value;
-  }
-
-  stringArray(field: string, { optional = false } = {}): string[] {
-    const value = this.fields[field];
-    if ((value === undefined || value === null) && optional) return [];
-    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) this.expect(field, 'an array of strings');
-    return value as string[];
-  }
-
-  object(field: string): EntryReader {
-    const value = this.fields[field];
-    if (!isObject(value)) this.expect(field, 'an object');
+  /** A nested entry says where it is as the outer one does: `…, "token_response": "access_token" is missing`. */
+  protected override nested(field: string, value: Fields): EntryReader {
     return new EntryReader(`${this.where}, "${field}"`, value);
-  }
-
-  optionalObject(field: string): EntryReader | undefined {
-    return this.fields[field] === undefined || this.fields[field] === null ? undefined : this.object(field);
   }
 }
 

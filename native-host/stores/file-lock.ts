@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
+import type { HeldLock } from './held-lock';
 
 export type LockTool = 'flock' | 'perl';
 
@@ -26,10 +27,6 @@ export interface LockOptions {
   tool?: LockTool;
 }
 
-export interface HeldLock {
-  readonly path: string;
-  release(): void;
-}
 
 const TIMEOUT_EXIT = 75;
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -93,7 +90,8 @@ export async function acquireFileLock(path: string, options: LockOptions = {}): 
     let held = true;
     return {
       path,
-      release() {
+      lost: () => false,
+      async release() {
         if (!held) return;
         held = false;
         closeSync(fd); // closing our (only remaining) descriptor drops the flock
@@ -121,6 +119,6 @@ export async function withFileLocks<T>(paths: readonly string[], fn: () => Promi
     for (const path of paths) held.push(await acquireFileLock(path, options));
     return await fn();
   } finally {
-    for (const lock of held.reverse()) lock.release();
+    for (const lock of held.reverse()) await lock.release();
   }
 }

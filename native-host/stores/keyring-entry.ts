@@ -42,6 +42,9 @@ export interface KeyringCredential {
 
 type Operation = 'read' | 'write' | 'delete' | 'list';
 
+/** "…, so keychain item … could not be read": the sentence every keychain failure ends its cause with. */
+const DONE: Record<Operation, string> = { read: 'read', write: 'written', delete: 'deleted', list: 'listed' };
+
 const entries = new Map<string, AsyncEntry>();
 /** The bus address libdbus saw at the first Entry of this process: the one it will keep using. */
 let firstBusAddress: string | null | undefined;
@@ -215,25 +218,25 @@ export function keyringError(error: unknown, operation: Operation, id: KeyringIt
     }
     if (/ServiceUnknown|not provided by any \.service files|org\.freedesktop\.secrets/i.test(text)) {
       return unavailable(
-        `No Secret Service on the D-Bus session bus (${busAddressForMessage()}), so ${operation} of ${where} failed: ` +
+        `No Secret Service on the D-Bus session bus (${busAddressForMessage()}), so ${where} could not be ${DONE[operation]}: ` +
           'start gnome-keyring-daemon or another Secret Service, then retry.',
       );
     }
     if (/Failed to connect|No such file|Connection refused|Disconnected|NoServer|NoReply/i.test(text)) {
       return unavailable(
-        `Cannot reach the D-Bus session bus (${busAddressForMessage()}: ${busDetail ?? text}), so ${operation} of ${where} failed: ` +
+        `Cannot reach the D-Bus session bus (${busAddressForMessage()}: ${busDetail ?? text}), so ${where} could not be ${DONE[operation]}: ` +
           'start a session bus and a Secret Service (e.g. gnome-keyring-daemon), or point DBUS_SESSION_BUS_ADDRESS at the running one, then retry.',
       );
     }
     if (/IsLocked|locked|prompt was dismissed/i.test(text)) {
       return unavailable(
-        `The Secret Service keyring is locked and could not be unlocked (no unlock prompt could be shown, or it was dismissed), so ${operation} of ${where} failed: ` +
+        `The Secret Service keyring is locked and could not be unlocked (no unlock prompt could be shown, or it was dismissed), so ${where} could not be ${DONE[operation]}: ` +
           'unlock the "login" keyring (log in to the desktop, Seahorse, or `gnome-keyring-daemon --unlock` with the password on stdin), then retry.',
       );
     }
     if (/no result found/i.test(text)) {
       return unavailable(
-        `The Secret Service has no default collection to store in (no "login" keyring), so ${operation} of ${where} failed: ` +
+        `The Secret Service has no default collection to store in (no "login" keyring), so ${where} could not be ${DONE[operation]}: ` +
           'create or unlock a login keyring (Seahorse, or `gnome-keyring-daemon --unlock` with a password on stdin), then retry.',
       );
     }

@@ -5,7 +5,7 @@
  * takes the loopback callback to moz-extension://<uuid>/callback.html; the host redeems the code
  * and writes the Secret Service keyring. Then the same login from a terminal: `mcp-login-bridge
  * login` reaches the Firefox-launched host over its bridge and the add-on opens the tab
- * (DESIGN.md 3.3).
+ * (DESIGN.md 3.3). Last, a second Authorize while a sign-in waits, and the sign-in tab closed.
  *
  * Firefox's traffic goes through a recording pass-through proxy, loopback included, so the test
  * sees at the network that the callback never reached the host's loopback port: the capture took
@@ -293,5 +293,65 @@ describe('login in Firefox ESR, MV3 add-on', () => {
     const [callbackOrigin] = callbackOrigins();
     await firefox.bidi.openTab(`${callbackOrigin}/callback?error=access_denied`);
     await until(() => proxy.seen.includes(`${callbackOrigin}/callback`), 'the proxy to see a request to the callback port', 10_000);
+  });
+
+  it('a second Authorize while the sign-in waits focuses its tab (no second tab); closing the tab ends it, also for a popup opened later', async () => {
+    const { bidi, extensionOrigin } = firefox;
+    const openPopup = async () => {
+      const popup = await bidi.openTab(`${extensionOrigin}/popup.html`);
+      await until(
+        async () => (await bidi.evaluate(popup, `document.readyState === 'complete' && document.querySelector('#authorize')?.disabled === false`).catch(() => false)) === true,
+        'the popup page, with Authorize enabled',
+        15_000,
+      );
+      return popup;
+    };
+    const authorize = (popup: string) =>
+      bidi.evaluate(popup, `(() => { document.querySelector('#server-url').value = ${JSON.stringify(mcp.url)}; document.querySelector('#authorize').click(); })()`);
+    const resultSays = (popup: string, state: string, words: string, what: string) =>
+      until(async () => {
+        const shown = await shownResult(bidi, popup).catch(() => ({ state: null, text: '' }));
+        return shown.state === state && shown.text.includes(words);
+      }, what, 20_000);
+    const authorizationsBefore = provider.stats.authorizeRequests.length;
+    // A blocked navigation leaves its tab at about:blank in Firefox: the sign-in tabs are the tabs
+    // opened since, other than the add-on's own pages.
+    const tabsBefore = new Set((await bidi.tabs()).map((t) => t.context));
+    const signInTabs = async () => (await bidi.tabs()).filter((t) => !tabsBefore.has(t.context) && !t.url.startsWith(extensionOrigin));
+
+    // The sign-in tab stays unfinished: a session rule of the test's own blocks its request to the
+    // provider, as a user who has not signed in yet.
+    const first = await openPopup();
+    tabsBefore.add(first);
+    const authPattern = `^${provider.issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/auth\\?`;
+    await bidi.evaluate(first, `browser.declarativeNetRequest.updateSessionRules({ addRules: [{ id: 9991, priority: 1000, action: { type: 'block' }, condition: { regexFilter: ${JSON.stringify(authPattern)}, resourceTypes: ['main_frame'] } }] })`);
+    try {
+      await authorize(first);
+      await resultSays(first, 'pending', 'Waiting for you to sign in', 'the popup to wait for the sign-in');
+      await until(async () => (await signInTabs()).length === 1, 'one sign-in tab', 15_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}: ${JSON.stringify(await bidi.tabs())}`);
+      });
+      const [tab] = await signInTabs();
+
+      // A second click, from a popup opened again, as a user who lost the tab would.
+      const second = await openPopup();
+      tabsBefore.add(second);
+      await authorize(second);
+      await resultSays(second, 'pending', 'already open; finish it in that tab', 'the popup to point at the open sign-in');
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await signInTabs()).map((t) => t.context)).toEqual([tab!.context]);
+      await until(async () => String(await bidi.evaluate(second, `document.querySelector('#login-status')?.textContent ?? ''`)).includes('1 sign-in waiting in a tab.'), 'the waiting count', 15_000);
+
+      // The user closes the sign-in tab: the login is over, and a popup opened later says so.
+      await bidi.send('browsingContext.close', { context: tab!.context });
+      const later = await openPopup();
+      tabsBefore.add(later);
+      await resultSays(later, 'error', 'was closed before the login finished', 'the reopened popup to show the sign-in ended');
+      await until(async () => (await bidi.evaluate(later, `document.querySelector('#login-status:not([data-state="loading"])') !== null`)) === true, 'the logins list', 15_000);
+      expect(String(await bidi.evaluate(later, `document.querySelector('#login-status').textContent`))).not.toMatch(/waiting in a tab|in progress/);
+      expect(provider.stats.authorizeRequests).toHaveLength(authorizationsBefore);
+    } finally {
+      await bidi.evaluate(first, `browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: [9991] })`).catch(() => undefined);
+    }
   });
 });

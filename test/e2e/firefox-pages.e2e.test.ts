@@ -2,8 +2,9 @@
  * The extension's pages as people see them in real Firefox ESR with the built MV3 add-on, with the
  * checks of ui-screenshots.e2e.test.ts (Chromium): no text overflows its box, no word is split
  * across lines, every control has an accessible name. The main states only, light and dark: the
- * popup on first run (no host), logged in with an account, without a refresh token and with
- * several logins; the callback page opened directly; the options page at 1000 px. Screenshots go
+ * popup on first run (no host), waiting for a sign-in, logged in with an account, without a
+ * refresh token, with several logins (and their Log out step) and after an error; the callback
+ * page opened directly; the options page at 1000 px and its prefilled "Add this rule" form. Screenshots go
  * to test-results/screenshots/firefox-*.png (a CI artifact).
  *
  * Firefox is driven over WebDriver BiDi (firefox-harness.ts). This Firefox's BiDi has no
@@ -13,7 +14,8 @@
  * "Your logins" comes from the stub host, registered only after the first-run tests: until then
  * Firefox finds no host manifest, as on a machine where `install` was never run.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,10 +24,10 @@ import type { ResultSummary } from '../../extension/lib/ui/result-summary';
 import { launchFirefoxWithAddon, until, type FirefoxHarness } from '../fixtures/firefox-harness';
 import { firefoxHostManifest, writeStubStatusHost, type StubStatusHost } from '../fixtures/stub-status-host';
 import { CLEAN_LAYOUT, SCREENSHOTS_DIR, inspectLayout, type LayoutReport } from './page-layout';
-import { ACTIVITY, HEADLINES, OPTIONS_STORAGE, RESULTS, SCHEMES, STATUS, seedActivity, type Scheme } from './page-states';
+import { ACTIVITY, ACTIVITY_ROWS, HEADLINES, OPTIONS_STORAGE, RESULTS, SCHEMES, SERVER, STATUS, seedActivity, type Scheme } from './page-states';
 
-/** The popup states shown here (ui-screenshots shows them all in Chromium). */
-const POPUP_STATES = ['success', 'no-refresh-token', 'several-logins'] as const;
+/** The popup states shown here (ui-screenshots shows them all in Chromium, the empty one too). */
+const POPUP_STATES = ['waiting', 'success', 'no-refresh-token', 'several-logins', 'error'] as const;
 
 let dir: string;
 let home: string;
@@ -133,9 +135,16 @@ describe('popup in Firefox with a host', () => {
           const headline = (await text(popup, '.result-message')) ?? '';
           expect(headline).not.toMatch(/Host (error|warning) \d|Extension error/);
           if (HEADLINES[state]) expect(headline).toContain(HEADLINES[state]);
+          // People see local time ("09:48 AM"), never ISO 8601 with milliseconds.
+          expect((await text(popup, 'body')) ?? '').not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
           // "Your logins" lists the host's logins with their accounts.
           const accounts = await evaluate<string[]>(popup, `[...document.querySelectorAll('.login-account')].map((e) => e.textContent)`);
           expect(accounts.sort()).toEqual(STATUS[state]!.credentials.map((c) => `Account: ${c.account}`).sort());
+          if (state === 'no-refresh-token') {
+            // "Add this rule" links to the options form, filled in for the provider.
+            const links = await evaluate<string[]>(popup, `[...document.querySelectorAll('a[href^="options.html?addRuleFor="]')].map((a) => a.getAttribute('href'))`);
+            expect(links).toEqual([`options.html?addRuleFor=${encodeURIComponent('https://accounts.google.com')}`]);
+          }
           await check(popup, `popup-${state}-${scheme}`);
         } finally {
           await closePage(popup);
@@ -143,6 +152,35 @@ describe('popup in Firefox with a host', () => {
       });
     }
   }
+});
+
+describe('popup in Firefox: per-server actions in "Your logins"', () => {
+  it('"Log out" asks first, then removes the login and says what was revoked; "Log in again" and "Copy helper command" are there per login', async () => {
+    const DRIVE = 'https://drive.example.com/mcp';
+    await stub.setStatus(STATUS['several-logins']!);
+    await rm(stub.logoutLog, { force: true });
+    await setResults([]);
+    const popup = await openPopup('light');
+    const click = (label: string) => firefox.bidi.evaluate(popup, `document.querySelector(${JSON.stringify(`button[aria-label="${label}"]`)}).click()`);
+    const buttonsOf = (url: string) =>
+      evaluate<string[]>(popup, `[...[...document.querySelectorAll('.login-server')].find((b) => b.dataset.serverUrl === ${JSON.stringify(url)}).querySelectorAll('button')].map((b) => b.textContent)`);
+    try {
+      expect(await buttonsOf(SERVER)).toEqual(['Log in again', 'Copy helper command', 'Log out']);
+      await click(`Log out of ${DRIVE}`);
+      await waitFor(popup, `document.querySelector('.login-confirm-text')`, 'the confirm step');
+      expect(await text(popup, '.login-confirm-text')).toBe(`Log out of ${DRIVE}? The login is removed from this bridge and revoked at the provider.`);
+      expect(await evaluate(popup, `document.activeElement?.getAttribute('aria-label')`)).toBe(`Confirm: log out of ${DRIVE}`);
+      expect(existsSync(stub.logoutLog)).toBe(false);
+      await check(popup, 'popup-logout-confirm-light');
+
+      await click(`Confirm: log out of ${DRIVE}`);
+      await waitFor(popup, `document.querySelector('#logins-notice')?.textContent`, 'the logout outcome');
+      expect(await text(popup, '#logins-notice')).toBe(`Logged out of ${DRIVE}. Revoked at the provider.`);
+      expect(await readFile(stub.logoutLog, 'utf8')).toBe(`${DRIVE}\n`);
+    } finally {
+      await closePage(popup);
+    }
+  });
 });
 
 describe('callback page in Firefox', () => {
@@ -174,11 +212,35 @@ describe('options page in Firefox', () => {
       try {
         await waitFor(page, `document.querySelector('#rules tbody tr[data-rule-id="corp-sso"]') && document.querySelector('#activity-table tbody tr')`, 'the rules and the activity');
         expect(await text(page, '#rules')).toContain('Host config');
-        expect(await evaluate(page, `document.querySelectorAll('#activity-table tbody tr').length`)).toBe(ACTIVITY.length);
+        const rows = await evaluate<string[]>(page, `[...document.querySelectorAll('#activity-table tbody tr')].map((r) => r.innerText)`);
+        expect(rows).toHaveLength(ACTIVITY.length);
+        ACTIVITY_ROWS.forEach((facts, i) => facts.forEach((fact) => expect(rows[i]).toContain(fact)));
+        expect(await evaluate(page, `document.querySelectorAll('[placeholder]').length`)).toBe(0);
         await check(page, `options-${scheme}`);
       } finally {
         await closePage(page);
       }
     });
   }
+
+  it('"Add this rule" opens the form filled in; a wrong field is marked, described and focused', async () => {
+    const page = await openPage(`options.html?addRuleFor=${encodeURIComponent('https://accounts.example.com')}`, 'light', 1000, 800);
+    try {
+      await waitFor(page, `document.querySelector('#prefill-note:not([hidden])')`, 'the prefilled form');
+      expect(await evaluate(page, `document.querySelector('#rule-origin').value`)).toBe('https://accounts.example.com');
+      expect(await evaluate(page, `document.querySelector('#rule-params').value`)).toBe('access_type=offline\nprompt=consent');
+      expect(await evaluate(page, `document.activeElement?.id`)).toBe('add');
+      await check(page, 'options-prefilled-light');
+
+      await firefox.bidi.evaluate(page, `(() => { const o = document.querySelector('#rule-origin'); o.value = 'https://accounts.example.com/path'; o.dispatchEvent(new Event('input', { bubbles: true })); document.querySelector('#add').click(); })()`);
+      await waitFor(page, `document.querySelector('#rule-origin[aria-invalid="true"]')`, 'the field marked invalid');
+      expect(await evaluate(page, `document.activeElement?.id`)).toBe('rule-origin');
+      expect(await text(page, '#rule-origin-error')).toContain('must have no path');
+      expect(await evaluate(page, `document.querySelector('#rule-origin').getAttribute('aria-describedby')`)).toContain('rule-origin-error');
+      expect(await text(page, '#add-status')).toBe('Not saved: check Provider origin.');
+      await check(page, 'options-field-error-light');
+    } finally {
+      await closePage(page);
+    }
+  });
 });

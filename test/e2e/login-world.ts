@@ -13,12 +13,20 @@ import { launchBrowserWithExtension, type BrowserHarness } from '../fixtures/bro
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../fixtures/mcp-server';
+import { startFixtureServersProcess, type FixtureServersOptions, type FixtureServersProcess } from '../fixtures/fixture-servers-process';
 import { CLI_BIN, assertHostBuilt } from '../helpers/native-client';
 
-export interface LoginWorld {
+/** What a world's provider and MCP server offer wherever they run. */
+interface Servers<P extends { issuer: string; clientId: string; clientSecret: string }, M extends { url: string }> {
+  provider: P;
+  mcp: M;
+  close(): Promise<void>;
+}
+
+interface WorldBase<P, M> {
   keyring: KeyringHarness;
-  provider: GoogleLikeProvider;
-  mcp: McpServerFixture;
+  provider: P;
+  mcp: M;
   browser: BrowserHarness;
   /** Environment under which the host (started by Chromium or by hand) sees the same keyring and config. */
   env: Record<string, string>;
@@ -30,6 +38,15 @@ export interface LoginWorld {
   close(): Promise<void>;
 }
 
+/** The provider and MCP server in this process: tests read their stats directly. */
+export type LoginWorld = WorldBase<GoogleLikeProvider, McpServerFixture>;
+
+/**
+ * The provider and MCP server in a child process of their own (fixture-servers-process.ts), so
+ * Playwright's work in this process cannot hold up their answers: what the benches time.
+ */
+export type SeparateServersLoginWorld = WorldBase<FixtureServersProcess['provider'], FixtureServersProcess['mcp']>;
+
 export interface WorldOptions {
   /** Whether the host config tells the host the fixture provider behaves like Google. */
   googleRule: boolean;
@@ -37,7 +54,27 @@ export interface WorldOptions {
   log?: (line: string) => void;
 }
 
-export async function startLoginWorld(options: WorldOptions): Promise<LoginWorld> {
+export function startLoginWorld(options: WorldOptions): Promise<LoginWorld> {
+  return startWorld(options, async () => {
+    const provider = await startGoogleLikeProvider();
+    try {
+      const mcp = await startMcpServer({ issuer: provider.issuer });
+      return { provider, mcp, close: () => mcp.close().catch(() => {}).then(() => provider.close()) };
+    } catch (error) {
+      await provider.close();
+      throw error;
+    }
+  });
+}
+
+export function startLoginWorldWithServersProcess(options: WorldOptions & { servers?: FixtureServersOptions }): Promise<SeparateServersLoginWorld> {
+  return startWorld(options, () => startFixtureServersProcess(options.servers));
+}
+
+async function startWorld<P extends { issuer: string; clientId: string; clientSecret: string }, M extends { url: string }>(
+  options: WorldOptions,
+  startServers: () => Promise<Servers<P, M>>,
+): Promise<WorldBase<P, M>> {
   assertHostBuilt();
   const log = options.log ?? (() => {});
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -49,12 +86,10 @@ export async function startLoginWorld(options: WorldOptions): Promise<LoginWorld
     cleanups.push(() => keyring.stop());
     log('Secret Service keyring (gnome-keyring on a private D-Bus) is up');
 
-    const provider = await startGoogleLikeProvider();
-    cleanups.push(() => provider.close());
+    const servers = await startServers();
+    cleanups.push(() => servers.close());
+    const { provider, mcp } = servers;
     log(`Google-like identity provider at ${provider.issuer} (refresh tokens only with access_type=offline + consent)`);
-
-    const mcp = await startMcpServer({ issuer: provider.issuer });
-    cleanups.push(() => mcp.close());
     log(`MCP server at ${mcp.url} (401 + RFC 9728 metadata without a token)`);
 
     const dir = await mkdtemp(join(tmpdir(), 'mlb-world-'));

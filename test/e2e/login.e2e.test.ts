@@ -66,7 +66,7 @@ function assertNoSecrets(haystack: string, credential: StoredCredential, where: 
 }
 
 describe('login end to end in Chromium', () => {
-  it('stores a refresh token, refreshes through the CLI, and the token calls an MCP tool', async () => {
+  it('stores a refresh token, refreshes through the CLI, the token calls an MCP tool, and Log out in the popup revokes it', async () => {
     world = await startLoginWorld({ googleRule: true });
     const w = world;
 
@@ -131,9 +131,22 @@ describe('login end to end in Chromium', () => {
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout).credentials).toEqual([expect.objectContaining({ serverUrl: w.mcp.url, refreshCapable: true })]);
     assertNoSecrets(status.stdout, afterRefresh!, 'status --json');
+
+    // "Log out" in the popup, confirmed: the real host revokes the login at the provider and
+    // removes the keychain entry; the popup says so.
+    const revokedBefore = w.provider.stats.grantsRevoked;
+    const popup = await w.browser.openPopup();
+    await popup.getByRole('button', { name: `Log out of ${w.mcp.url}` }).click();
+    await popup.getByRole('button', { name: `Confirm: log out of ${w.mcp.url}` }).click();
+    await popup.waitForFunction(() => document.querySelector('#logins-notice')?.textContent !== '', undefined, { timeout: 15_000 });
+    // The fixture's JWT access tokens cannot be revoked: the notice says that one stays valid.
+    expect(await popup.textContent('#logins-notice')).toBe(`Logged out of ${w.mcp.url}. Revoked at the provider; it cannot revoke the access token, which stays valid until it expires.`);
+    expect(await store.read(w.mcp.url)).toBeUndefined();
+    expect(w.provider.stats.grantsRevoked).toBeGreaterThan(revokedBefore);
+    expect((await w.cli(['token', w.mcp.url])).code).toBe(4);
   });
 
-  it('without the Google rule: no refresh token, and the popup says which rule would fix it', async () => {
+  it('without the Google rule: no refresh token, the popup says which rule would fix it, and the rule added from there makes the next popup login refresh-capable', async () => {
     world = await startLoginWorld({ googleRule: false });
     const w = world;
 
@@ -150,6 +163,11 @@ describe('login end to end in Chromium', () => {
     await options.waitForSelector('#prefill-note:not([hidden])');
     expect(await options.inputValue('#rule-origin')).toBe(providerOrigin);
     expect(await options.inputValue('#rule-params')).toContain('access_type=offline');
+    // Added as it was filled in, with one click.
+    const ruleId = await options.inputValue('#rule-id');
+    expect(ruleId).not.toBe('');
+    await options.click('#add');
+    await options.waitForSelector(`#rules tbody tr[data-rule-id="${ruleId}"]`);
     await options.close();
 
     expect(w.provider.stats.authorizeRequests[0]!.searchParams.has('access_type')).toBe(false);
@@ -171,6 +189,14 @@ describe('login end to end in Chromium', () => {
     expect(token.code).toBe(4);
     expect(token.stdout).toBe('');
     expect(token.stderr).toMatch(/login/);
+
+    // The rule the popup pointed at fixes the popup's own login: logging in again gets a refresh token.
+    await row.popup.close();
+    const again = await authorizeInPopup(w.browser, w.mcp.url);
+    expect(again.state, again.text).toBe('success');
+    expect(again.text).toContain('refresh token stored');
+    expect(w.provider.stats.authorizeRequests.at(-1)!.searchParams.get('access_type')).toBe('offline');
+    expect((await bridgeStore(w).read(w.mcp.url))?.refreshToken).toBeTruthy();
   });
 
   it("a login finished outside this browser (the host's loopback listener completed it) shows its real result, not 'expired'", async () => {
@@ -226,5 +252,57 @@ describe('login end to end in Chromium', () => {
       expect(w.browser.consoleMessages.join('\n').includes(secret), 'the code or state appeared in the console').toBe(false);
     }
     expect(w.browser.consoleMessages.join('\n')).toContain("completed by the host's loopback listener (success)");
+  });
+
+  it('a second Authorize while the sign-in waits focuses its tab (no second tab); closing the tab ends it, also for a popup opened later', async () => {
+    world = await startLoginWorld({ googleRule: true });
+    const w = world;
+    // The sign-in tab stays at the provider: a session rule of the test's own blocks its request,
+    // as a user who has not signed in yet.
+    const authPattern = `^${w.provider.issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/auth\\?`;
+    await w.browser.serviceWorker.evaluate(
+      (regexFilter) =>
+        (globalThis as any).chrome.declarativeNetRequest.updateSessionRules({
+          addRules: [{ id: 991, priority: 1000, action: { type: 'block' }, condition: { regexFilter, resourceTypes: ['main_frame'] } }],
+        }),
+      authPattern,
+    );
+    const signInTabs = async (): Promise<number[]> =>
+      w.browser.serviceWorker.evaluate(async (issuer) => {
+        const tabs = (await (globalThis as any).chrome.tabs.query({})) as Array<{ id: number; url?: string; pendingUrl?: string }>;
+        return tabs.filter((t) => (t.url || t.pendingUrl || '').startsWith(`${issuer}/auth?`)).map((t) => t.id);
+      }, w.provider.issuer);
+    const waitForSignInTabs = async (count: number) => {
+      for (let i = 0; i < 150 && (await signInTabs()).length !== count; i++) await new Promise((r) => setTimeout(r, 100));
+      return signInTabs();
+    };
+
+    const first = await w.browser.openPopup();
+    await first.locator('#server-url').fill(w.mcp.url);
+    await first.locator('#authorize').click();
+    await first.locator('#result[data-state="pending"]', { hasText: 'Waiting for you to sign in' }).waitFor({ timeout: 30_000 });
+    const [tabId] = await waitForSignInTabs(1);
+    expect(tabId, 'the sign-in tab went to the provider').toBeDefined();
+    await first.close();
+
+    // A second click, from a popup opened again, as a user who lost the tab would.
+    const second = await w.browser.openPopup();
+    await second.locator('#server-url').fill(w.mcp.url);
+    await second.locator('#authorize').click();
+    await second.locator('#result[data-state="pending"]', { hasText: 'already open; finish it in that tab' }).waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await signInTabs()).toEqual([tabId]);
+    await second.locator('#login-status', { hasText: '1 sign-in waiting in a tab.' }).waitFor({ timeout: 15_000 });
+    await second.close();
+
+    // The user closes the sign-in tab: the login is over, and a popup opened later says so.
+    await w.browser.serviceWorker.evaluate((id) => (globalThis as any).chrome.tabs.remove(id), tabId!);
+    expect(await waitForSignInTabs(0)).toEqual([]);
+    const later = await w.browser.openPopup();
+    await later.locator('#result[data-state="error"]', { hasText: 'was closed before the login finished' }).waitFor({ timeout: 15_000 });
+    await later.waitForSelector('#login-status:not([data-state="loading"])');
+    expect(await later.textContent('#login-status')).not.toMatch(/waiting in a tab|in progress/);
+    expect(await later.textContent('.result-message')).not.toMatch(/FlowCancelled|Extension error/);
+    expect(w.provider.stats.authorizeRequests).toHaveLength(0);
   });
 });

@@ -22,8 +22,9 @@ function complete(over: Partial<CompleteResult> = {}): CompleteResult {
     serverUrl: SERVER,
     issuer: ISSUER,
     stored: [
-      { target: 'bridge', location: 'keychain (mcp-login-bridge)' },
-      { target: 'codex', location: 'Codex keyring', server: 'gmail' },
+      // As the host words them (bridge-store.ts, codex-store.ts).
+      { target: 'bridge', location: 'keychain service "mcp-login-bridge"' },
+      { target: 'codex', location: 'the Secret Service (D-Bus), service "Codex MCP Credentials", account "gmail|1f0c2b"', server: 'gmail' },
     ],
     refreshCapable: true,
     expiresAt: NOW + HOUR,
@@ -70,6 +71,10 @@ export const HEADLINES: Partial<Record<string, string>> = {
   success: `Logged in to ${SERVER} as alex@example.com; refresh token stored`,
   // A provider that named no account: no "as …".
   'several-logins': 'Logged in to https://drive.example.com/mcp; refresh token stored',
+  // Waiting names the sign-in, not the host's flow expiry as "this login expires".
+  waiting: `Waiting for you to sign in for ${SERVER} in the new tab.`,
+  // The host's sentence, not "Host error 200 DiscoveryFailed"; the code is on a details line.
+  error: 'Could not read https://mail.example.com/.well-known/oauth-protected-resource: the connection was refused.',
 };
 
 const credential = (serverUrl: string, refreshCapable = true, account = 'alex@example.com') => ({
@@ -129,6 +134,12 @@ export const ACTIVITY = [
     provider: { ruleId: 'google', name: 'Google', origin: 'https://accounts.google.com' }, paramsAdded: ['access_type', 'prompt'], appliedBy: 'rule', outcome: 'callback' },
   { id: 'c2', startedAt: NOW - 3_600_000, endedAt: NOW - 3_500_000, clientId: 'claude-code', redirectPort: 53682, serverOrigin: 'https://mcp.linear.app',
     paramsAdded: [], outcome: 'tab-closed' },
+];
+
+/** What the activity view says each of ACTIVITY's sign-ins got: program, provider, parameters added, outcome. */
+export const ACTIVITY_ROWS = [
+  ['codex-cli', 'Google', 'access_type, prompt', 'Returned to the program'],
+  ['claude-code', 'No rule matched', 'Nothing', 'Tab closed first'],
 ];
 
 /** The options page's rules: one of the user's and one from the host config (the columns that broke mid-word: "confi/g", "Remov/e"). */

@@ -20,7 +20,7 @@ import type { ResultSummary } from '../../extension/lib/ui/result-summary';
 import { ensureExtensionBuilt, launchBrowserWithExtension, type BrowserHarness } from '../fixtures/browser-harness';
 import { chromiumHostManifest, writeStubStatusHost, type StubStatusHost } from '../fixtures/stub-status-host';
 import { CLEAN_LAYOUT, SCREENSHOTS_DIR, inspectLayout } from './page-layout';
-import { ACTIVITY, HEADLINES, OPTIONS_STORAGE, RESULTS, SCHEMES, SERVER, STATUS, seedActivity, type Scheme } from './page-states';
+import { ACTIVITY, ACTIVITY_ROWS, HEADLINES, OPTIONS_STORAGE, RESULTS, SCHEMES, SERVER, STATUS, seedActivity, type Scheme } from './page-states';
 
 async function check(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS_DIR, { recursive: true });
@@ -77,11 +77,34 @@ describe('popup', () => {
         const text = (await page.textContent('body')) ?? '';
         expect(text.match(/mcp-login-bridge install/g)).toHaveLength(1);
         expect(text).not.toMatch(/Extension error|HostNotInstalled/);
+        // The example URL is a placeholder and looks like one: not in the colour of a typed value.
+        const colours = await page.evaluate(() => {
+          const input = document.querySelector<HTMLInputElement>('#server-url')!;
+          return { value: getComputedStyle(input).color, placeholder: getComputedStyle(input, '::placeholder').color, empty: input.value === '' };
+        });
+        expect(colours.empty).toBe(true);
+        expect(colours.placeholder).not.toBe(colours.value);
         await check(page, `popup-host-missing-${scheme}`);
       } finally {
         await page.close();
       }
     });
+
+    if (scheme === 'light') {
+      it('host missing: Copy puts the exact install command on the clipboard and says so', async () => {
+        await setResults(noHost, []);
+        await noHost.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+        const page = await openPopup(noHost, scheme);
+        try {
+          await page.waitForSelector('#host-banner:not([hidden])');
+          await page.getByRole('button', { name: 'Copy the install command' }).click();
+          await page.waitForFunction(() => document.querySelector('#copy-install')?.textContent === 'Copied');
+          expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('npx mcp-login-bridge install --browser chromium');
+        } finally {
+          await page.close();
+        }
+      });
+    }
 
     for (const state of Object.keys(RESULTS)) {
       it(`${state} (${scheme})`, async () => {
@@ -96,6 +119,8 @@ describe('popup', () => {
           expect(await page.textContent('.result-message')).not.toMatch(/Host (error|warning) \d|Extension error/);
           if (HEADLINES[state]) expect(await page.textContent('.result-message')).toContain(HEADLINES[state]);
           expect(text).not.toContain('Host warning 401');
+          // People see local time ("09:48 AM"), never ISO 8601 with milliseconds.
+          expect(text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
           await check(page, `popup-${state}-${scheme}`);
         } finally {
           await page.close();
@@ -208,7 +233,11 @@ describe('options page', () => {
         await page.waitForSelector('#rules tbody tr[data-rule-id="corp-sso"]');
         await page.waitForSelector('#activity-table tbody tr');
         expect(await page.textContent('#rules')).toContain('Host config');
-        expect(await page.locator('#activity-table tbody tr').count()).toBe(2);
+        const rows = await page.locator('#activity-table tbody tr').allInnerTexts();
+        expect(rows).toHaveLength(ACTIVITY_ROWS.length);
+        ACTIVITY_ROWS.forEach((facts, i) => facts.forEach((fact) => expect(rows[i]).toContain(fact)));
+        // Fields explain themselves with hints, not with placeholders that read as values.
+        expect(await page.locator('[placeholder]').count()).toBe(0);
         await check(page, `options-${scheme}`);
       } finally {
         await page.close();

@@ -314,12 +314,25 @@ export class LoginFlows {
     return waitingForSignInSummary({ ...b, now: this.deps.now(), authorizeUrl: begun.authorizeUrl, expiresAt: begun.expiresAt }, this.formatTime);
   }
 
-  // Runs synchronously up to its first await, inside PendingFlows.deliver (see there).
-  private async complete(flow: PendingFlow, query: string): Promise<ResultSummary> {
+  // Runs synchronously up to the host call, inside PendingFlows.deliver (see there).
+  private complete(flow: PendingFlow, query: string): Promise<ResultSummary> {
     const b: SummaryBase = { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now: this.deps.now() };
     this.clearExpiry(flow);
     // Recorded while the host works, not before: the code goes to the host without delay.
     const finishing = this.save(finishingSummary(b));
+    const outcome = this.askHost(flow, query, b);
+    // The callback page gets the outcome as soon as the host answers: removing the capture rule
+    // and recording the result (three browser round trips, and the popup redrawing on the
+    // storage change) follow it rather than hold it up. The save follows the `finishing` one,
+    // which it must replace.
+    void outcome.then(async (summary) => {
+      await Promise.all([this.disarm(flow), finishing.then(() => this.save(summary))]);
+      this.forgetLater(flow);
+    });
+    return outcome;
+  }
+
+  private async askHost(flow: PendingFlow, query: string, b: SummaryBase): Promise<ResultSummary> {
     let summary: ResultSummary;
     try {
       // Rebuilt from the flow's own redirect URI: the callback page only supplies the query.
@@ -331,10 +344,6 @@ export class LoginFlows {
       summary = errorSummary({ ...b, now: this.deps.now() }, toDisplayError(error));
     }
     this.deps.log?.(`flow ${flow.flowId}: ${summary.state}`);
-    // The page waits for this: the rule's removal (a browser round trip) runs beside the save
-    // rather than before it. The save follows the `finishing` one, which it must replace.
-    await Promise.all([this.disarm(flow), finishing.then(() => this.save(summary))]);
-    this.forgetLater(flow);
     return summary;
   }
 

@@ -4,6 +4,7 @@
  * with an error that names the field, instead of being half-used.
  */
 import { accountName } from '../../../shared/account';
+import { FieldReader, isObject } from '../../../shared/field-reader';
 import { CLIENT_NAMES, LIMITS } from '../../../shared/protocol';
 import { isLoopbackHost } from '../../../shared/loopback';
 import type {
@@ -36,21 +37,17 @@ function invalid(message: string): never {
   );
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The shared field readers (shared/field-reader.ts), failing as an invalid answer. */
+function read(obj: Record<string, unknown>): FieldReader {
+  return new FieldReader(obj, invalid);
 }
 
 function str(obj: Record<string, unknown>, field: string, max = MAX_TEXT): string {
-  const v = obj[field];
-  if (typeof v !== 'string' || v.length === 0) invalid(`"${field}" must be a non-empty string`);
-  if (v.length > max) invalid(`"${field}" is longer than ${max} characters`);
-  return v;
+  return read(obj).string(field, { max });
 }
 
 function num(obj: Record<string, unknown>, field: string): number {
-  const v = obj[field];
-  if (typeof v !== 'number' || !Number.isFinite(v)) invalid(`"${field}" must be a number`);
-  return v;
+  return read(obj).number(field);
 }
 
 function parseUrl(value: string, field: string): URL {
@@ -230,9 +227,7 @@ const MAX_STATUS_ENTRIES = 500;
 const KNOWN_CLIENTS = new Set<string>(CLIENT_NAMES);
 
 function bool(obj: Record<string, unknown>, field: string): boolean {
-  const v = obj[field];
-  if (typeof v !== 'boolean') invalid(`"${field}" must be true or false`);
-  return v;
+  return read(obj).boolean(field);
 }
 
 function expiry(obj: Record<string, unknown>): number | null {
@@ -241,7 +236,7 @@ function expiry(obj: Record<string, unknown>): number | null {
 
 /** An optional text: absent (or null) is fine, anything present must be a non-empty string. */
 function optionalStr(obj: Record<string, unknown>, field: string, max = MAX_TEXT): string | undefined {
-  return obj[field] === undefined || obj[field] === null ? undefined : str(obj, field, max);
+  return read(obj).optionalString(field, { max });
 }
 
 function list(value: unknown, field: string): unknown[] {

@@ -3,7 +3,7 @@
  * ones in `storage.session`, and the popup and callback page render it the same way. It is built
  * from validated host results field by field, so no token or code can end up in it.
  */
-import type { CompleteResult } from '../../../shared/protocol';
+import type { CompleteResult, TargetName } from '../../../shared/protocol';
 import { asSentence, describeErrorCode, type DisplayError } from '../extension-errors';
 
 export type ResultState = 'pending' | 'success' | 'warning' | 'error';
@@ -75,14 +75,24 @@ export function finishingSummary(b: SummaryBase): ResultSummary {
   return { ...base(b), state: 'pending', message: `Finishing the login to ${b.serverUrl}…`, details: [] };
 }
 
-function describeStored(result: CompleteResult): string {
-  if (result.stored.length === 0) return 'Stored nowhere: the host reported no credential store.';
-  return `Stored in: ${result.stored.map((s) => `${s.location} (${s.target}${s.server ? `, server "${s.server}"` : ''})`).join('; ')}.`;
+/** Who each store is for, in words: the host's `location` already holds parentheses and quotes. */
+const TARGET_LABELS: Record<TargetName, string> = {
+  bridge: 'this bridge',
+  codex: 'Codex',
+  'claude-code': 'Claude Code',
+  'gemini-cli': 'Gemini CLI',
+  'mcp-remote': 'mcp-remote',
+};
+
+/** One line per store, led by whom it is for ("Stored for Codex (server "gmail"): …"). */
+function describeStored(result: CompleteResult): string[] {
+  if (result.stored.length === 0) return ['Stored nowhere: the host reported no credential store.'];
+  return result.stored.map((s) => `Stored for ${TARGET_LABELS[s.target] ?? s.target}${s.server ? ` (server "${s.server}")` : ''}: ${s.location}.`);
 }
 
 /** The host's notices about the clients, one line each, as the host worded them. */
 function describeNotices(result: CompleteResult): string[] {
-  return (result.notices ?? []).map((n) => `${n.target}${n.server ? ` (${n.server})` : ''}: ${n.message}`);
+  return (result.notices ?? []).map((n) => `${TARGET_LABELS[n.target] ?? n.target}${n.server ? ` (server "${n.server}")` : ''}: ${n.message}`);
 }
 
 /**
@@ -95,14 +105,15 @@ export function completedSummary(b: SummaryBase, result: CompleteResult, formatT
   // several Google accounts is the mistake to catch right here. Already checked by the parser
   // (shared/account.ts): a name for people, never a token.
   const loggedIn = `Logged in to ${server}${result.account ? ` as ${result.account}` : ''}`;
-  const accessExpiry = result.expiresAt === null ? 'the server did not say when' : formatTime(result.expiresAt);
+  // "access token expires 09:48", or, when the server gave no expiry, a clause that reads as one.
+  const accessExpiry = result.expiresAt === null ? 'access token expiry not given by the server' : `access token expires ${formatTime(result.expiresAt)}`;
   const common = { ...base(b), serverUrl: server };
   if (result.refreshCapable && !result.warning) {
     return {
       ...common,
       state: 'success',
-      message: `${loggedIn}; refresh token stored (access token expires ${accessExpiry}, the refresh token renews it).`,
-      details: [describeStored(result), ...describeNotices(result), `Issuer: ${result.issuer}`],
+      message: `${loggedIn}; refresh token stored (${accessExpiry}, the refresh token renews it).`,
+      details: [...describeStored(result), ...describeNotices(result), `Issuer: ${result.issuer}`],
     };
   }
   const noRefreshToken = !result.refreshCapable && (!result.warning || result.warning.name === 'NoRefreshToken');
@@ -118,14 +129,14 @@ export function completedSummary(b: SummaryBase, result: CompleteResult, formatT
   } else if (noRefreshToken) {
     details.push('The identity provider issued no refresh token, so you will have to log in again when the access token expires.');
   }
-  details.push(describeStored(result), ...describeNotices(result), `Issuer: ${result.issuer}`);
+  details.push(...describeStored(result), ...describeNotices(result), `Issuer: ${result.issuer}`);
   return {
     ...common,
     ...(ruleWouldHelp ? { action: { kind: 'addRule' as const, origin: new URL(result.issuer).origin } } : {}),
     state: 'warning',
     message: result.refreshCapable
-      ? `${loggedIn}; refresh token stored (access token expires ${accessExpiry}).`
-      : `${loggedIn} without a refresh token (access token expires ${accessExpiry}).`,
+      ? `${loggedIn}; refresh token stored (${accessExpiry}).`
+      : `${loggedIn} without a refresh token (${accessExpiry}).`,
     details,
   };
 }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { readConfigText } from '../read-config-text';
-import { isObject, jsonType, type Fields } from '../../stores/entry-fields';
+import { FieldReader, isObject, jsonType, type Fields } from '../../../shared/field-reader';
 import { claudeUserConfigPath } from './claude-paths';
 import { asksBridgeToken } from '../asks-bridge-token';
 import { notice, type ClientDiscovery, type ConfiguredServer } from '../client-adapter';
@@ -30,23 +30,22 @@ function invalid(path: string, what: string): never {
 
 function parseServer(path: string, where: string, name: string, value: unknown): ClaudeServerConfig | undefined {
   if (!isObject(value)) invalid(path, `${where}.${name} must be an object, got ${jsonType(value)}`);
-  const type = value.type;
-  if (type !== undefined && typeof type !== 'string') invalid(path, `${where}.${name}.type must be a string`);
+  // The shared field readers, naming a key by its path in the file: `mcpServers.x.url`.
+  const read: FieldReader = new FieldReader(value, (message) => invalid(path, message), (key) => `${where}.${name}.${key}`);
+  const type = read.optionalString('type', { allowEmpty: true, nullIsAbsent: false });
   if (value.url === undefined || type === 'stdio') return undefined;
-  if (typeof value.url !== 'string') invalid(path, `${where}.${name}.url must be a string`);
-  const server: ClaudeServerConfig = { name, url: value.url, ...(type !== undefined ? { type } : {}) };
+  const url = read.string('url', { allowEmpty: true });
+  const server: ClaudeServerConfig = { name, url, ...(type !== undefined ? { type } : {}) };
   if (value.headers !== undefined) {
     if (!isObject(value.headers) || !Object.values(value.headers).every((v) => typeof v === 'string')) {
-      invalid(path, `${where}.${name}.headers must be an object of strings`);
+      read.fail('headers', 'must be an object of strings');
     }
     server.headers = value.headers as Record<string, string>;
   }
-  if (value.headersHelper !== undefined) {
-    if (typeof value.headersHelper !== 'string') invalid(path, `${where}.${name}.headersHelper must be a string`);
-    server.headersHelper = value.headersHelper;
-  }
+  const headersHelper = read.optionalString('headersHelper', { allowEmpty: true, nullIsAbsent: false });
+  if (headersHelper !== undefined) server.headersHelper = headersHelper;
   if (value.oauth !== undefined) {
-    if (!isObject(value.oauth)) invalid(path, `${where}.${name}.oauth must be an object`);
+    if (!isObject(value.oauth)) read.fail('oauth', 'must be an object');
     const o = value.oauth;
     server.oauth = {
       ...(typeof o.clientId === 'string' ? { clientId: o.clientId } : {}),

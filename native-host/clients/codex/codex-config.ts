@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
+import { FieldReader } from '../../../shared/field-reader';
 
 export type CodexCredentialsStore = 'auto' | 'file' | 'keyring';
 
@@ -60,36 +61,30 @@ function isTable(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
-function optionalString(path: string, table: Record<string, unknown>, key: string, where: string): string | undefined {
-  const value = table[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') invalid(path, `${where}.${key} must be a string`);
-  return value;
+/** The shared field readers for one TOML table, naming a key as Codex's docs do: `[mcp_servers.x].url`. */
+function tableReader(path: string, table: Record<string, unknown>, where: string): FieldReader {
+  return new FieldReader(table, (message) => invalid(path, message), (key) => `${where}.${key}`);
 }
 
 function parseServer(path: string, name: string, value: unknown): CodexServerConfig | undefined {
   const where = `[mcp_servers.${name}]`;
   if (!isTable(value)) invalid(path, `${where} must be a table`);
-  const url = optionalString(path, value, 'url', where);
+  const read = tableReader(path, value, where);
+  // TOML has no null; an empty string is Codex's to judge.
+  const url = read.optionalString('url', { allowEmpty: true });
   if (url === undefined) return undefined; // a stdio server (command = …)
-  const enabled = value.enabled;
-  if (enabled !== undefined && typeof enabled !== 'boolean') invalid(path, `${where}.enabled must be true or false`);
+  const enabled = read.optionalBoolean('enabled');
   const server: CodexServerConfig = { name, url, enabled: enabled !== false };
-  const bearer = optionalString(path, value, 'bearer_token_env_var', where);
+  const bearer = read.optionalString('bearer_token_env_var', { allowEmpty: true });
   if (bearer !== undefined) server.bearerTokenEnvVar = bearer;
-  const resource = optionalString(path, value, 'oauth_resource', where);
+  const resource = read.optionalString('oauth_resource', { allowEmpty: true });
   if (resource !== undefined) server.oauthResource = resource;
-  if (value.scopes !== undefined) {
-    if (!Array.isArray(value.scopes) || !value.scopes.every((s) => typeof s === 'string')) {
-      invalid(path, `${where}.scopes must be an array of strings`);
-    }
-    server.scopes = value.scopes as string[];
-  }
+  if (value.scopes !== undefined) server.scopes = read.stringArray('scopes');
   if (value.oauth !== undefined) {
     if (!isTable(value.oauth)) invalid(path, `[mcp_servers.${name}.oauth] must be a table`);
-    const oauthWhere = `[mcp_servers.${name}.oauth]`;
-    const clientId = optionalString(path, value.oauth, 'client_id', oauthWhere);
-    const clientSecret = optionalString(path, value.oauth, 'client_secret', oauthWhere);
+    const oauth = tableReader(path, value.oauth, `[mcp_servers.${name}.oauth]`);
+    const clientId = oauth.optionalString('client_id', { allowEmpty: true });
+    const clientSecret = oauth.optionalString('client_secret', { allowEmpty: true });
     server.oauth = {
       ...(clientId !== undefined ? { clientId } : {}),
       ...(clientSecret !== undefined ? { clientSecret } : {}),

@@ -14,7 +14,7 @@
 import { resolve } from 'node:path';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { readConfigText } from '../read-config-text';
-import { isObject, jsonType, type Fields } from '../../stores/entry-fields';
+import { FieldReader, isObject, jsonType, type Fields } from '../../../shared/field-reader';
 import { geminiHome, geminiProjectSettingsPath, geminiUserSettingsPath } from './gemini-paths';
 
 export interface GeminiOAuthSettings {
@@ -101,26 +101,27 @@ export function expandEnvVars(value: string, env: NodeJS.ProcessEnv): string {
   });
 }
 
+/** The shared field readers, naming a key by its path in the file: `mcpServers.x.oauth.clientId`. */
+function settingsReader(path: string, value: Fields, where: string): FieldReader {
+  return new FieldReader(value, (message) => invalid(path, message), (key) => `${where}.${key}`);
+}
+
 function parseOAuth(path: string, where: string, value: unknown, env: NodeJS.ProcessEnv): GeminiOAuthSettings | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) invalid(path, `${where}.oauth must be an object, got ${jsonType(value)}`);
+  const read = settingsReader(path, value, `${where}.oauth`);
   const text = (field: string): string | undefined => {
-    const v = value[field];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') invalid(path, `${where}.oauth.${field} must be a string, got ${jsonType(v)}`);
-    return expandEnvVars(v, env);
+    const v = read.optionalString(field, { allowEmpty: true, nullIsAbsent: false });
+    return v === undefined ? undefined : expandEnvVars(v, env);
   };
-  const scopes = value.scopes;
-  if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))) {
-    invalid(path, `${where}.oauth.scopes must be an array of strings`);
-  }
+  const scopes = value.scopes === undefined ? undefined : read.stringArray('scopes');
   const clientId = text('clientId');
   const clientSecret = text('clientSecret');
   return {
     enabled: value.enabled === true,
     ...(clientId ? { clientId } : {}),
     ...(clientSecret ? { clientSecret } : {}),
-    ...(scopes ? { scopes: (scopes as string[]).map((s) => expandEnvVars(s, env)) } : {}),
+    ...(scopes ? { scopes: scopes.map((s) => expandEnvVars(s, env)) } : {}),
   };
 }
 
@@ -129,8 +130,7 @@ function parseServer(path: string, name: string, value: unknown, env: NodeJS.Pro
   if (!isObject(value)) invalid(path, `${where} must be an object, got ${jsonType(value)}`);
   const field = value.httpUrl !== undefined ? 'httpUrl' : value.url !== undefined ? 'url' : undefined;
   if (!field) return undefined; // a stdio (command) server: no OAuth
-  const raw = value[field];
-  if (typeof raw !== 'string') invalid(path, `${where}.${field} must be a string, got ${jsonType(raw)}`);
+  const raw = settingsReader(path, value, where).string(field, { allowEmpty: true });
   if (typeof value.authProviderType === 'string' && SKIPPED_AUTH_PROVIDERS.has(value.authProviderType)) return undefined;
   const oauth = parseOAuth(path, where, value.oauth, env);
   return { name, url: expandEnvVars(raw, env), transport: field, ...(oauth ? { oauth } : {}) };

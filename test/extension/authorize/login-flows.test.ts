@@ -183,12 +183,37 @@ describe('LoginFlows.handleCallback', () => {
     expect(summary.state).toBe('success');
     expect(summary.message).toBe(`Logged in to ${SERVER}; refresh token stored (access token expires t3600000, the refresh token renews it).`);
     expect(summary.details[0]).toContain('keychain service mcp-login-bridge');
+    // The rule's removal and the record follow the answer to the page (see the next test).
+    await vi.waitFor(() => expect(saved.at(-1)).toEqual(summary));
     expect(steps.at(-1)).toBe('disarm 7');
-    expect(saved.at(-1)).toEqual(summary);
     expect(saved.map((s) => s.state)).toEqual(['pending', 'pending', 'success']);
     expect(new Set(saved.map((s) => s.flowId))).toEqual(new Set(['flow1']));
     // Nothing saved carries the code.
     expect(JSON.stringify(saved)).not.toContain('abc');
+  });
+
+  it("answers the page as soon as the host answers: the rule's removal and the record do not hold it up", async () => {
+    const saved: ResultSummary[] = [];
+    // Saves wait while `held` is set: the browser's storage being slow.
+    let held: Promise<void> | undefined;
+    let release!: () => void;
+    const { flows, steps, finishComplete } = setup({
+      results: {
+        save: async (s) => {
+          await held;
+          saved.push(s);
+        },
+      },
+    });
+    await flows.authorize(SERVER);
+    held = new Promise<void>((resolve) => (release = resolve));
+    const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
+    finishComplete();
+    expect((await pending).state).toBe('success');
+    expect(saved.map((s) => s.state)).toEqual(['pending']);
+    release();
+    await vi.waitFor(() => expect(saved.map((s) => s.state)).toEqual(['pending', 'pending', 'success']));
+    expect(steps.at(-1)).toBe('disarm 7');
   });
 
   it('sends a state to the host once: a second delivery gets the first outcome', async () => {
@@ -297,8 +322,8 @@ describe('LoginFlows.handleCapturedNavigation (the background sees the capture)'
     const summary = await fromPage;
     expect(summary.state).toBe('success');
     expect(deps.host.complete).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(saved.at(-1)).toEqual(summary));
     expect(steps.at(-1)).toBe('disarm 7');
-    expect(saved.at(-1)).toEqual(summary);
     expect(JSON.stringify(saved)).not.toContain('abc');
     // The page's own copy is how every capture ends: not reported as a duplicate; a further one is.
     expect(logged.filter((m) => m.includes('duplicate'))).toEqual([]);
@@ -363,7 +388,7 @@ describe('LoginFlows.handleSettledByHost (the host loopback listener finished th
     expect(await flows.handleSettledByHost('other', { result: completeResult })).toBe(false);
     finishComplete();
     expect((await captured).state).toBe('success');
-    expect(saved.at(-1)!.state).toBe('success');
+    await vi.waitFor(() => expect(saved.at(-1)!.state).toBe('success'));
   });
 });
 
@@ -418,6 +443,7 @@ describe('LoginFlows ending without a callback', () => {
     const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
     finishComplete();
     await pending;
+    await vi.waitFor(() => expect(timers.some((t) => t.ms === 1234)).toBe(true));
     const forget = timers.find((t) => t.ms === 1234)!;
     forget.callback();
     expect((await flows.handleCallback('code=abc&state=st1', FLOW_TAB)).error?.name).toBe('UnknownCallbackState');

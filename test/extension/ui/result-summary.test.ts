@@ -24,7 +24,8 @@ describe('result summaries', () => {
     const s = completedSummary(b, result, fmt);
     expect(s.state).toBe('success');
     expect(s.message).toBe('Logged in to https://mcp.example/mcp; refresh token stored (access token expires T5000, the refresh token renews it).');
-    expect(s.details[0]).toBe('Stored in: keychain service mcp-login-bridge (bridge); ~/.codex/.credentials.json (codex).');
+    // One line per store, led by whom it is for: the host's location has quotes and parentheses of its own.
+    expect(s.details.slice(0, 2)).toEqual(['Stored for this bridge: keychain service mcp-login-bridge.', 'Stored for Codex: ~/.codex/.credentials.json.']);
   });
 
   it('names the account in the headline when the host said which one, and none when it did not', () => {
@@ -42,8 +43,9 @@ describe('result summaries', () => {
       notices: [{ target: 'codex', kind: 'settings-missing', server: 'gm', message: 'Codex refreshes gm only with the client secret in its config' }],
     }, fmt);
     expect(s.details).toEqual([
-      'Stored in: keychain service mcp-login-bridge (bridge); ~/.codex/.credentials.json (codex, server "gm").',
-      'codex (gm): Codex refreshes gm only with the client secret in its config',
+      'Stored for this bridge: keychain service mcp-login-bridge.',
+      'Stored for Codex (server "gm"): ~/.codex/.credentials.json.',
+      'Codex (server "gm"): Codex refreshes gm only with the client secret in its config',
       'Issuer: https://accounts.google.com',
     ]);
   });
@@ -51,7 +53,7 @@ describe('result summaries', () => {
   it('warns when no refresh token came back, even without a host warning', () => {
     const s = completedSummary(b, { ...result, refreshCapable: false, expiresAt: null }, fmt);
     expect(s.state).toBe('warning');
-    expect(s.message).toContain('without a refresh token (access token expires the server did not say when)');
+    expect(s.message).toContain('without a refresh token (access token expiry not given by the server)');
     expect(s.details[0]).toContain('no refresh token');
   });
 

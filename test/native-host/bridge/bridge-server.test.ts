@@ -32,7 +32,7 @@ function fakeContext(): { ctx: HostContext; login: FakeLogin } {
         login.settledListeners.set(state, listener);
         return () => login.settledListeners.delete(state);
       },
-      flows: { cancel: (state: string) => login.cancelled.push(state) },
+      cancel: (state: string) => login.cancelled.push(state) > 0,
     },
   } as unknown as HostContext;
   return { ctx, login };

@@ -14,6 +14,7 @@ import { BridgeStore } from '../../../native-host/stores/bridge-store';
 import type { StoredCredential } from '../../../native-host/stores/credential';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
 import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
+import { testCredential, writeCodexConfig } from '../../helpers/credentials';
 
 let keyring: KeyringHarness;
 let restoreEnv: () => void;
@@ -40,19 +41,8 @@ beforeEach(async () => {
 });
 
 function credential(serverUrl: string, over: Partial<StoredCredential> = {}): StoredCredential {
-  return {
-    serverUrl,
-    resource: serverUrl,
-    issuer: 'https://issuer.example',
-    clientId: 'client',
-    tokenEndpointAuthMethod: 'none',
-    accessToken: `at-${serverUrl.length}-secret`,
-    tokenType: 'Bearer',
-    expiresAt: Date.now() + 3_600_000,
-    scope: 'openid',
-    updatedAt: Date.now(),
-    ...over,
-  };
+  const now = Date.now();
+  return testCredential({ serverUrl, issuer: 'https://issuer.example', clientId: 'client', accessToken: `at-${serverUrl.length}-secret`, refreshToken: undefined, expiresAt: now + 3_600_000, scope: 'openid', updatedAt: now, ...over });
 }
 
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -86,6 +76,20 @@ describe('status exit code', () => {
     expect((await cli('status')).code).toBe(0);
   });
 
+  it('names the account of each login, as gh auth status does; --json carries it too', async () => {
+    await store.write(credential('https://a.example/mcp', { refreshToken: 'rt-secret', account: 'alex@example.com' }));
+    await store.write(credential('https://b.example/mcp', { refreshToken: 'rt-secret' }));
+    const r = await cli('status');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('https://a.example/mcp\n  account: alex@example.com\n');
+    // A provider that named no account: no account line rather than a guess.
+    expect(r.stdout).toMatch(/https:\/\/b\.example\/mcp\n  stored in:/);
+    const json = JSON.parse((await cli('status', '--json')).stdout);
+    expect(json.credentials.map((c: { serverUrl: string; account?: string }) => [c.serverUrl, c.account])).toEqual(
+      expect.arrayContaining([['https://a.example/mcp', 'alex@example.com'], ['https://b.example/mcp', undefined]]),
+    );
+  });
+
   it('shows times as local time for people, never ISO with milliseconds', async () => {
     await store.write(credential('https://a.example/mcp', { refreshToken: 'rt-secret', expiresAt: Date.now() + 30 * 60_000 }));
     const r = await cli('status');
@@ -98,9 +102,7 @@ describe('token', () => {
   it('takes a server name configured in Codex, as login does', async () => {
     const url = 'https://mail.example/mcp';
     await store.write(credential(url));
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(join(home, '.codex'), { recursive: true });
-    await writeFile(join(home, '.codex', 'config.toml'), `[mcp_servers.gmail]\nurl = "${url}"\n`);
+    await writeCodexConfig(join(home, '.codex'), [{ name: 'gmail', url }], null);
     const r = await cli('token', 'gmail');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${credential(url).accessToken}\n`);

@@ -139,6 +139,30 @@ describe('other errors', () => {
   });
 });
 
+describe('a server name that does not resolve', () => {
+  it('reads as a DNS failure naming the host and what to check, not "fetch failed"', async () => {
+    // A label longer than DNS allows (63): the resolver refuses it without sending a query, so
+    // the test stays off the network.
+    const name = `${'x'.repeat(64)}.example`;
+    const r = await cli('login', `https://${name}/mcp`, '--no-browser');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`the name ${name} could not be found (DNS lookup failed, ENOTFOUND); check the URL for a typo and that this machine is online`);
+    expect(r.stderr).not.toMatch(/fetch failed|\n\s+at /);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('Details: DiscoveryFailed (200)');
+  });
+});
+
+describe('an insecure server URL', () => {
+  it('is named whole, path and all, with what is allowed, and its code below', async () => {
+    const url = 'http://mcp.example.com:9/team/a/mcp';
+    const r = await cli('login', url, '--no-browser');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${url}`);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('Details: InsecureEndpoint (202)');
+    expect(r.stderr).not.toMatch(/\n\s+at |node:internal/);
+  });
+});
+
 describe('times in --json', () => {
   it('status --json and token --json give each time as epoch ms and, beside it, ISO 8601 in UTC', async () => {
     const expiresAt = Date.UTC(2031, 4, 6, 7, 8, 9, 10);

@@ -31,8 +31,12 @@ afterAll(async () => {
 });
 
 function doctor(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return cli(env, 'doctor', ...args);
+}
+
+function cli(withEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, 'doctor', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { env: withEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -68,5 +72,19 @@ describe('doctor', () => {
     expect(checks.some((c: { id: string; status: string }) => c.id.startsWith('bridge:') && c.status === 'ok')).toBe(true);
     expect(ok).toBe(true);
     expect(r.code).toBe(0);
+  });
+
+  it('without a keychain: one readable line saying why, and the fix once (doctor), the reason on its own line (status)', async () => {
+    const noBus = { ...env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
+    const r = await cli(noBus, 'doctor');
+    const line = r.stdout.split('\n').find((l) => l.startsWith('warn  no usable keychain'));
+    expect(line, r.stdout).toMatch(/0 login\(s\) stored\. The keychain: Cannot reach the D-Bus session bus \(.*\), so keychain service "mcp-login-bridge" could not be listed$/);
+    // The keychain's own advice is the fix line's job; not a second fix inside the message.
+    expect(line).not.toMatch(/then retry|\(Cannot/);
+    expect(r.stdout.split('\n')[r.stdout.split('\n').indexOf(line!) + 1]).toMatch(/^ {6}fix: to use the keychain/);
+
+    const status = await cli(noBus, 'status');
+    expect(status.code).toBe(0);
+    expect(status.stderr).toMatch(/^Listing only the bridge's files in .+: the keychain cannot be reached\.\nCannot reach the D-Bus session bus .*could not be listed: start a session bus/);
   });
 });

@@ -19,6 +19,7 @@ import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harnes
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
 import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
 import { followToCallback } from '../../helpers/redirect-follower';
+import { writeCodexConfig, writeClaudeConfig } from '../../helpers/credentials';
 
 let keyring: KeyringHarness;
 let restoreEnv: () => void;
@@ -45,8 +46,8 @@ beforeAll(async () => {
     const found = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, tool)).find((p) => existsSync(p));
     if (found) await symlink(found, join(bin, tool));
   }
-  await writeFile(join(codexHome, 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.gm]\nurl = "${mcp.url}"\n`);
-  await writeFile(join(claudeDir, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: mcp.url } } }));
+  await writeCodexConfig(codexHome, [{ name: 'gm', url: mcp.url }]);
+  await writeClaudeConfig(claudeDir, [{ name: 'mail', url: mcp.url }]);
   const config = join(root, 'config.json');
   await writeFile(
     config,

@@ -19,6 +19,7 @@ import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harnes
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
 import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
 import { CookieJar, followToCallback } from '../../helpers/redirect-follower';
+import { writeCodexConfig, writeClaudeConfig } from '../../helpers/credentials';
 
 let keyring: KeyringHarness;
 let provider: GoogleLikeProvider;
@@ -274,8 +275,8 @@ describe('login --client with a browser host too old to honour it', () => {
       const found = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, tool)).find((p) => existsSync(p));
       if (found) await symlink(found, join(bin, tool));
     }
-    await writeFile(join(codexHome, 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.gm]\nurl = "${mcp.url}"\n`);
-    await writeFile(join(claudeDir, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: mcp.url } } }));
+    await writeCodexConfig(codexHome, [{ name: 'gm', url: mcp.url }]);
+    await writeClaudeConfig(claudeDir, [{ name: 'mail', url: mcp.url }]);
     const runtime = join(root, 'runtime');
     const old = await startOldHost(runtime);
     const runEnv = { ...env, PATH: bin, CODEX_HOME: codexHome, CLAUDE_CONFIG_DIR: claudeDir, CLAUDE_SECURESTORAGE_CONFIG_DIR: undefined, MCP_LOGIN_BRIDGE_RUNTIME_DIR: runtime };

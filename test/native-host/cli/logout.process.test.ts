@@ -24,6 +24,7 @@ import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harnes
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
 import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
 import { followToCallback } from '../../helpers/redirect-follower';
+import { writeCodexConfig, writeClaudeConfig } from '../../helpers/credentials';
 
 let keyring: KeyringHarness;
 let restoreEnv: () => void;
@@ -132,8 +133,8 @@ describe('logout with the same login in Codex and Claude Code', () => {
     const claudeDir = join(root, 'claude');
     await mkdir(codexHome);
     await mkdir(claudeDir);
-    await writeFile(join(codexHome, 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.gm]\nurl = "${mcp.url}"\n`);
-    await writeFile(join(claudeDir, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: mcp.url } } }));
+    await writeCodexConfig(codexHome, [{ name: 'gm', url: mcp.url }]);
+    await writeClaudeConfig(claudeDir, [{ name: 'mail', url: mcp.url }]);
     const claudeEnv = { HOME: claudeDir, CLAUDE_CONFIG_DIR: claudeDir };
     const codex = new CodexStore({ home: codexHome });
     const claude = new ClaudeCodeStore({ env: claudeEnv, platform: 'linux' });

@@ -25,6 +25,7 @@ import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harnes
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
 import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
 import { followToCallback } from '../../helpers/redirect-follower';
+import { writeCodexConfig, writeClaudeConfig } from '../../helpers/credentials';
 
 // 50 token helpers asking at once, as a client starting many MCP sessions does.
 const PROCESSES = 50;
@@ -151,8 +152,8 @@ async function clientHomes() {
   let url = '';
   const clients = async (mcpUrl: string) => {
     url = mcpUrl;
-    await writeFile(join(codexHome, 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.mock]\nurl = "${mcpUrl}"\n`);
-    await writeFile(join(claudeDir, '.claude.json'), JSON.stringify({ mcpServers: { mock: { type: 'http', url: mcpUrl } } }));
+    await writeCodexConfig(codexHome, [{ name: 'mock', url: mcpUrl }]);
+    await writeClaudeConfig(claudeDir, [{ name: 'mock', url: mcpUrl }]);
     return new ClientLogins({ adapters: [new CodexAdapter({ store: codex }), new ClaudeCodeAdapter({ store: claude, env: claudeEnv, projectDir: claudeDir })] });
   };
   const codexServer = () => ({ name: 'mock', url });

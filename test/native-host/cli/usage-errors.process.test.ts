@@ -32,6 +32,11 @@ describe('usage errors through the binary', () => {
     [['login', 'x', '--no-browsr'], 'login', 'unknown option --no-browsr', 'Did you mean --no-browser?'],
     [['doctor', '--verbose'], 'doctor', 'unknown option --verbose', 'Options: --json, --browser, --user-data-dir, --help.'],
     [['install', '--browser'], 'install', '--browser needs a value', undefined],
+    [['logout', 'x', '--no-revok'], 'logout', 'unknown option --no-revok', 'Did you mean --no-revoke?'],
+    [['uninstall', '--browsr', 'all'], 'uninstall', 'unknown option --browsr', 'Did you mean --browser?'],
+    [['connect', 'x', '--no-logn'], 'connect', 'unknown option --no-logn', 'Did you mean --no-login?'],
+    // An alias is named as the command it stands for, whose --help the user then reads.
+    [['proxy', 'x', '--jsn'], 'connect', 'unknown option --jsn', 'Options: --no-login, --login-timeout, --help.'],
   ])('%j: message, hint, the command\'s --help, exit 2', async (args, command, message, hint) => {
     const r = await run(...args);
     expect(r.code).toBe(2);
@@ -51,6 +56,16 @@ describe('usage errors through the binary', () => {
     const r = await run(typed);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`mcp-login-bridge: unknown command "${typed}"\nDid you mean "${meant}"?\nRun "mcp-login-bridge --help" for usage.\n`);
+  });
+
+  it.each([
+    ['version', '--version'],
+    ['--verison', '--version'],
+    ['--hlep', '--help'],
+  ])('%s at the top level suggests the option %s, exit 2', async (typed, meant) => {
+    const r = await run(typed);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[1]).toBe(`Did you mean "${meant}"?`);
   });
 
   it('a command nothing resembles lists the commands', async () => {

@@ -20,6 +20,7 @@ import { parseRule } from '../../../shared/providers';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
 import { followToCallback } from '../../helpers/redirect-follower';
+import { writeClaudeConfig } from '../../helpers/credentials';
 
 let provider: GoogleLikeProvider;
 let mcp: McpServerFixture;
@@ -54,7 +55,7 @@ async function setup(name: string) {
   await mkdir(codexHome, { recursive: true });
   await mkdir(claudeDir, { recursive: true });
   await writeFile(join(codexHome, 'config.toml'), CODEX_CONFIG(mcp.url));
-  await writeFile(join(claudeDir, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: mcp.url } } }));
+  await writeClaudeConfig(claudeDir, [{ name: 'mail', url: mcp.url }]);
   const env = { HOME: claudeDir, CLAUDE_CONFIG_DIR: claudeDir };
   const codex = new CodexStore({ home: codexHome });
   const claude = new ClaudeCodeStore({ env, platform: 'linux' });

@@ -8,6 +8,7 @@ import type { ClaudeServerConfig } from '../../../native-host/clients/claude-cod
 import { claudeStoreKey } from '../../../native-host/clients/claude-code/store-key';
 import { codexStoreKey } from '../../../native-host/clients/codex/store-key';
 import { localClientAdapters } from '../../helpers/client-adapters';
+import { writeClaudeConfig } from '../../helpers/credentials';
 
 const URL_A = 'https://gmailmcp.googleapis.com/mcp/v1';
 let root: string;
@@ -44,7 +45,7 @@ describe('configured client servers', () => {
 
   it('reports an unreadable config by file and field and still lists the other client', async () => {
     await writeFile(join(root, 'codex', 'config.toml'), '[mcp_servers.gmail]\nurl = 5\n');
-    await writeFile(join(root, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: URL_A } } }));
+    await writeClaudeConfig(root, [{ name: 'mail', url: URL_A }]);
     const discovery = await discoverClientServers(localClientAdapters({ codexHome: join(root, 'codex'), env: { HOME: root }, projectDir: join(root, 'project') }));
     expect(discovery.problems).toEqual([{ target: 'codex', kind: 'config-unreadable', message: expect.stringContaining('[mcp_servers.gmail].url must be a string') }]);
     expect(discovery.servers.map(({ server }) => server.name)).toEqual(['mail']);

@@ -30,6 +30,7 @@ import { assertCodexInstalled, codexConnect, run } from '../../helpers/codex-cli
 import { assertGeminiInstalled, geminiEnv, geminiMcpList, setUpGemini } from '../../helpers/gemini-cli';
 import { assertMcpRemoteInstalled, browserCalls, listToolsThroughMcpRemote, world as mcpRemoteWorld, type World as McpRemoteWorld } from '../../helpers/mcp-remote-cli';
 import { assertHostBuilt, CLI_BIN } from '../../helpers/native-client';
+import { writeCodexConfig, writeClaudeConfig } from '../../helpers/credentials';
 
 // Four real clients, each started a few times (Gemini alone loads a 70 MB bundle per run).
 const RUN_MS = 150_000;
@@ -87,9 +88,9 @@ async function fourClients(name: string, options: { helpers?: boolean } = {}): P
   await mkdir(join(home, 'codex'), { recursive: true });
   // Codex runs its helper in a shell with a minimal environment (no D-Bus address): the command names the test's bus.
   const helper = `DBUS_SESSION_BUS_ADDRESS='${keyring.env.DBUS_SESSION_BUS_ADDRESS}' ${[process.execPath, CLI_BIN, 'token', mcp.url, '--headers'].map((a) => `'${a}'`).join(' ')}`;
-  const codexHelper = options.helpers ? `http_headers_helper = ${JSON.stringify(helper)}\n` : '';
-  await writeFile(join(home, 'codex', 'config.toml'), `mcp_oauth_credentials_store = "file"\n\n[mcp_servers.mock]\nurl = "${mcp.url}"\n${codexHelper}`);
-  await writeFile(join(home, '.claude.json'), JSON.stringify({ mcpServers: { mock: { type: 'http', url: mcp.url, ...(options.helpers ? { headersHelper: helper } : {}) } } }));
+  const server = { name: 'mock', url: mcp.url, ...(options.helpers ? { headersHelper: helper } : {}) };
+  await writeCodexConfig(join(home, 'codex'), [server]);
+  await writeClaudeConfig(home, [server]);
   const config = join(home, 'bridge-config.json');
   await writeFile(config, JSON.stringify({ rules: [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }] }));
   const env = geminiEnv(home, {

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { validAccessToken } from '../../../native-host/credentials/access-token';
 import type { HeldCopies, WithClientCopies } from '../../../native-host/credentials/client-copies';
-import type { HeldLock, WithRefreshLock } from '../../../native-host/credentials/refresh-lock';
+import type { HeldLock } from '../../../native-host/stores/held-lock';
+import type { WithRefreshLock } from '../../../native-host/stores/refresh-lock';
 import type { ClientCopy } from '../../../native-host/credentials/rotation-sync';
 import { refreshCredential } from '../../../native-host/oauth/refresh';
 import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
@@ -152,7 +153,7 @@ describe('a rotated refresh token our store refuses', () => {
 function lockLosing(answers: (() => boolean)[]): WithRefreshLock {
   return async <T>(_url: string, fn: (lock: HeldLock) => Promise<T>): Promise<T> => {
     let call = 0;
-    return fn({ lost: () => answers[Math.min(call++, answers.length - 1)]!() });
+    return fn({ path: 'test-lock', lost: () => answers[Math.min(call++, answers.length - 1)]!(), release: async () => {} });
   };
 }
 

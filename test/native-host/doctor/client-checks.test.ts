@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkClients } from '../../../native-host/doctor/client-checks';
 import { localClientAdapters } from '../../helpers/client-adapters';
+import { writeClaudeConfig } from '../../helpers/credentials';
 
 const URL_A = 'https://a.example/mcp';
 let root: string;
@@ -32,7 +33,7 @@ describe('doctor: the local MCP clients', () => {
   it('says a server whose headers helper asks token gets no copy, and checks no store for it', async () => {
     await writeFile(join(root, 'codex', 'config.toml'), `mcp_oauth_credentials_store = "file"\n[mcp_servers.a]\nurl = "${URL_A}"\nhttp_headers_helper = "mcp-login-bridge token ${URL_A} --headers"\n`);
     // Claude Code's store is damaged, but its only server asks token: no warning about a store never written.
-    await writeFile(join(root, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: URL_A, headersHelper: `mcp-login-bridge token ${URL_A} --headers` } } }));
+    await writeClaudeConfig(root, [{ name: 'mail', url: URL_A, headersHelper: `mcp-login-bridge token ${URL_A} --headers` }]);
     await writeFile(join(root, '.credentials.json'), '{"mcpOAuth": [1, 2]}');
     expect(await checkClients(adapters())).toEqual([
       { id: 'client:codex', status: 'info', message: 'Codex: server "a" asks mcp-login-bridge token through its http_headers_helper, so no copy of a login is written there' },
@@ -42,7 +43,7 @@ describe('doctor: the local MCP clients', () => {
 
   it('warns about an unreadable config and a store a login could not be written to, and writes nothing', async () => {
     await writeFile(join(root, 'codex', 'config.toml'), '[mcp_servers.a]\nurl = 5\n');
-    await writeFile(join(root, '.claude.json'), JSON.stringify({ mcpServers: { mail: { type: 'http', url: URL_A } } }));
+    await writeClaudeConfig(root, [{ name: 'mail', url: URL_A }]);
     const damaged = '{"mcpOAuth": [1, 2]}';
     await writeFile(join(root, '.credentials.json'), damaged);
     const checks = await checkClients(adapters());

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors';
 import { parseRule } from '../../../shared/providers';
 import { EMPTY_CONFIG, parseConfig, type HostConfig } from '../../../native-host/config';
-import { clientIdUrlProblem } from '../../../native-host/oauth/client-id-url';
+import { clientIdUrlProblem } from '../../../shared/client-id-url';
 import { LoginService } from '../../../native-host/oauth/login-service';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
 import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
@@ -312,7 +312,7 @@ describe('the authorization response and PKCE rules', () => {
     expect(message).toContain('code_challenge_methods_supported');
     expect(provider.stats.authorizeRequests).toHaveLength(0);
     expect(provider.stats.registrationRequests).toBe(0);
-    expect(s.login.flows.size).toBe(0);
+    expect(s.login.pendingCount()).toBe(0);
   });
 
   it('keeps working with the Google-like fixture, whose metadata lists S256 as Google’s does', async () => {

@@ -167,3 +167,32 @@ describe('why a server could not be reached', () => {
   });
 
 });
+
+describe('telling the caller the request is on its way', () => {
+  it('calls onSent once, when the whole request is written, without waiting for the answer', async () => {
+    let received = '';
+    let answer!: () => void;
+    const answerReady = new Promise<void>((resolve) => {
+      route = (req, res) => {
+        req.on('data', (d) => (received += d));
+        req.on('end', () => {
+          answer = () => res.end('{"ok":true}');
+          resolve();
+        });
+      };
+    });
+    let sentCalls = 0;
+    let answered = false;
+    let sent!: () => void;
+    const onSent = new Promise<void>((resolve) => (sent = resolve));
+    const response = guardedFetch(LOCAL, { onSent: () => (sentCalls++, sent()) })(`http://127.0.0.1:${port}/token`, { method: 'POST', body: 'code=x' });
+    void response.then(() => (answered = true));
+    await Promise.all([onSent, answerReady]);
+    // The server has the whole request and has not answered: sent, not answered.
+    expect(received).toBe('code=x');
+    expect(answered).toBe(false);
+    answer();
+    expect((await response).status).toBe(200);
+    expect(sentCalls).toBe(1);
+  });
+});

@@ -6,13 +6,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../../shared/errors';
+import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { LIMITS } from '../../../shared/protocol';
 import { parseRule } from '../../../shared/providers';
 import { EMPTY_CONFIG, type HostConfig } from '../../../native-host/config';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
-import { withRefreshLock } from '../../../native-host/credentials/refresh-lock';
-import { LoginService } from '../../../native-host/oauth/login-service';
+import { withRefreshLock } from '../../../native-host/stores/refresh-lock';
+import { LoginService, type FlowSettled } from '../../../native-host/oauth/login-service';
 import { refreshCredential } from '../../../native-host/oauth/refresh';
 import type { CredentialTarget, StoredCredential } from '../../../native-host/stores/credential';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
@@ -206,6 +206,111 @@ describe('LoginService with a Google-like provider', () => {
   it('asks for a configured client when the provider has no registration endpoint', async () => {
     const { login } = service(EMPTY_CONFIG);
     await expect(login.begin(mcp.url)).rejects.toMatchObject({ code: ErrorCode.NoClient, message: expect.stringContaining(provider.issuer) });
+  });
+});
+
+/** Every settled event `login` sends, in order. */
+function settledEvents(login: LoginService): FlowSettled[] {
+  const events: FlowSettled[] = [];
+  login.onSettled((event) => events.push(event));
+  return events;
+}
+
+describe('LoginService: pending flows, cancel and the settled event', () => {
+  it('counts waiting flows; cancel forgets one silently, and its callback is then unknown', async () => {
+    const { store, login } = service(googleLikeConfig());
+    const events = settledEvents(login);
+    expect(login.pendingCount()).toBe(0);
+    const first = await login.begin(mcp.url);
+    const second = await login.begin(mcp.url);
+    expect(login.pendingCount()).toBe(2);
+    const { callback } = await followToCallback(first.authorizeUrl, first.redirectUri);
+    expect(login.cancel(first.state)).toBe(true);
+    expect(login.cancel(first.state), 'a flow is cancelled once').toBe(false);
+    expect(login.pendingCount()).toBe(1);
+    await expect(login.complete(callback.href, 'extension')).rejects.toMatchObject({ code: ErrorCode.UnknownState });
+    expect(events, 'a cancelled flow ends without an event').toEqual([]);
+    expect(store.entries.size).toBe(0);
+    expect(login.pendingCount()).toBe(1);
+    expect(login.cancel(second.state)).toBe(true);
+    expect(login.pendingCount()).toBe(0);
+  });
+
+  it('does not count an expired flow as pending', async () => {
+    let now = Date.now();
+    const { login } = service(googleLikeConfig(), () => now);
+    await login.begin(mcp.url);
+    expect(login.pendingCount()).toBe(1);
+    now += LIMITS.flowTtlMs + 1;
+    expect(login.pendingCount()).toBe(0);
+  });
+
+  it('sends one event per flow, with its result and who brought the callback; a repeated callback sends none', async () => {
+    const { login } = service(googleLikeConfig());
+    const events = settledEvents(login);
+    const begun = await login.begin(mcp.url);
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    const result = await login.complete(callback.href, 'loopback');
+    expect(events).toEqual([{ state: begun.state, via: 'loopback', outcome: { result } }]);
+    await expect(login.complete(callback.href, 'extension')).rejects.toMatchObject({ code: ErrorCode.StateAlreadyUsed });
+    expect(events).toHaveLength(1);
+    expect(JSON.stringify(events)).not.toMatch(/access_?token|refresh_?token|code_verifier/i);
+  });
+
+  it('sends the error that ended a flow; a pasted callback (no carrier) has no via', async () => {
+    const { login } = service(googleLikeConfig());
+    const events = settledEvents(login);
+    const begun = await login.begin(mcp.url);
+    const denied = new URL(begun.redirectUri);
+    denied.search = new URLSearchParams({ error: 'access_denied', state: begun.state, iss: provider.issuer }).toString();
+    await expect(login.complete(denied.href)).rejects.toMatchObject({ code: ErrorCode.AuthorizationDenied });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ state: begun.state, outcome: { error: { code: ErrorCode.AuthorizationDenied } } });
+    expect(events[0]).not.toHaveProperty('via');
+  });
+
+  it('sends nothing for a callback without a state, or with a state it never issued', async () => {
+    const { login } = service(googleLikeConfig());
+    const events = settledEvents(login);
+    await login.begin(mcp.url);
+    await expect(login.complete('not a url', 'extension')).rejects.toMatchObject({ code: ErrorCode.InvalidCallback });
+    await expect(login.complete('http://127.0.0.1:1/callback?code=c', 'extension')).rejects.toMatchObject({ code: ErrorCode.InvalidCallback });
+    await expect(login.complete('http://127.0.0.1:1/callback?code=c&state=forged', 'loopback')).rejects.toMatchObject({ code: ErrorCode.UnknownState });
+    expect(events).toEqual([]);
+  });
+
+  it('tells a flow called off at once, and its later callback gets the same error without a second event', async () => {
+    const { login } = service(googleLikeConfig());
+    const events = settledEvents(login);
+    const begun = await login.begin(mcp.url);
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    const reason = new ProtocolError(ErrorCode.LoginLinkReused, 'called off');
+    login.callOff(begun.state, reason);
+    login.callOff(begun.state, reason);
+    expect(events).toEqual([{ state: begun.state, outcome: { error: reason } }]);
+    expect(login.pendingCount()).toBe(0);
+    await expect(login.complete(callback.href, 'loopback')).rejects.toBe(reason);
+    expect(events).toHaveLength(1);
+  });
+
+  it('onceSettled hears only its own flow, once; a listener that throws fails neither the login nor the others', async () => {
+    const { store, login } = service(googleLikeConfig());
+    const other = await login.begin(mcp.url);
+    const begun = await login.begin(mcp.url);
+    const heard: unknown[] = [];
+    login.onSettled(() => {
+      throw new Error('a broken listener');
+    });
+    login.onceSettled(begun.state, (outcome) => heard.push(outcome));
+    const removed: unknown[] = [];
+    login.onceSettled(begun.state, (outcome) => removed.push(outcome))();
+    login.callOff(other.state, new ProtocolError(ErrorCode.LoginLinkReused, 'called off'));
+    expect(heard).toEqual([]);
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    const result = await login.complete(callback.href, 'extension');
+    expect(heard).toEqual([{ result }]);
+    expect(removed, 'a removed listener hears nothing').toEqual([]);
+    expect(store.entries.get(mcp.url)?.refreshToken).toBeTruthy();
   });
 });
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { refreshCredential } from '../../../native-host/oauth/refresh';
 import type { StoredCredential } from '../../../native-host/stores/credential';
+import { testCredential } from '../../helpers/credentials';
 
 let server: Server;
 let issuer: string;
@@ -29,19 +30,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const credential = (): StoredCredential => ({
-  serverUrl: 'http://127.0.0.1:9/mcp',
-  resource: 'http://127.0.0.1:9/mcp',
-  issuer,
-  clientId: 'client-1',
-  tokenEndpointAuthMethod: 'none',
-  accessToken: 'A0',
-  tokenType: 'bearer',
-  refreshToken: 'R0-secret',
-  expiresAt: 0,
-  scope: 'mcp',
-  updatedAt: 0,
-});
+const credential = (): StoredCredential =>
+  testCredential({ serverUrl: 'http://127.0.0.1:9/mcp', issuer, accessToken: 'A0', tokenType: 'bearer', refreshToken: 'R0-secret', expiresAt: 0, scope: 'mcp', updatedAt: 0 });
 
 async function refusal(status: number, body: Record<string, unknown>): Promise<ProtocolError> {
   answer = { status, body };
@@ -69,11 +59,18 @@ describe('refresh refusals', () => {
     expect((await refusal(500, { error: 'invalid_client' })).code).toBe(ErrorCode.RefreshFailed);
   });
 
-  it('the provider\'s error text is cut to 200 characters, on one line, without control characters', async () => {
+  it('the provider\'s error text is cut to a bound, on one line, without control characters', async () => {
     const error = await refusal(400, { error: `server_error\u001b[31m\r\nspoofed line${'x'.repeat(5000)}` });
     expect(error.code).toBe(ErrorCode.RefreshFailed);
     expect(error.message.length).toBeLessThan(400);
     expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(error.message).not.toContain('R0-secret');
+  });
+
+  it('the provider\'s code and description are both shown, with the refresh token it echoed masked', async () => {
+    const error = await refusal(400, { error: 'invalid_request', error_description: 'cannot refresh R0-secret now' });
+    expect(error.code).toBe(ErrorCode.RefreshFailed);
+    expect(error.message).toContain('invalid_request: cannot refresh [redacted] now (HTTP 400)');
     expect(error.message).not.toContain('R0-secret');
   });
 });

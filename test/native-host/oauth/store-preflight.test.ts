@@ -95,7 +95,7 @@ describe('LoginService.begin with a store that cannot be written', () => {
     await expect(login.begin(serverUrl)).rejects.toBe(refusal);
     expect(requests).toBe(0);
     expect(redirects()).toBe(0);
-    expect(login.flows.size).toBe(0);
+    expect(login.pendingCount()).toBe(0);
   });
 
   it('a client store refuses: the same, after the bridge store passed', async () => {

@@ -13,6 +13,7 @@ import type { KeyringCredential, KeyringItemId } from '../../../native-host/stor
 import type { Keychain } from '../../../native-host/stores/split-keychain';
 import { readStoreSetting } from '../../../native-host/stores/store-setting';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
+import { credentialSeries } from '../../helpers/credentials';
 
 class FakeKeychain implements Keychain {
   readonly items = new Map<string, string>();
@@ -46,24 +47,7 @@ afterAll(() => {
   chmodSync(root, 0o700);
   rmSync(root, { recursive: true, force: true });
 });
-let serial = 0;
-function credential(): StoredCredential {
-  serial += 1;
-  const serverUrl = `https://mcp${serial}.example.com/mcp`;
-  return {
-    serverUrl,
-    resource: serverUrl,
-    issuer: 'https://accounts.example.com',
-    clientId: `client-${serial}`,
-    tokenEndpointAuthMethod: 'none',
-    accessToken: `at-SECRET-${serial}`,
-    tokenType: 'Bearer',
-    refreshToken: `rt-SECRET-${serial}`,
-    expiresAt: 1_800_000_000_000,
-    scope: 'openid',
-    updatedAt: 1_700_000_000_000,
-  };
-}
+const credential = credentialSeries(() => ({ expiresAt: 1_800_000_000_000, scope: 'openid', updatedAt: 1_700_000_000_000 }));
 function setup(mode: 'auto' | 'file' | 'keychain') {
   const keychain = new FakeKeychain();
   const warnings: string[] = [];

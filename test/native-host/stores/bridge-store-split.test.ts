@@ -9,6 +9,7 @@ import type { StoredCredential } from '../../../native-host/stores/credential';
 import { keyringError, maxSecretLength, type KeyringCredential, type KeyringItemId } from '../../../native-host/stores/keyring-entry';
 import type { Keychain } from '../../../native-host/stores/split-keychain';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
+import { credentialSeries } from '../../helpers/credentials';
 
 const WINDOWS_BLOB_BYTES = 2560;
 
@@ -56,30 +57,17 @@ class FakeKeychain implements Keychain {
   }
 }
 
-let serial = 0;
-function credential(overrides: Partial<StoredCredential> = {}): StoredCredential {
-  serial += 1;
-  const serverUrl = overrides.serverUrl ?? `https://mcp${serial}.example.com/mcp`;
-  return {
-    serverUrl,
-    resource: serverUrl,
-    issuer: 'https://accounts.example.com',
-    clientId: `client-${serial}`,
-    clientSecret: `cs-SECRET-${serial}`,
-    tokenEndpointAuthMethod: 'client_secret_post',
-    // A JWT-sized access token: the entry is well over 1280 characters.
-    accessToken: `at-SECRET-${serial}-${'J'.repeat(2000)}`,
-    tokenType: 'Bearer',
-    refreshToken: `rt-SECRET-${serial}-${'R'.repeat(300)}`,
-    expiresAt: 1_800_000_000_000 + serial,
-    scope: 'openid email offline_access',
-    updatedAt: 1_700_000_000_000 + serial,
-    ...overrides,
-  };
-}
+const credential = credentialSeries((serial) => ({
+  clientSecret: `cs-SECRET-${serial}`,
+  tokenEndpointAuthMethod: 'client_secret_post',
+  // A JWT-sized access token: the entry is well over 1280 characters.
+  accessToken: `at-SECRET-${serial}-${'J'.repeat(2000)}`,
+  refreshToken: `rt-SECRET-${serial}-${'R'.repeat(300)}`,
+  scope: 'openid email offline_access',
+}));
 
 function small(overrides: Partial<StoredCredential> = {}): StoredCredential {
-  return credential({ accessToken: `at-SECRET-small-${serial}`, refreshToken: `rt-SECRET-small-${serial}`, ...overrides });
+  return credential((serial) => ({ accessToken: `at-SECRET-small-${serial}`, refreshToken: `rt-SECRET-small-${serial}`, ...overrides }));
 }
 
 function windowsStore(keychain = new FakeKeychain()): { store: BridgeStore; keychain: FakeKeychain } {

@@ -14,29 +14,12 @@ import { BRIDGE_KEYCHAIN_SERVICE, BridgeStore } from '../../../native-host/store
 import { keyringSet } from '../../../native-host/stores/keyring-entry';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
+import { credentialSeries } from '../../helpers/credentials';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BRIDGE_STORE_URL = pathToFileURL(fileURLToPath(new URL('../../../native-host/stores/bridge-store.ts', import.meta.url))).href;
 
-let serial = 0;
-function credential(overrides: Partial<StoredCredential> = {}): StoredCredential {
-  serial += 1;
-  const serverUrl = overrides.serverUrl ?? `https://mcp${serial}.example.com/mcp`;
-  return {
-    serverUrl,
-    resource: serverUrl,
-    issuer: 'https://accounts.example.com',
-    clientId: `client-${serial}`,
-    tokenEndpointAuthMethod: 'none',
-    accessToken: `at-SECRET-${serial}-${'x'.repeat(40)}`,
-    tokenType: 'Bearer',
-    refreshToken: `rt-SECRET-${serial}`,
-    expiresAt: 1_800_000_000_000 + serial,
-    scope: 'openid email',
-    updatedAt: 1_700_000_000_000 + serial,
-    ...overrides,
-  };
-}
+const credential = credentialSeries((serial) => ({ accessToken: `at-SECRET-${serial}-${'x'.repeat(40)}` }));
 
 async function rejection(promise: Promise<unknown>): Promise<ProtocolError> {
   const error = await promise.then(

@@ -24,7 +24,8 @@ describe.each(['flock', 'perl'] as const)('file lock via %s', (tool) => {
     const path = join(dir, `${tool}.lock`);
     const lock = await acquireFileLock(path, { tool });
     expect(freeForOthers(path)).toBe(false);
-    lock.release();
+    expect(lock.lost()).toBe(false);
+    await lock.release();
     expect(freeForOthers(path)).toBe(true);
   });
 

@@ -38,8 +38,8 @@ describe('Claude Code discovery', () => {
     ]);
     expect(problems.every((p) => p.target === 'claude-code' && p.kind === 'config-unreadable')).toBe(true);
     expect(problems.map((p) => p.message)).toEqual([
-      `Claude Code config ${join(root, '.claude.json')}: mcpServers.broken.url must be a string`,
-      `Claude Code config ${join(root, '.claude.json')}: projects["/work/bad"].mcpServers.bad.url must be a string`,
+      `Claude Code config ${join(root, '.claude.json')}: mcpServers.broken.url must be a string, got array`,
+      `Claude Code config ${join(root, '.claude.json')}: projects["/work/bad"].mcpServers.bad.url must be a string, got number`,
       `Claude Code config ${join(root, '.claude.json')}: projects["/work/odd"].mcpServers must be an object, got string`,
       `Claude Code config ${join(root, 'project', '.mcp.json')}: mcpServers.team.headers must be an object of strings`,
     ]);

@@ -10,6 +10,7 @@ import { claudeUsability } from '../../../../native-host/clients/claude-code/cla
 import { ClaudeCodeStore } from '../../../../native-host/clients/claude-code/claude-code-store';
 import { claudeCredentialsPath, claudeKeychainAccount, claudeKeychainService } from '../../../../native-host/clients/claude-code/claude-paths';
 import type { StoredCredential } from '../../../../native-host/stores/credential';
+import { testCredential } from '../../../helpers/credentials';
 
 const NOW = 1_800_000_000_000;
 const SERVER = { name: 'gmail', type: 'http', url: 'https://gmailmcp.googleapis.com/mcp/v1' };
@@ -17,11 +18,10 @@ const KEY = 'gmail|ccf1c9a68b28be24';
 const DISCOVERY = { authorizationServerUrl: 'https://accounts.google.com', resourceMetadataUrl: 'https://gmailmcp.googleapis.com/.well-known/oauth-protected-resource/mcp/v1' };
 
 function credential(overrides: Partial<StoredCredential> = {}): StoredCredential {
-  return {
-    serverUrl: SERVER.url, resource: SERVER.url, issuer: 'https://accounts.google.com', clientId: 'cid.apps.googleusercontent.com',
-    clientSecret: 'GOCSPX-secret', tokenEndpointAuthMethod: 'client_secret_post', accessToken: 'ya29.A', tokenType: 'bearer',
-    refreshToken: '1//R', expiresAt: NOW + 3_600_000, scope: 'openid email', updatedAt: NOW, ...overrides,
-  };
+  return testCredential({
+    serverUrl: SERVER.url, issuer: 'https://accounts.google.com', clientId: 'cid.apps.googleusercontent.com', clientSecret: 'GOCSPX-secret',
+    tokenEndpointAuthMethod: 'client_secret_post', accessToken: 'ya29.A', tokenType: 'bearer', refreshToken: '1//R', updatedAt: NOW, ...overrides,
+  });
 }
 
 let dir: string;

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { writeCodexConfig } from '../../../helpers/credentials';
 
 const keychain = vi.hoisted(() => new Map<string, string>());
 vi.mock('../../../../native-host/stores/keyring-entry', async (importOriginal) => {
@@ -47,7 +48,7 @@ let home: string;
 beforeEach(async () => {
   keychain.clear();
   home = await mkdtemp(join(tmpdir(), 'mlb-codex-auto-'));
-  await writeFile(join(home, 'config.toml'), `[mcp_servers.gmail]\nurl = "${SERVER.url}"\n`); // store: auto (the default)
+  await writeCodexConfig(home, [{ name: 'gmail', url: SERVER.url }], null); // store: auto (the default)
 });
 afterEach(async () => {
   await rm(home, { recursive: true, force: true });

@@ -13,15 +13,15 @@ import { codexUsability, parseKeyringSecret, toKeyringSecret, type CodexCredenti
 import { CodexStore } from '../../../../native-host/clients/codex/codex-store';
 import { codexStoreKey } from '../../../../native-host/clients/codex/store-key';
 import type { StoredCredential } from '../../../../native-host/stores/credential';
+import { testCredential } from '../../../helpers/credentials';
 
 const NOW = 1_800_000_000_000;
 const SERVER = { name: 'gmail', url: 'https://gmailmcp.googleapis.com/mcp/v1' };
 const KEY = 'gmail|ccf1c9a68b28be24';
 
 function credential(overrides: Partial<StoredCredential> = {}): StoredCredential {
-  return {
+  return testCredential({
     serverUrl: SERVER.url,
-    resource: SERVER.url,
     issuer: 'https://accounts.google.com',
     clientId: 'client-123.apps.googleusercontent.com',
     clientSecret: 'SECRET-never-in-codex',
@@ -29,11 +29,10 @@ function credential(overrides: Partial<StoredCredential> = {}): StoredCredential
     accessToken: 'ya29.ACCESS',
     tokenType: 'bearer',
     refreshToken: '1//REFRESH',
-    expiresAt: NOW + 3_600_000,
     scope: 'openid email https://www.googleapis.com/auth/gmail.readonly',
     updatedAt: NOW,
     ...overrides,
-  };
+  });
 }
 
 let home: string;

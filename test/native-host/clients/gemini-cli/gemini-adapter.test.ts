@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGeminiAdapter } from '../../../../native-host/clients/gemini-cli/gemini-adapter';
 import type { StoredCredential } from '../../../../native-host/stores/credential';
+import { testCredential } from '../../../helpers/credentials';
 
 let home: string;
 let project: string;
@@ -28,20 +29,7 @@ const tokenFile = () => join(home, '.gemini', 'mcp-oauth-tokens.json');
 const adapter = () => createGeminiAdapter({ env, projectDir: project, now: () => 1_000 });
 
 function credential(overrides: Partial<StoredCredential> = {}): StoredCredential {
-  return {
-    serverUrl: URL_,
-    resource: URL_,
-    issuer: 'http://127.0.0.1:7001',
-    clientId: 'client-1',
-    tokenEndpointAuthMethod: 'none',
-    accessToken: 'access-SECRET',
-    tokenType: 'Bearer',
-    refreshToken: 'refresh-SECRET',
-    expiresAt: 1_900_000_000_000,
-    scope: 'openid',
-    updatedAt: 1,
-    ...overrides,
-  };
+  return testCredential({ serverUrl: URL_, issuer: 'http://127.0.0.1:7001', scope: 'openid', expiresAt: 1_900_000_000_000, updatedAt: 1, ...overrides });
 }
 
 type Server = Parameters<ReturnType<typeof adapter>['read']>[0];

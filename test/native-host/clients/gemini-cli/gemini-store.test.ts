@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GeminiEncryptedFile, geminiAccountName } from '../../../../native-host/clients/gemini-cli/gemini-encrypted-file';
 import { GeminiStore, geminiStoreMode } from '../../../../native-host/clients/gemini-cli/gemini-store';
 import type { StoredCredential } from '../../../../native-host/stores/credential';
+import { testCredential } from '../../../helpers/credentials';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
@@ -23,20 +24,7 @@ const server = { name: 'docs', url: 'http://127.0.0.1:7000/mcp' };
 const TOKEN_URL = 'http://127.0.0.1:7001/token';
 
 function credential(overrides: Partial<StoredCredential> = {}): StoredCredential {
-  return {
-    serverUrl: server.url,
-    resource: server.url,
-    issuer: 'http://127.0.0.1:7001',
-    clientId: 'client-1',
-    tokenEndpointAuthMethod: 'none',
-    accessToken: 'access-SECRET',
-    tokenType: 'Bearer',
-    refreshToken: 'refresh-SECRET',
-    expiresAt: 1_900_000_000_000,
-    scope: 'openid email',
-    updatedAt: 1,
-    ...overrides,
-  };
+  return testCredential({ serverUrl: server.url, issuer: 'http://127.0.0.1:7001', accessToken: 'access-SECRET', refreshToken: 'refresh-SECRET', expiresAt: 1_900_000_000_000, updatedAt: 1, ...overrides });
 }
 
 describe('geminiStoreMode', () => {

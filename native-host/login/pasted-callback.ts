@@ -28,10 +28,11 @@ export function pastedCallbackProblem(text: string, flow: { redirectUri: string;
 /** Reads lines from `input` until one is this login's callback. Prompts on `output`. */
 export function askForCallback(
   input: NodeJS.ReadableStream,
-  output: NodeJS.WritableStream,
+  output: { write(text: string): unknown },
   flow: { redirectUri: string; state: string },
 ): { callback: Promise<string>; close(): void } {
-  const rl = createInterface({ input, output, terminal: false });
+  // Lines only: the prompts below are written to `output` directly.
+  const rl = createInterface({ input, terminal: false });
   let tries = 0;
   let settled = false;
   const callback = new Promise<string>((resolve, reject) => {

@@ -3,7 +3,7 @@ import { readdir, mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withRefreshLock } from '../../../native-host/credentials/refresh-lock';
+import { withRefreshLock } from '../../../native-host/stores/refresh-lock';
 
 let dataHome: string;
 const savedXdg = process.env.XDG_DATA_HOME;
@@ -43,5 +43,24 @@ describe('a refresh lock lost while held', () => {
     } finally {
       process.removeListener('uncaughtException', onUncaught);
     }
+  });
+});
+
+describe('a refresh lock released by its holder', () => {
+  it('is free for the next holder at once, and the release at the end does nothing more', async () => {
+    const url = 'https://mcp.example/early';
+    const order: string[] = [];
+    let second: Promise<void> | undefined;
+    await withRefreshLock(url, async (lock) => {
+      expect(lock.path).toContain('refresh-');
+      await lock.release();
+      await lock.release();
+      // Taken at once: a waiter would see ELOCKED and wait for the holder to finish.
+      second = withRefreshLock(url, async () => void order.push('second'), { whileWaiting: async () => (order.push('waited'), undefined) });
+      await second;
+      order.push('first ends');
+    });
+    await second;
+    expect(order).toEqual(['second', 'first ends']);
   });
 });

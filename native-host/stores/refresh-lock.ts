@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { dataDir } from '../paths';
+import type { HeldLock } from './held-lock';
 
 /** A holder that died is presumed gone after this long (proper-lockfile refreshes live locks). */
 const STALE_MS = 20_000;
@@ -33,12 +34,6 @@ export interface RefreshLockOptions<T> {
   whileWaiting?: () => Promise<T | undefined>;
   /** Tests only: a shorter stale time, so a lost lock shows within seconds. */
   staleMs?: number;
-}
-
-/** What the holder can ask about its lock. */
-export interface HeldLock {
-  /** True once the lock was found taken over or gone; another process may now be refreshing. */
-  lost(): boolean;
 }
 
 export type WithRefreshLock = <T>(serverUrl: string, fn: (lock: HeldLock) => Promise<T>, options?: RefreshLockOptions<T>) => Promise<T>;
@@ -92,9 +87,17 @@ export async function withRefreshLock<T>(serverUrl: string, fn: (lock: HeldLock)
       await changeOrTimeout(dir, Math.min(500, 25 * 1.5 ** attempt) * (0.5 + Math.random()));
     }
   }
+  const unlock = release;
+  let released: Promise<void> | undefined;
+  const held: HeldLock = {
+    path,
+    lost: () => lost,
+    // Once: proper-lockfile refuses to release a lock twice.
+    release: () => (released ??= unlock().catch(() => {})),
+  };
   try {
-    return await fn({ lost: () => lost });
+    return await fn(held);
   } finally {
-    await release().catch(() => {});
+    await held.release();
   }
 }
