@@ -15,7 +15,6 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -26,6 +25,7 @@ import type { GoogleLikeProvider } from '../test/fixtures/google-like-provider';
 import { startKeyring } from '../test/fixtures/keyring-harness';
 import { loginToFixture } from '../test/helpers/fixture-login';
 import { CLI_BIN, assertHostBuilt } from '../test/helpers/native-client';
+import { beforeLauncher } from './before-launcher';
 import { fmt, median } from './stats';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
@@ -81,7 +81,7 @@ try {
     pids.set(client, transport.pid);
     return client;
   };
-  const before = process.env.BENCH_BEFORE && join(process.env.BENCH_BEFORE, 'native-host/bin/mcp-login-bridge.cjs');
+  const before = process.env.BENCH_BEFORE && beforeLauncher(process.env.BENCH_BEFORE);
 
   // Tool calls, alternating, on one warm connection each.
   const a = await direct();
