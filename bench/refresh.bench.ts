@@ -10,7 +10,6 @@
  * BENCH_BEFORE=<dir of an earlier checkout, built> adds that version's refreshing `token` to the
  * same interleaved loop (and its storm), for before/after figures taken under the same load.
  */
-import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { parseConfig } from '../native-host/config';
 import { LoginService } from '../native-host/oauth/login-service';
@@ -21,6 +20,7 @@ import { startKeyring } from '../test/fixtures/keyring-harness';
 import { startMcpServer } from '../test/fixtures/mcp-server';
 import { CLI_BIN, assertHostBuilt } from '../test/helpers/native-client';
 import { followToCallback } from '../test/helpers/redirect-follower';
+import { beforeLauncher } from './before-launcher';
 import { line } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -52,7 +52,7 @@ function measured(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 }
 
 const BEFORE = process.env.BENCH_BEFORE;
-const BEFORE_BIN = BEFORE && join(BEFORE, 'native-host/bin/mcp-login-bridge.mjs');
+const BEFORE_BIN = BEFORE && beforeLauncher(BEFORE);
 
 function storm(url: string, env: NodeJS.ProcessEnv, bin = CLI_BIN): Promise<number> {
   const started = performance.now();

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { BridgeStore } from '../native-host/stores/bridge-store';
 import { startKeyring } from '../test/fixtures/keyring-harness';
 import { CLI_BIN, HOST_BUNDLE, assertHostBuilt } from '../test/helpers/native-client';
+import { beforeLauncher } from './before-launcher';
 import { line } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -62,7 +63,7 @@ try {
   const before = process.env.BENCH_BEFORE;
   if (before) {
     series.before = [];
-    commands.before = [join(before, 'native-host/bin/mcp-login-bridge.mjs'), 'token', SERVER];
+    commands.before = [beforeLauncher(before), 'token', SERVER];
   }
   for (const args of Object.values(commands)) time(args);
   for (let i = 0; i < RUNS; i++) for (const [name, args] of Object.entries(commands)) series[name]!.push(time(args));

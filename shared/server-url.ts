@@ -64,9 +64,11 @@ export function checkServerUrl(value: string): URL {
     throw new ServerUrlError('credentials', 'the server URL must not hold a user name or password (the part before "@"); give it without them');
   }
   if (!isSecureOrLoopback(url)) {
+    // The path is named too (the user must see which URL was refused); the URL parser has
+    // percent-encoded anything unprintable in it, and the query is left out.
     throw new ServerUrlError(
       'insecure-http',
-      `the server URL must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got http://${url.host}`,
+      `the server URL must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got http://${url.host}${url.pathname === '/' ? '' : url.pathname}`,
     );
   }
   if (url.hash || value.includes('#')) {

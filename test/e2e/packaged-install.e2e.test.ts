@@ -81,6 +81,10 @@ describe('the npm package', () => {
     const files = packedFiles;
     expect(files).toContain('dist/native-host/mcp-login-bridge.mjs');
     expect(files).toContain('native-host/bin/mcp-login-bridge.mjs');
+    // `token` as the launcher runs it: the valid-token path, and what it loads only when needed.
+    expect(files).toContain('native-host/bin/mcp-login-bridge.cjs');
+    expect(files).toContain('dist/native-host/token.cjs');
+    expect(files).toContain('dist/native-host/token-lazy.cjs');
     expect(files).toContain('.output/chrome-mv3/manifest.json');
     expect(files).toContain('.output/firefox-mv3/manifest.json');
     expect(files.some((f) => /^\.output\/mcp-login-bridge-[\d.]+-chrome\.zip$/.test(f))).toBe(true);
@@ -176,6 +180,11 @@ describe('from the global install', () => {
     expect(token.code, token.stderr).toBe(0);
     const printed = JSON.parse(token.stdout) as { accessToken: string };
     expect(printed.accessToken.length).toBeGreaterThan(20);
+    // A server name takes `token` into token-lazy.cjs (the lookup among the clients' configs): it is
+    // there, and finds the modules it shares with token.cjs. None is configured here, so a usage error.
+    const byName = await run(bin, ['token', 'no-such-server'], { env, cwd: world });
+    expect(byName.code, byName.stderr).toBe(2);
+    expect(byName.stderr).toContain('"no-such-server" is neither a URL nor an MCP server configured in');
     const status = await run(bin, ['status', '--json'], { env, cwd: world });
     expect(JSON.parse(status.stdout)).toMatchObject({
       credentials: [{ serverUrl: mcp.url, refreshCapable: true, location: 'keychain service "mcp-login-bridge"' }],

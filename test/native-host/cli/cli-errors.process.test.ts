@@ -153,12 +153,13 @@ describe('a server name that does not resolve', () => {
 });
 
 describe('an insecure server URL', () => {
-  it('is named whole, path and all, with what is allowed, and its code below', async () => {
+  it('is named whole, path and all, with what is allowed, refused before anything starts (a usage error)', async () => {
     const url = 'http://mcp.example.com:9/team/a/mcp';
     const r = await cli('login', url, '--no-browser');
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${url}`);
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('Details: InsecureEndpoint (202)');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]); got ${url}\n`);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('Run "mcp-login-bridge login --help" for usage.');
+    expect(r.stdout).not.toContain('Looking up');
     expect(r.stderr).not.toMatch(/\n\s+at |node:internal/);
   });
 });
