@@ -223,3 +223,30 @@ await build({
   outfile: `${outdir}/${TOKEN}`,
   plugins: [dynamicImportsFromLazyFile(new Set(), tokenModules), lazyBuiltins],
 });
+
+// connect: one CommonJS file too (connect/connect-main.ts), for the same reason as token: a client
+// waits for its start-up. The login flow it runs only without a login (or for a step-up) is a
+// second file, connect-login.cjs, required on demand: bundled in, it would be parsed at every start.
+const connectLogin = 'connect-login.cjs';
+const loginOnDemand = {
+  name: 'connect-login-on-demand',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/login-runner$/ }, (args) => (args.importer.endsWith('serve.ts') ? { path: `./${connectLogin}`, external: true } : undefined));
+  },
+};
+const connectBuild = {
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['@napi-rs/keyring'],
+  define: { __HOST_VERSION__: JSON.stringify(version) },
+  // Fewer bytes to read and parse at every start; names are kept, so stack traces still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+};
+await build({ ...connectBuild, entryPoints: { connect: 'native-host/connect/connect-main.ts' }, plugins: [loginOnDemand] });
+await build({ ...connectBuild, entryPoints: { 'connect-login': 'native-host/connect/login-runner.ts' } });

@@ -94,6 +94,9 @@ const caller = detectCaller(args);
 // from source, it loads like any other command.
 if (!caller && args[0] === 'token' && typeof __HOST_VERSION__ === 'string') {
   (createRequire(import.meta.url)('./token.cjs') as typeof import('./token-main')).runTokenCommand(args.slice(1));
+} else if (!caller && (args[0] === 'connect' || args[0] === 'proxy') && typeof __HOST_VERSION__ === 'string') {
+  // Likewise `connect`, which desktop clients start by this file's path (connect --help's set-up lines).
+  (createRequire(import.meta.url)('./connect.cjs') as typeof import('./connect/connect-main')).runConnectCommand(args.slice(1));
 } else {
   const run = caller ? import('./native-mode').then((m) => m.runNative(caller)) : runCli(args);
   finish(run);

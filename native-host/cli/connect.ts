@@ -1,17 +1,10 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { authorizedFetch } from '../connect/authorized-fetch';
 import { setupText } from '../connect/client-setup';
-import { ConnectProxy } from '../connect/proxy';
-import { StepUp } from '../connect/step-up';
-import { TokenSource } from '../connect/token-source';
 import { entryScript } from '../entry-script';
-import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
 import { exitCodesHelp } from './exit-codes';
 import { ExitCode, reportError, UsageError } from './output';
-import { parseCommand } from './parse';
-import { resolveServerArg } from './server-arg';
-import { terminalSafe } from '../terminal-text';
+import { parseCommand, serverUrlArg } from './parse';
+import { assertServerArgLength } from './server-arg-limit';
 
 const EXAMPLE = 'https://example.com/mcp';
 
@@ -39,8 +32,10 @@ expires, one refresh at a time across processes. mcp-remote's job, with this bri
 - The refresh token is revoked: each request gets a JSON-RPC error saying to run
   "mcp-login-bridge login <url>"; once you have, requests work again without a restart.
 - The server drops: requests in flight get a JSON-RPC error (code -32000, data.kind), and connect
-  reconnects with backoff (a new session, opened with the client's own initialize).
-- Unreachable at the first message: exit code 1 with the reason on stderr.
+  reconnects with backoff (a new session, opened with the client's own initialize); requests
+  meanwhile are told why it is not back (data.network: dns, refused, timeout, unreachable, tls).
+- Unreachable at the first message, or no answer to initialize within
+  MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS (default 15 s): exit code 1 with the reason on stderr.
 - stdin closes (the client quits): the session is ended at the server (HTTP DELETE), exit 0.
 stdout carries only MCP messages; what happens goes to stderr, never a token.
 
@@ -73,74 +68,25 @@ export const connectCommand: Command = {
     try {
       const { values, positionals } = parseCommand(args, { 'no-login': { type: 'boolean' }, 'login-timeout': { type: 'string' } });
       if (values.help) return (process.stdout.write(`${helpText()}\n`), ExitCode.Ok);
-      const { serverUrl } = await resolveServerArg(positionals, 'connect');
+      // A URL (the usual case) is used as given; only a name needs the clients' configs (and the
+      // code that reads all of them), loaded then.
+      assertServerArgLength(positionals, 'connect');
+      const { serverUrl } = positionals.some((p) => p.includes(':'))
+        ? { serverUrl: serverUrlArg(positionals, 'connect') }
+        : await (await import('./server-arg')).resolveServerArg(positionals, 'connect');
       const timeoutSeconds = values['login-timeout'] === undefined ? 300 : Number(values['login-timeout']);
       if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 600) {
         throw new UsageError('--login-timeout must be a number of seconds from 1 to 600 (a login expires after that)');
       }
-      return await serve(serverUrl, { noLogin: Boolean(values['no-login']), loginTimeoutMs: timeoutSeconds * 1000 });
+      // The serving part (the SDK transports, the token, the pipe) loads only once the arguments are good.
+      const { serve } = await import('../connect/serve');
+      return await serve(serverUrl, {
+        noLogin: Boolean(values['no-login']),
+        loginTimeoutMs: timeoutSeconds * 1000,
+        exitCodes: { ok: ExitCode.Ok, failed: ExitCode.Failed, loginNeeded: ExitCode.LoginNeeded },
+      });
     } catch (err) {
       return reportError(err, false);
     }
   },
 };
-
-function log(line: string): void {
-  process.stderr.write(`mcp-login-bridge connect: ${terminalSafe(line, true)}\n`);
-}
-
-async function serve(serverUrl: string, options: { noLogin: boolean; loginTimeoutMs: number }): Promise<number> {
-  const store = new BridgeStore();
-  if (options.noLogin && !(await store.read(serverUrl))) {
-    log(`not logged in to ${serverUrl}; run: mcp-login-bridge login ${serverUrl}`);
-    return ExitCode.LoginNeeded;
-  }
-  // Loaded only when a login is needed: it brings the OAuth flow, the bridge client and every
-  // client store, which a session with a stored login never uses.
-  const login = async (scopes?: string[]) => {
-    const { runLogin } = await import('../connect/login-runner');
-    await runLogin(serverUrl, { ...(scopes ? { scopes } : {}), timeoutMs: options.loginTimeoutMs, log });
-  };
-  const tokens = new TokenSource(serverUrl, store, { ...(options.noLogin ? {} : { login: () => login() }), warn: (w) => log(`warning: ${w}`) });
-  const stepUp = options.noLogin ? undefined : new StepUp((scopes) => login(scopes));
-
-  let finish!: (code: number) => void;
-  const finished = new Promise<number>((resolve) => (finish = resolve));
-  // The proxy watches the server's response streams; it exists before the first request is made.
-  const fetch = authorizedFetch({ tokens, ...(stepUp ? { stepUp } : {}), observe: (init, response) => proxy.observe(init, response) });
-  const proxy = new ConnectProxy(new StdioServerTransport(), {
-    url: new URL(serverUrl),
-    fetch,
-    log,
-    onFatal: (error) => {
-      log(`${error.message}; exiting`);
-      finish(ExitCode.Failed);
-    },
-  });
-
-  let closing = false;
-  const stop = (code: number) => {
-    if (closing) return;
-    closing = true;
-    void proxy.close().finally(() => finish(code));
-  };
-  // The SDK's stdio transport does not watch for the end of stdin: the client quitting is that end.
-  process.stdin.once('end', () => stop(ExitCode.Ok));
-  process.stdin.once('close', () => stop(ExitCode.Ok));
-  process.stdout.once('error', () => stop(ExitCode.Ok));
-  process.once('SIGINT', () => stop(ExitCode.Ok));
-  process.once('SIGTERM', () => stop(ExitCode.Ok));
-
-  // Read (or refresh, or log in for) the token while the client starts, not on its first request.
-  void tokens.token().catch(() => undefined);
-  await proxy.start();
-  const code = await finished;
-  if (!closing) {
-    closing = true;
-    await proxy.close();
-  }
-  // Idle keep-alive sockets and the keychain's D-Bus connection would hold the process open; the
-  // client waits for it to go. Whatever was written to stdout is flushed first.
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-  process.exit(code);
-}

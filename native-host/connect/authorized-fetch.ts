@@ -8,6 +8,7 @@
  * Request bodies are strings (the transports serialize each message), so a retry sends the same bytes.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { headerRecord } from './http-fetch';
 import { ConnectError } from './rpc-errors';
 import type { StepUp } from './step-up';
 import type { TokenSource } from './token-source';
@@ -39,25 +40,32 @@ function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 }
 
-/** What a failed fetch says, without anything the server sent (it may echo a header back). */
-function networkCause(error: unknown): string {
+/**
+ * A request that reached no server, as the host words it (DNS, refused, timeout, unreachable: each
+ * with what to do), whichever fetch failed; nothing the server sent is quoted.
+ */
+async function unreachable(error: unknown, url: URL): Promise<ConnectError> {
+  // Loaded on the first failure only (it brings TLS along, which a plain-http server never needs).
+  const { connectionFailure, NetworkError } = await import('../http/http-request');
+  const failure = error instanceof NetworkError ? error : connectionFailure((error as { cause?: unknown }).cause ?? error, url, undefined);
+  if (failure) return new ConnectError('server-unreachable', failure.message, undefined, failure.kind);
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (cause && typeof cause.code === 'string') return cause.code;
-  if (cause && typeof cause.message === 'string') return cause.message;
-  return error instanceof Error ? error.message : String(error);
+  const what = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
+  return new ConnectError('server-unreachable', `cannot reach ${url.origin} (${what.slice(0, 200)})`);
 }
 
 export function authorizedFetch(options: AuthorizedFetchOptions): FetchLike {
   const { tokens, stepUp } = options;
   const base = options.base ?? fetch;
   const send = async (url: string | URL, init: RequestInit | undefined, token: string): Promise<Response> => {
-    const headers = new Headers(init?.headers);
-    headers.set('authorization', `Bearer ${token}`);
+    // A plain record: both fetches take one, and it costs no Headers object per message.
+    const headers = headerRecord(init?.headers) as Record<string, string>;
+    headers.authorization = `Bearer ${token}`;
     try {
       return await base(url, { ...init, headers });
     } catch (error) {
       if (isAbort(error)) throw error;
-      throw new ConnectError('server-unreachable', `cannot reach ${new URL(url).origin} (${networkCause(error)})`);
+      throw await unreachable(error, new URL(url));
     }
   };
   return async (url, init) => {

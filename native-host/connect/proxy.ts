@@ -20,6 +20,7 @@ import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/s
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { bodyEnded } from './http-fetch';
 import { ConnectError, errorResponse } from './rpc-errors';
 
 export interface ProxyOptions {
@@ -77,6 +78,12 @@ export function asConnectError(error: unknown): ConnectError {
   return new ConnectError('http-error', `the request to the server failed: ${message.slice(0, 300)}`);
 }
 
+/** " (ECONNRESET)" for an error with an errno code; nothing the server sent. */
+function codeOf(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? ` (${code})` : '';
+}
+
 function isConnectionFailure(error: ConnectError): boolean {
   return error.kind === 'server-unreachable' || error.kind === 'connection-lost';
 }
@@ -96,6 +103,8 @@ export class ConnectProxy {
   #protocolVersion: string | undefined;
   #replay: { id: string; settle: (error?: Error) => void } | undefined;
   #reconnects = 0;
+  /** Why the last attempt to reconnect failed: requests meanwhile are told (DNS, refused, …). */
+  #lastAttempt: ConnectError | undefined;
   #timer: NodeJS.Timeout | undefined;
   readonly #graceTimers = new Set<NodeJS.Timeout>();
 
@@ -118,29 +127,21 @@ export class ConnectProxy {
   /**
    * Watches the server's response streams (authorized-fetch.ts calls it for every response): a
    * stream that breaks, or ends without answering the requests of its POST, fails those requests.
+   * The fetch (http-fetch.ts) says when a body ended; the stream itself is passed on untouched.
    */
   observe(init: RequestInit | undefined, response: Response): Response {
     if (init?.method !== 'POST' || !response.body || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
+    const ended = bodyEnded(response);
+    if (!ended) return response;
     const ids = requestIds(init.body);
     if (!ids.length) return response;
     const generation = this.#generation;
-    const reader = response.body.getReader();
-    const watched = new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        try {
-          const { done, value } = await reader.read();
-          if (!done) return controller.enqueue(value);
-          controller.close();
-          // The SDK may resume a stream that sent event ids; give it the time its retries take.
-          this.#afterStream(ids, generation, this.#options.resumeGraceMs ?? 15_000, 'the server ended the response stream without answering');
-        } catch (error) {
-          controller.error(error);
-          this.#afterStream(ids, generation, BROKEN_STREAM_SETTLE_MS, 'the connection to the server broke before it answered', true);
-        }
-      },
-      cancel: (reason) => reader.cancel(reason),
+    void ended.then((end) => {
+      // The SDK may resume a stream that sent event ids; give it the time its retries take.
+      if (end === 'end') this.#afterStream(ids, generation, this.#options.resumeGraceMs ?? 15_000, 'the server ended the response stream without answering');
+      else this.#afterStream(ids, generation, BROKEN_STREAM_SETTLE_MS, `the connection to ${this.#options.url.host} broke before the server answered${codeOf(end)}`, true);
     });
-    return new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return response;
   }
 
   #afterStream(ids: RequestId[], generation: number, delayMs: number, why: string, broken = false): void {
@@ -178,7 +179,7 @@ export class ConnectProxy {
       case 'open':
         return this.#forward(message);
       case 'reconnecting':
-        if (isRequest(message)) this.#fail(message.id, new ConnectError('connection-lost', `the connection to ${this.#options.url.origin} was lost; reconnecting, try again shortly`));
+        if (isRequest(message)) this.#fail(message.id, this.#whileReconnecting());
         return;
       case 'closed':
         return;
@@ -196,6 +197,13 @@ export class ConnectProxy {
     if (isRequest(message)) this.#fail(message.id, failure);
     else if (!isConnectionFailure(failure)) this.#options.log(`a message to the server failed: ${failure.message}`);
     if (isConnectionFailure(failure) && generation === this.#generation) this.#startReconnect(failure);
+  }
+
+  #whileReconnecting(): ConnectError {
+    const { host } = this.#options.url;
+    const last = this.#lastAttempt;
+    if (!last) return new ConnectError('connection-lost', `the connection to ${host} was lost; reconnecting, try again shortly`);
+    return new ConnectError('connection-lost', `the connection to ${host} was lost and is not back yet: ${last.message}; still trying to reconnect`, last.status, last.network);
   }
 
   /** Answers the client's request `id` with `error`, once (a late answer from the server is dropped). */
@@ -318,9 +326,10 @@ export class ConnectProxy {
     this.#generation += 1;
     // Every request still waiting went out on the lost connection: no answer can come now.
     for (const [id, generation] of [...this.#pending]) {
-      if (generation < this.#generation) this.#fail(id, new ConnectError('connection-lost', `the connection to ${this.#options.url.origin} was lost before the server answered; reconnecting`));
+      if (generation < this.#generation) this.#fail(id, new ConnectError('connection-lost', `the connection to ${this.#options.url.host} was lost before the server answered; reconnecting`, undefined, reason.network));
     }
     this.#reconnects = 0;
+    this.#lastAttempt = undefined;
     this.#scheduleReconnect();
   }
 
@@ -351,6 +360,7 @@ export class ConnectProxy {
       if (this.#state !== 'reconnecting') return;
       await this.#remote!.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       this.#state = 'open';
+      this.#lastAttempt = undefined;
       this.#options.log(`reconnected to ${this.#options.url.href} (attempt ${this.#reconnects})`);
     } catch (error) {
       this.#replay = undefined;
@@ -358,7 +368,8 @@ export class ConnectProxy {
       this.#remote = undefined;
       void old?.close().catch(() => undefined);
       if (this.#state !== 'reconnecting') return;
-      this.#options.log(`reconnecting (attempt ${this.#reconnects}) failed: ${asConnectError(error).message}`);
+      this.#lastAttempt = asConnectError(error);
+      this.#options.log(`reconnecting (attempt ${this.#reconnects}) failed: ${this.#lastAttempt.message}`);
       this.#scheduleReconnect();
     }
   }

@@ -1,9 +1,12 @@
 /**
  * The JSON-RPC errors `connect` itself answers a client's request with, when the remote server
  * cannot: one code (the SDK's ConnectionClosed range), and a `data.kind` a client or script can
- * branch on without reading the sentence. README, "connect", lists them.
+ * branch on without reading the sentence; when the way to the server failed, `data.network` says
+ * how (dns, refused, timeout, unreachable, tls), the kinds `login` and `token` report. README,
+ * "connect", lists them.
  */
 import type { JSONRPCErrorResponse, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { NetworkFailure } from '../http/http-request';
 
 /** -32000: the JSON-RPC "server error" range; the MCP SDK uses it for a closed connection. */
 export const CONNECT_ERROR_CODE = -32000;
@@ -29,6 +32,8 @@ export class ConnectError extends Error {
     readonly kind: ConnectErrorKind,
     message: string,
     readonly status?: number,
+    /** Which way to the server failed (the host's network failure kinds): `data.network`. */
+    readonly network?: NetworkFailure,
   ) {
     super(message);
   }
@@ -38,6 +43,10 @@ export function errorResponse(id: RequestId, error: ConnectError): JSONRPCErrorR
   return {
     jsonrpc: '2.0',
     id,
-    error: { code: CONNECT_ERROR_CODE, message: error.message, data: { kind: error.kind, ...(error.status ? { status: error.status } : {}) } },
+    error: {
+      code: CONNECT_ERROR_CODE,
+      message: error.message,
+      data: { kind: error.kind, ...(error.status ? { status: error.status } : {}), ...(error.network ? { network: error.network } : {}) },
+    },
   };
 }

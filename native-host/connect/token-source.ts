@@ -102,5 +102,8 @@ function toConnectError(error: ProtocolError, serverUrl: string): ConnectError {
   const command = `mcp-login-bridge login ${serverUrl}`;
   if (error.code === ErrorCode.NotLoggedIn) return new ConnectError('not-logged-in', `not logged in to ${serverUrl}; run: ${command}`);
   if (error.code === ErrorCode.LoginNeeded) return new ConnectError('login-needed', `the login for ${serverUrl} must be renewed (the provider refused its refresh token); run: ${command}`);
-  return new ConnectError('unauthorized', `no access token for ${serverUrl}: ${error.message}`);
+  const failure = new ConnectError('unauthorized', `no access token for ${serverUrl}: ${error.message}`);
+  // The host's error stays reachable: at start-up a store that cannot be read ends `connect --no-login`.
+  failure.cause = error;
+  return failure;
 }

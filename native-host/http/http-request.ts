@@ -199,7 +199,7 @@ const UNREACHABLE = new Set(['ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOST
  * each has its own next step: a name that does not resolve (a typo, or offline), nothing listening
  * (the server is down), no answer in time (slow or down: try later), a broken path (the network).
  */
-function connectionFailure(err: unknown, url: URL, signal: AbortSignal | undefined): NetworkError | undefined {
+export function connectionFailure(err: unknown, url: URL, signal: AbortSignal | undefined): NetworkError | undefined {
   if (err instanceof NetworkError) return undefined;
   const where = url.host;
   const reason: unknown = signal?.aborted ? signal.reason : undefined;

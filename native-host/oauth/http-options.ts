@@ -8,23 +8,14 @@ import * as oauth from 'oauth4webapi';
 import { isLocalHost } from '../../shared/local-host';
 import { isLoopbackHost } from '../../shared/loopback';
 import { assertSecureUrl } from '../../shared/secure-url';
+import { requestTimeoutMs } from '../http/request-timeout';
 import { guardedFetch, type NetworkPolicy } from './guarded-fetch';
 
 export type { NetworkPolicy } from './guarded-fetch';
 // The check itself is in shared/ so the host config (below oauth/) can use it too.
 export { assertSecureUrl } from '../../shared/secure-url';
 
-/** Bounds every request the host makes: a hung server must not hang a login. */
-export const REQUEST_TIMEOUT_MS = 15_000;
-
-/**
- * MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS overrides the bound (1 s to 5 min) for slow networks and proxies;
- * anything else in it is ignored rather than trusted.
- */
-export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env.MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS);
-  return Number.isInteger(value) && value >= 1000 && value <= 300_000 ? value : REQUEST_TIMEOUT_MS;
-}
+export { REQUEST_TIMEOUT_MS, requestTimeoutMs } from '../http/request-timeout';
 
 export interface HttpOptions {
   [oauth.allowInsecureRequests]?: true;

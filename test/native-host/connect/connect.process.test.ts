@@ -5,6 +5,7 @@
  * the test playing the browser (the redirect follower), from the address it prints on stderr.
  */
 import { spawn } from 'node:child_process';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -262,6 +263,18 @@ describe('connect: an SDK stdio client through the built binary', () => {
     expect((error as McpError).code).toBe(-32000);
     expect(((error as McpError).data as { kind: string }).kind).toMatch(/connection-lost|server-unreachable/);
 
+    // While the server is down, requests are told why the reconnection fails, in the host's words.
+    const { host } = new URL(w.mcp.url);
+    let meanwhile: McpError | undefined;
+    for (let i = 0; i < 40 && (meanwhile?.data as { network?: string } | undefined)?.network === undefined; i += 1) {
+      meanwhile = await c.client.callTool({ name: 'whoami' }).then(() => undefined, (e: unknown) => e as McpError);
+      if ((meanwhile?.data as { network?: string } | undefined)?.network === undefined) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(meanwhile).toBeInstanceOf(McpError);
+    expect(meanwhile!.data).toEqual({ kind: 'connection-lost', network: 'refused' });
+    expect(meanwhile!.message).toContain(`the connection to ${host} was lost and is not back yet: ${host} refused the connection (ECONNREFUSED): nothing is listening there`);
+    expect(c.stderr()).toMatch(new RegExp(`reconnecting \\(attempt \\d+\\) failed: ${host.replace(/\./g, '\\.')} refused the connection \\(ECONNREFUSED\\)`));
+
     const restarted = await startMcpServer({ issuer: w.provider.issuer, sessions: true, port });
     cleanup.push(() => restarted.close());
     let answer: string | undefined;
@@ -320,13 +333,49 @@ describe('connect: start and end of a session', () => {
     expect(w.mcp.stats.sessionDeletes).toBe(1);
   }, 30_000);
 
-  it('server unreachable at the first message: a JSON-RPC error, the reason on stderr, exit 1', async () => {
+  it('server unreachable at the first message (refused): the host\'s wording in the JSON-RPC error and on stderr, exit 1', async () => {
     const w = await world();
     await w.mcp.close();
+    const { host } = new URL(w.mcp.url);
     const r = await runRaw(w, [], [INITIALIZE], 10_000);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    const sentence = `${host} refused the connection (ECONNREFUSED): nothing is listening there; check that the server is running and the URL's port is right, or try again later`;
+    expect(r.stderr).toContain(`cannot reach the MCP server ${w.mcp.url}: ${sentence}. Exiting`);
+    expect(r.stderr).not.toContain('fetch failed');
     const answer = JSON.parse(r.stdout.trim());
-    expect(answer).toMatchObject({ jsonrpc: '2.0', id: 1, error: { code: -32000, data: { kind: 'server-unreachable' } } });
+    expect(answer).toEqual({ jsonrpc: '2.0', id: 1, error: { code: -32000, message: sentence, data: { kind: 'server-unreachable', network: 'refused' } } });
+  }, 30_000);
+
+  it('--no-login with a keychain that cannot be read: the store\'s error and exit 1 at once, not a server that fails every request', async () => {
+    const w = await world();
+    const env = { ...w.env };
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    const r = await runRaw({ ...w, env }, ['--no-login'], [INITIALIZE], 10_000);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^mcp-login-bridge: No D-Bus session bus/);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('Details: KeychainUnavailable (500)');
+  }, 30_000);
+
+  it('a server that accepts the connection and never answers initialize: "timeout", exit 1', async () => {
+    const w = await world();
+    const held: Socket[] = [];
+    const silent = createNetServer((socket) => held.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanup.push(async () => {
+      for (const s of held) s.destroy();
+      await new Promise((r) => silent.close(r));
+    });
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`;
+    // The login is the fixture server's; this URL's own login is a copy of it (the silent server never checks it).
+    await w.store.write({ ...(await w.store.read(w.mcp.url))!, serverUrl: url, resource: url });
+    const r = await runRaw({ ...w, env: { ...w.env, MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS: '1000' } }, [], [INITIALIZE], 8000, url);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`cannot reach the MCP server ${url}: 127.0.0.1:`);
+    expect(r.stderr).toContain('did not answer in time (timed out)');
+    expect(r.stderr).not.toContain('refused');
+    const answer = JSON.parse(r.stdout.trim());
+    expect(answer).toMatchObject({ id: 1, error: { code: -32000, data: { kind: 'server-unreachable', network: 'timeout' } } });
+    expect(answer.error.message).toMatch(/^127\.0\.0\.1:\d+ did not answer in time \(timed out\)/);
   }, 30_000);
 });
