@@ -63,15 +63,19 @@ export class LoginFlows {
     this.endings = new FlowEndings(deps, this.flows, this.formatTime, (state) => this.delivery.forget(state));
   }
 
-  /** Starts a login for `serverUrl` in a new tab. Resolves once the tab is on its way to the provider. */
-  async authorize(serverUrl: string, windowId?: number): Promise<ResultSummary> {
+  /** A new attempt's summary base; with `refused` (already saved) when the server URL is not one to start. */
+  private async newAttempt(serverUrl: string): Promise<{ b: SummaryBase; refused?: ResultSummary }> {
     const startedAt = this.deps.now();
     const b: SummaryBase = { flowId: this.deps.newFlowId(), serverUrl, startedAt, now: startedAt };
     const refused = this.refuseServerUrl(b);
-    if (refused) {
-      await this.save(refused);
-      return refused;
-    }
+    if (refused) await this.save(refused);
+    return refused ? { b, refused } : { b };
+  }
+
+  /** Starts a login for `serverUrl` in a new tab. Resolves once the tab is on its way to the provider. */
+  async authorize(serverUrl: string, windowId?: number): Promise<ResultSummary> {
+    const { b, refused } = await this.newAttempt(serverUrl);
+    if (refused) return refused;
     // A second click while the sign-in waits in a tab (lost behind other windows, say) brings
     // that tab back instead of opening another sign-in the user would have to tell apart.
     const open = await this.focusWaitingLogin(serverUrl);
@@ -93,13 +97,8 @@ export class LoginFlows {
    * goes to the host's `complete`, which also tells the waiting CLI.
    */
   async openHostFlow(serverUrl: string, begun: BeginResult): Promise<ResultSummary> {
-    const startedAt = this.deps.now();
-    const b: SummaryBase = { flowId: this.deps.newFlowId(), serverUrl, startedAt, now: startedAt };
-    const refused = this.refuseServerUrl(b);
-    if (refused) {
-      await this.save(refused);
-      return refused;
-    }
+    const { b, refused } = await this.newAttempt(serverUrl);
+    if (refused) return refused;
     let summary: ResultSummary;
     try {
       summary = await this.openLoginTab(b, begun, undefined);
