@@ -14,6 +14,7 @@
  */
 import { ExitCode, reportUsageError, setUsageCommand, UsageError } from './cli/output';
 import { tokenCommand } from './cli/token';
+import { useSynchronousKeychain } from './stores/keyring-entry';
 
 /** Runs `token` with its own arguments (those after the word `token`) and exits. */
 export function runTokenCommand(args: string[]): void {
@@ -22,6 +23,9 @@ export function runTokenCommand(args: string[]): void {
     process.stdout.write('', () => process.exit(code));
   };
   setUsageCommand('token');
+  // One process, one answer: nothing runs beside the keychain call, so it need not go through
+  // libuv's thread pool (which, with the config read synchronous too, never starts on this path).
+  useSynchronousKeychain();
   // Options are parsed before the command knows about --json: its usage errors end here, as in main.ts.
   tokenCommand.run(args).then(exit, (err: unknown) => {
     if (err instanceof UsageError) return exit(reportUsageError(err, args.includes('--json')));

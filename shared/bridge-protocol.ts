@@ -10,7 +10,8 @@
  */
 import { ErrorCode } from './errors';
 import { fail, optionalNameList, optionalScopeList, requireServerUrl } from './message-fields';
-import { CLIENT_NAMES, parserFor, readEnvelope, type BeginResult, type ClientName, type CompleteResult, type RequestParsers } from './protocol';
+import { CLIENT_NAMES, type BeginResult, type ClientName, type CompleteResult } from './protocol';
+import { parserFor, readEnvelope, type RequestParsers } from './request-parsers';
 
 export const BRIDGE_LIMITS = {
   /** Largest message either side accepts (ws `maxPayload`); a larger one closes the connection. */

@@ -5,9 +5,11 @@
  * Every request is `{ id, type, ...fields }`; every response echoes `id` and is either
  * `{ id, ok: true, data }` or `{ id, ok: false, error: { code, name, message } }`.
  * No result or error ever carries a token, a code or a PKCE verifier.
+ *
+ * The types and limits only; how a request is validated into these types is `request-parsers.ts`.
  */
 import { ProtocolError, ErrorCode } from './errors';
-import { MAX_URL_LENGTH, fail, messageReader, requireObject, requireServerUrl, requireString, requireUrl } from './message-fields';
+import { MAX_URL_LENGTH } from './message-fields';
 import type { ProviderRule } from './providers';
 
 export { ProtocolError, ErrorCode };
@@ -283,59 +285,4 @@ export type HostPush = OpenLoginPush | FlowSettledPush;
 /** Whether a host message is a push (a `push` field, no `id`) rather than a response. */
 export function isHostPush(value: unknown): value is { push: unknown } {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'push' in value && !('id' in value);
-}
-
-/** The envelope every request shares: an object with an `id`; `type` is read by whoever knows the types. */
-export function readEnvelope(value: unknown): { fields: Record<string, unknown>; id: string } {
-  const fields = requireObject(value);
-  return { fields, id: requireString(fields, 'id', LIMITS.maxIdLength) };
-}
-
-/** For each request type, how its own fields are validated: the envelope is already read. */
-export type RequestParsers<R extends { id: string; type: string }> = {
-  [T in R['type']]: (fields: Record<string, unknown>, id: string) => Extract<R, { type: T }>;
-};
-
-/** The parser for `type` in `parsers`, or undefined (only own keys: "toString" is no type). */
-export function parserFor<P extends object>(parsers: P, type: unknown): P[keyof P] | undefined {
-  return typeof type === 'string' && Object.hasOwn(parsers, type) ? parsers[type as keyof P] : undefined;
-}
-
-/** Each native request's fields (PROTOCOL.md, one section per type). */
-export const REQUEST_PARSERS: RequestParsers<Request> = {
-  hello: (fields, id) => {
-    const extensionVersion = messageReader(fields).optionalString('extensionVersion', { allowEmpty: true, max: 64, nullIsAbsent: false });
-    return { id, type: 'hello', extensionVersion };
-  },
-  begin: (fields, id) => ({ id, type: 'begin', serverUrl: requireServerUrl(fields, 'serverUrl') }),
-  complete: (fields, id) => ({ id, type: 'complete', callbackUrl: requireUrl(fields, 'callbackUrl') }),
-  status: (_fields, id) => ({ id, type: 'status' }),
-  logout: (fields, id) => ({ id, type: 'logout', serverUrl: requireServerUrl(fields, 'serverUrl') }),
-};
-
-export function unknownRequestType(type: unknown): never {
-  fail(
-    `unknown message type ${JSON.stringify(String(type)).slice(0, 80)}; expected one of ${Object.keys(REQUEST_PARSERS).join(', ')}`,
-    ErrorCode.UnknownType,
-  );
-}
-
-/**
- * Validates one decoded message and returns it typed. Throws ProtocolError naming the field.
- * Unknown extra fields are ignored, so older hosts accept newer extensions' additions.
- */
-export function parseRequest(value: unknown): Request {
-  const { fields, id } = readEnvelope(value);
-  const parse = parserFor(REQUEST_PARSERS, fields.type);
-  if (!parse) unknownRequestType(fields.type);
-  return (parse as (fields: Record<string, unknown>, id: string) => Request)(fields, id);
-}
-
-/** Best-effort id of a message that failed validation, so its error can still be matched. */
-export function requestIdOf(value: unknown): string {
-  if (typeof value === 'object' && value !== null) {
-    const id = (value as Record<string, unknown>).id;
-    if (typeof id === 'string' && id.length <= LIMITS.maxIdLength) return id;
-  }
-  return '';
 }

@@ -5,7 +5,7 @@
  * from a paste). The callback completes the flow exactly as one the extension forwards would.
  */
 import type { CompleteResult } from '../../shared/protocol';
-import type { LoginDeps, LoginReporter, LoginRequest } from './login-flow';
+import type { LoginDeps, LoginReporter, LoginRequest } from './login-request';
 import { askForCallback } from './pasted-callback';
 import { withinTimeLimit } from './time-limit';
 

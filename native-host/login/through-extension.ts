@@ -8,7 +8,7 @@ import { BRIDGE_CAPABILITIES } from '../../shared/bridge-protocol';
 import type { CompleteResult } from '../../shared/protocol';
 import type { BridgeClient } from '../bridge/bridge-client';
 import { terminalSafe } from '../terminal-text';
-import type { LoginDeps, LoginReporter, LoginRequest } from './login-flow';
+import type { LoginDeps, LoginReporter, LoginRequest } from './login-request';
 import { withinTimeLimit } from './time-limit';
 
 /**

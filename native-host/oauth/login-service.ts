@@ -2,31 +2,31 @@
  * One login, in two halves: `begin` discovers the server, picks or registers a client, makes
  * state and the PKCE verifier (kept here, never sent anywhere but the token endpoint) and returns
  * the authorize URL; `complete` takes the callback URL, checks it against the flow, redeems the
- * code and stores the credential. DESIGN.md §3.1 steps 3 and 6.
+ * code and stores the credential. DESIGN.md §3.1 steps 3 and 6. This module keeps the flows and
+ * the order of the steps (and their timing); the callback's checks are in `callback-check.ts`, the
+ * exchange in `code-exchange.ts`, the credential's writes in `login-write.ts`.
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { LIMITS, type BeginResult, type ClientNotice, type CompleteResult, type StoredTarget, type Warning } from '../../shared/protocol';
+import { LIMITS, type BeginResult, type CompleteResult, type Warning } from '../../shared/protocol';
 import { suggestedGoogleLikeRule } from '../../shared/providers';
 import { configPath, type HostConfig } from '../config';
 import type { ClientLogins } from '../clients/client-logins';
 import type { ClientName } from '../clients/client-adapter';
 import { withRefreshLock, type WithRefreshLock } from '../stores/refresh-lock';
-import type { CredentialTarget, StoredCredential } from '../stores/credential';
+import type { CredentialTarget } from '../stores/credential';
 import { buildAuthorizeUrl } from './authorize-url';
-import { clientAuthFor } from './client-auth';
+import { checkCallback } from './callback-check';
 import { obtainClient } from './client-registration';
-import { credentialFromTokens, metadataForRefresh } from './credential-from-tokens';
+import { forgetDisownedRegistration, isDisownedRegistration, redeemCode } from './code-exchange';
 import { loginAccount } from './login-account';
+import { credentialForFlow, writeLogin } from './login-write';
 import { discoverServer } from './discovery';
-import { httpOptions, policyFor } from './http-options';
-import { issuerProblem } from './issuer-check';
+import { policyFor } from './http-options';
 import { PendingFlows, type PendingFlow } from './pending-flows';
-import { oauthFailureText } from './provider-error';
 import { SettledListeners, type CallbackCarrier, type FlowOutcome, type FlowSettled } from './settled-listeners';
 
 export type { CallbackCarrier, FlowOutcome, FlowSettled } from './settled-listeners';
-import { pauseAfterKeychainWrite } from './store-write-pause';
 
 export interface LoginServiceDeps {
   loadConfig: () => Promise<HostConfig>;
@@ -58,10 +58,6 @@ export interface BeginOptions {
    * (MCP authorization, "Scope Challenge Handling").
    */
   scopes?: string[];
-}
-
-function asMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export class LoginService {
@@ -182,10 +178,7 @@ export class LoginService {
       throw new ProtocolError(ErrorCode.InvalidCallback, 'the callback is not a URL');
     }
     const flow = this.#flows.take(callback.searchParams.get('state'));
-    if (callback.origin + callback.pathname !== flow.redirectUri) {
-      throw new ProtocolError(ErrorCode.InvalidCallback, `the callback went to ${callback.origin}${callback.pathname}, not to this login's redirect URI`);
-    }
-    const params = this.#validateCallback(flow, callback);
+    const params = checkCallback(flow, callback);
 
     // The code goes to the token endpoint at once. What the write needs that does not depend on the
     // tokens (the server's lock, which clients have the server configured) is got ready while the
@@ -197,7 +190,7 @@ export class LoginService {
     let tokenEndpointMs = 0;
     let requestSent!: () => void;
     const sent = new Promise<void>((resolve) => (requestSent = resolve));
-    const redeemed = this.#redeem(flow, params, requestSent).finally(() => {
+    const redeemed = redeemCode(flow, params, requestSent).finally(() => {
       tokenEndpointMs = performance.now() - tokenStarted;
     });
     // It may fail before it is awaited (the lock taken first, then the exchange refused); the
@@ -216,66 +209,15 @@ export class LoginService {
       try {
         tokens = await redeemed;
       } catch (error) {
-        if (disownedRegistrations.has(error as Error)) await this.#forgetRegistrationLocked(flow);
+        if (isDisownedRegistration(error)) await forgetDisownedRegistration(this.#deps.store, flow);
         throw error;
       }
       // Which account: from the ID token, or (when it names none people recognise) one bounded
       // userinfo request; never fails the login.
       const account = await loginAccount(flow.as, { client_id: flow.client.clientId }, tokens, policyFor(flow.serverUrl));
       storeStarted = performance.now();
-      const credential = credentialFromTokens(
-        {
-          serverUrl: flow.serverUrl,
-          resource: flow.resource,
-          issuer: flow.as.issuer,
-          clientId: flow.client.clientId,
-          ...(flow.client.clientSecret ? { clientSecret: flow.client.clientSecret } : {}),
-          tokenEndpointAuthMethod: flow.client.tokenEndpointAuthMethod,
-          requestedScopes: flow.scopes,
-          ...metadataForRefresh(flow.as),
-          ...(account ? { account } : {}),
-        },
-        tokens,
-        this.#now(),
-      );
-      // A registered client is kept with the login, for the next one to the same issuer.
-      if (flow.client.registration) credential.registration = flow.client.registration;
-      const stored: StoredTarget[] = [];
-      let bridgeFailure: ProtocolError | undefined;
-      // The bridge's entry first, then the clients': a crash between them leaves the newest
-      // refresh token in the bridge's entry (login-crash.test.ts).
-      try {
-        await this.#deps.store.write(credential);
-        await pauseAfterKeychainWrite();
-        stored.push({ target: this.#deps.store.name, location: this.#deps.store.describe() });
-      } catch (error) {
-        // The code is spent: keep the credential where it can be recovered, still write the
-        // clients, then fail saying where everything went.
-        bridgeFailure = await this.#rescue(credential, error);
-      }
-      let notices: ClientNotice[] = [];
-      if (clients && discovered) {
-        const written = await clients.write(
-          credential,
-          {
-            ...(flow.resourceMetadataUrl ? { resourceMetadataUrl: flow.resourceMetadataUrl } : {}),
-            // Clients that store the token endpoint (Gemini CLI) then need no discovery of their own.
-            ...(flow.as.token_endpoint ? { tokenEndpoint: flow.as.token_endpoint } : {}),
-            ...flow.clientOptions,
-          },
-          discovered,
-        );
-        stored.push(...written.stored);
-        notices = written.notices;
-      }
-      if (bridgeFailure) {
-        const clients = stored.map((s) => `${s.target}${s.server ? ` (${s.server})` : ''}: ${s.location}`);
-        throw new ProtocolError(
-          bridgeFailure.code,
-          `${bridgeFailure.message}${clients.length ? ` The login was written to ${clients.join('; ')}.` : ''}`,
-          { cause: bridgeFailure },
-        );
-      }
+      const credential = credentialForFlow(flow, tokens, account, this.#now());
+      const { stored, notices } = await writeLogin(flow, credential, { store: this.#deps.store, clients, discovered });
       return { stored, notices, credential };
     });
     const storeMs = performance.now() - storeStarted;
@@ -295,89 +237,6 @@ export class LoginService {
     };
   }
 
-  /** The error to report when the bridge's write failed after the code was redeemed, saying where the credential was kept. */
-  async #rescue(credential: StoredCredential, error: unknown): Promise<ProtocolError> {
-    const reason = error instanceof ProtocolError ? error : new ProtocolError(ErrorCode.StoreFailed, `the bridge's store failed (${(error as Error).name})`);
-    const head = `The login succeeded, but storing it failed: ${reason.message}`;
-    if (!this.#deps.store.rescue) return new ProtocolError(reason.code, `${head} Log in again once that is fixed.`);
-    try {
-      const where = await this.#deps.store.rescue(credential);
-      return new ProtocolError(
-        reason.code,
-        `${head} The credential was kept in ${where} (mode 0600): "token" reads it when the host config's "store" is "auto" (the default) or "file"; ` +
-          'with "store": "keychain", fix the keychain and log in again (then remove that file).',
-      );
-    } catch (rescueError) {
-      const why = rescueError instanceof ProtocolError ? rescueError.message : (rescueError as Error).name;
-      return new ProtocolError(reason.code, `${head} Keeping it in a file failed too (${why}); log in again once that is fixed.`);
-    }
-  }
-
-  /** RFC 6749 §4.1.2 and RFC 9207: state, then `iss`, then an error the provider sent. */
-  #validateCallback(flow: PendingFlow, callback: URL): URLSearchParams {
-    const client = { client_id: flow.client.clientId };
-    // Checked here rather than inferred from the library's message: a mix-up must be named as such.
-    const problem = issuerProblem(flow.as, callback.searchParams);
-    if (problem) {
-      // The response may be an attacker's: its error, error_description and error_uri are not
-      // shown or acted on (MCP authorization, "Authorization Response Validation").
-      throw new ProtocolError(ErrorCode.IssuerResponseMismatch, `${problem} (RFC 9207): possible mix-up attack, login refused`);
-    }
-    try {
-      return oauth.validateAuthResponse(flow.as, client, callback.searchParams, flow.state);
-    } catch (err) {
-      if (err instanceof oauth.AuthorizationResponseError) {
-        throw new ProtocolError(ErrorCode.AuthorizationDenied, `the provider refused the login: ${oauthFailureText(err)}`);
-      }
-      throw new ProtocolError(ErrorCode.InvalidCallback, `the callback is not a valid authorization response: ${asMessage(err)}`);
-    }
-  }
-
-  async #redeem(flow: PendingFlow, params: URLSearchParams, onSent?: () => void): Promise<oauth.TokenEndpointResponse> {
-    const client = { client_id: flow.client.clientId };
-    const auth = clientAuthFor(flow.client.tokenEndpointAuthMethod, flow.client.clientSecret);
-    try {
-      const response = await oauth.authorizationCodeGrantRequest(flow.as, client, auth, params, flow.redirectUri, flow.codeVerifier, {
-        additionalParameters: { resource: flow.resource },
-        ...httpOptions(flow.as.token_endpoint!, policyFor(flow.serverUrl), onSent),
-      });
-      return await oauth.processAuthorizationCodeResponse(flow.as, client, response);
-    } catch (err) {
-      if (err instanceof ProtocolError) throw err;
-      if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_client' && flow.client.source === 'reused-registration') {
-        // Forgotten by #complete, which holds the server's lock by then.
-        const disowned = new ProtocolError(
-          ErrorCode.TokenExchangeFailed,
-          `${flow.as.issuer} no longer knows the client registered at an earlier login (invalid_client); it is forgotten: ` +
-            `log in again, and a new client is registered`,
-          { cause: err },
-        );
-        disownedRegistrations.add(disowned);
-        throw disowned;
-      }
-      const detail = oauthFailureText(err, [params.get('code') ?? undefined, flow.codeVerifier, flow.client.clientSecret]);
-      throw new ProtocolError(ErrorCode.TokenExchangeFailed, `the token endpoint of ${flow.as.issuer} refused the code: ${detail}`, {
-        cause: err,
-      });
-    }
-  }
-
-  /**
-   * Removes a registration the server disowned from the stored login, so the next login registers
-   * again; the rest of the entry (its tokens, made with that client) is left as it is. The caller
-   * holds the server's lock.
-   */
-  async #forgetRegistrationLocked(flow: PendingFlow): Promise<void> {
-    try {
-      const stored = await this.#deps.store.read(flow.serverUrl);
-      if (!stored?.registration || stored.clientId !== flow.client.clientId) return;
-      const { registration: _gone, ...rest } = stored;
-      await this.#deps.store.write(rest);
-    } catch {
-      // Best effort: the error the user sees already says what happened.
-    }
-  }
-
   #noRefreshTokenWarning(flow: PendingFlow): Warning {
     const base = `${flow.as.issuer} issued no refresh token, so this login ends when the access token expires.`;
     const fix = flow.appliedRules.length
@@ -388,9 +247,6 @@ export class LoginService {
     return { code: ErrorCode.NoRefreshToken, name: 'NoRefreshToken', message: base + fix };
   }
 }
-
-/** Token-endpoint errors that mean the reused registration is gone (see #redeem). */
-const disownedRegistrations = new WeakSet<Error>();
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;

@@ -12,7 +12,8 @@
 import { BRIDGE_CAPABILITIES, BRIDGE_REQUEST_PARSERS, unknownBridgeRequestType, type BridgeHelloResult, type BridgeRequest } from '../../shared/bridge-protocol';
 import { PROTOCOL_VERSION } from '../../shared/constants';
 import { ErrorCode, ProtocolError, errorName } from '../../shared/errors';
-import { REQUEST_PARSERS, parserFor, readEnvelope, requestIdOf, unknownRequestType, type HelloResult, type Request, type Response } from '../../shared/protocol';
+import type { HelloResult, Request, Response } from '../../shared/protocol';
+import { REQUEST_PARSERS, parserFor, readEnvelope, requestIdOf, unknownRequestType } from '../../shared/request-parsers';
 import type { HostContext } from '../host-context';
 import { handleBridgeLogin } from './bridge-login';
 import type { BridgeSession, Handler, HandlerTable, NativeSession } from './handler';

@@ -18,7 +18,7 @@
  *   Entry first so a missing Secret Service fails the same way for list as for get.
  */
 import { statSync } from 'node:fs';
-import { AsyncEntry, findCredentialsAsync, type EntryOptions } from '@napi-rs/keyring';
+import { AsyncEntry, Entry, findCredentialsAsync, type EntryOptions } from '@napi-rs/keyring';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 
 const IS_LINUX = process.platform === 'linux';
@@ -45,7 +45,17 @@ type Operation = 'read' | 'write' | 'delete' | 'list';
 /** "…, so keychain item … could not be read": the sentence every keychain failure ends its cause with. */
 const DONE: Record<Operation, string> = { read: 'read', write: 'written', delete: 'deleted', list: 'listed' };
 
-const entries = new Map<string, AsyncEntry>();
+/** Both classes have getPassword, setPassword and deleteCredential; AsyncEntry's return promises. */
+type KeptEntry = AsyncEntry | Entry;
+
+const entries = new Map<string, KeptEntry>();
+/**
+ * Whether items are reached through the synchronous Entry (see useSynchronousKeychain). AsyncEntry
+ * runs each call on libuv's thread pool, whose start-up (~3 ms) a one-shot `token` would pay on
+ * every call for one D-Bus round trip; a long-running host keeps AsyncEntry, so a slow keychain
+ * never stalls its message loop.
+ */
+let synchronous = false;
 /** The bus address libdbus saw at the first Entry of this process: the one it will keep using. */
 let firstBusAddress: string | null | undefined;
 
@@ -92,6 +102,17 @@ export function describeKeychain(): string {
 }
 
 /**
+ * From now on this process reaches the keychain through the synchronous Entry: for a one-shot
+ * process (`token`) that has nothing else to do while the keychain answers. Entries kept so far
+ * are forgotten, so every later call goes the same way and shares one connection per item.
+ */
+export function useSynchronousKeychain(): void {
+  if (synchronous) return;
+  synchronous = true;
+  entries.clear();
+}
+
+/**
  * Forget every kept Entry. Needed after the session bus was replaced (tests that restart their
  * private keyring); the host itself never needs it, failing entries are dropped on their own.
  */
@@ -118,7 +139,7 @@ export function defaultSessionBusAddress(env: NodeJS.ProcessEnv = process.env, u
   return undefined;
 }
 
-function entryFor(id: KeyringItemId, operation: Operation): AsyncEntry {
+function entryFor(id: KeyringItemId, operation: Operation): KeptEntry {
   const key = cacheKey(id);
   const kept = entries.get(key);
   if (kept) return kept;
@@ -127,12 +148,10 @@ function entryFor(id: KeyringItemId, operation: Operation): AsyncEntry {
     if (found) process.env.DBUS_SESSION_BUS_ADDRESS = found;
   }
   if (IS_LINUX && firstBusAddress === undefined) firstBusAddress = process.env.DBUS_SESSION_BUS_ADDRESS ?? null;
-  let entry: AsyncEntry;
+  let entry: KeptEntry;
+  const Class = synchronous ? Entry : AsyncEntry;
   try {
-    entry =
-      id.target === undefined
-        ? new AsyncEntry(id.service, id.account, PINNED)
-        : AsyncEntry.withTarget(id.target, id.service, id.account, PINNED);
+    entry = id.target === undefined ? new Class(id.service, id.account, PINNED) : Class.withTarget(id.target, id.service, id.account, PINNED);
   } catch (error) {
     throw keyringError(error, operation, id);
   }
@@ -140,7 +159,7 @@ function entryFor(id: KeyringItemId, operation: Operation): AsyncEntry {
   return entry;
 }
 
-async function run<T>(id: KeyringItemId, operation: Operation, call: (entry: AsyncEntry) => Promise<T>): Promise<T> {
+async function run<T>(id: KeyringItemId, operation: Operation, call: (entry: KeptEntry) => T | Promise<T>): Promise<T> {
   const entry = entryFor(id, operation);
   try {
     return await call(entry);

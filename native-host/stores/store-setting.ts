@@ -9,7 +9,7 @@
  *
  * Kept apart from config.ts so `token` can read this one setting without loading the rest.
  */
-import { readFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { configPath } from '../config-path';
 
@@ -32,9 +32,9 @@ export function parseStoreSetting(value: unknown, path: string): StoreMode {
 export async function readStoreSetting(path: string = configPath()): Promise<StoreMode> {
   let text: string;
   try {
-    // The callback form of node:fs, loaded with Node itself: `token` reads this on every call, and
-    // node:fs/promises is a dozen modules to load that nothing else on its valid-token path needs.
-    text = await new Promise<string>((resolve, reject) => readFile(path, 'utf8', (error, data) => (error ? reject(error) : resolve(data))));
+    // Synchronous: `token` reads this small file on every call, and an asynchronous read would
+    // start libuv's thread pool (~2 ms) for it (node:fs/promises would also load a dozen modules).
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_STORE_MODE;
     throw new ProtocolError(ErrorCode.ConfigInvalid, `config file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { FieldReader, isObject, jsonType } from '../../shared/field-reader';
-import { parseRequest } from '../../shared/protocol';
-import { parseCompleteResult } from '../../extension/lib/host/host-responses';
+import { parseRequest } from '../../shared/request-parsers';
+import { parseCompleteResult } from '../../extension/lib/host/complete-result';
 import { EntryReader } from '../../native-host/stores/entry-fields';
 import { parseStoredCredential } from '../../native-host/stores/bridge-store';
 

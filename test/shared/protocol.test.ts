@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors';
-import { LIMITS, parseRequest, requestIdOf } from '../../shared/protocol';
+import { LIMITS } from '../../shared/protocol';
+import { parseRequest, requestIdOf } from '../../shared/request-parsers';
 
 describe('parseRequest', () => {
   it('accepts each message type', () => {

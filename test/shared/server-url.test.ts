@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { parseBridgeRequest } from '../../shared/bridge-protocol';
-import { parseRequest } from '../../shared/protocol';
+import { parseRequest } from '../../shared/request-parsers';
 import { MAX_URL_LENGTH, checkServerUrl, ServerUrlError, type ServerUrlProblem } from '../../shared/server-url';
 import { checkServerUrl as checkPopupUrl } from '../../extension/lib/authorize/server-url';
 import { ExtensionError } from '../../extension/lib/extension-errors';

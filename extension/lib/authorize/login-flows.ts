@@ -2,14 +2,18 @@
  * Click-to-authorize (DESIGN.md 3.1), the extension's half: ask the host to begin, arm the callback
  * capture for the flow's tab, send the tab to the provider; when the captured callback comes back,
  * hand it to the host once, record the outcome, disarm. Browser and host access come in as
- * dependencies, so the whole sequence runs in unit tests with fakes.
+ * dependencies, so the whole sequence runs in unit tests with fakes. This module starts logins and
+ * hands a callback to the host; which callbacks get that far is `callback-delivery.ts`'s call, and
+ * how a flow ends (and what every ending does) is `flow-endings.ts`'s.
  */
 import { errorText } from '../../../shared/errors';
-import { LIMITS } from '../../../shared/protocol';
 import type { BeginResult, CompleteResult } from '../../../shared/protocol';
 import { ExtensionError, type HostError, toDisplayError } from '../extension-errors';
+import { CallbackDelivery, type CallbackDeliveryDeps, type CallbackSender } from './callback-delivery';
+import { FlowEndings, type FlowEndingDeps } from './flow-endings';
 import { PendingFlows, type PendingFlow } from './pending-flows';
 import { checkServerUrl } from './server-url';
+import { mark } from './timing-marks';
 import {
   alreadyWaitingSummary,
   completedSummary,
@@ -22,7 +26,10 @@ import {
   type SummaryBase,
 } from '../ui/result-summary';
 
-export interface LoginFlowDeps {
+export type { CallbackSender } from './callback-delivery';
+
+/** What a login needs from the browser and the host; the capture's removal, the results, timers and log are shared with the flows' endings and the callbacks' delivery. */
+export interface LoginFlowDeps extends FlowEndingDeps, CallbackDeliveryDeps {
   host: {
     begin(serverUrl: string): Promise<BeginResult>;
     complete(callbackUrl: string): Promise<CompleteResult>;
@@ -39,40 +46,21 @@ export interface LoginFlowDeps {
     arm(redirectUri: string, tabId?: number): Promise<number>;
     disarm(ruleId: number): Promise<void>;
   };
-  results: { save(summary: ResultSummary): Promise<void> };
-  /** `browser.runtime.getURL('/callback.html')`: where the capture rule sends the callback. */
-  callbackPageUrl: string;
-  now(): number;
-  newFlowId(): string;
-  setTimer(callback: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
   formatTime?: FormatTime;
-  /** Diagnostics: flow ids and step names only; never a URL with a code or state. */
-  log?: (message: string) => void;
-  /** How long a finished flow's state is remembered, so late duplicates still get its outcome. */
-  rememberMs?: number;
 }
-
-/** Where a callback page runs (from `runtime.MessageSender`); absent for pages outside a tab. */
-export interface CallbackSender {
-  tabId?: number;
-  frameId?: number;
-}
-
-/** A capture rule never outlives this, whatever expiry the host names. */
-const MAX_CAPTURE_MS = 2 * LIMITS.flowTtlMs;
 
 export class LoginFlows {
   private readonly deps: LoginFlowDeps;
   private readonly flows = new PendingFlows<ResultSummary>();
-  private readonly expiryTimers = new Map<string, unknown>();
-  /** States the background sent to the host before their callback page asked (one entry each, until the page does). */
-  private readonly sentWhileLoading = new Set<string>();
   private readonly formatTime: FormatTime;
+  private readonly delivery: CallbackDelivery;
+  private readonly endings: FlowEndings;
 
   constructor(deps: LoginFlowDeps) {
     this.deps = deps;
     this.formatTime = deps.formatTime ?? formatLocalTime;
+    this.delivery = new CallbackDelivery(deps, this.flows, (flow, query) => this.complete(flow, query));
+    this.endings = new FlowEndings(deps, this.flows, this.formatTime, (state) => this.delivery.forget(state));
   }
 
   /** Starts a login for `serverUrl` in a new tab. Resolves once the tab is on its way to the provider. */
@@ -129,71 +117,16 @@ export class LoginFlows {
    * refused here and never reach the host.
    */
   handleCallback(query: string, from: CallbackSender): Promise<ResultSummary> {
-    const now = this.deps.now();
-    const orphan = (message: string): Promise<ResultSummary> =>
-      Promise.resolve(
-        errorSummary(
-          { flowId: this.deps.newFlowId(), serverUrl: null, startedAt: now, now },
-          { source: 'extension', code: null, name: 'UnknownCallbackState', message },
-        ),
-      );
-    if (query.length === 0 || query.length > LIMITS.maxUrlLength) {
-      return orphan('This page got no login callback to finish (it may have been reloaded). The last result is in the extension popup.');
-    }
-    const state = new URLSearchParams(query).get('state');
-    if (!state) {
-      return orphan('The login callback has no "state", so it cannot be matched to a login; it was not sent to the host. Start the login again from the extension popup.');
-    }
-    // callback.html is web-accessible (the capture redirect needs that), so any web page can open
-    // or frame it with a state it has learned (say, from the authorize URL) and a code of its own
-    // for the same PKCE challenge: a login CSRF, or a flow killed early. The capture only ever
-    // loads it as the top frame of the flow's tab, so a copy from anywhere else counts as unknown,
-    // like handleCapturedNavigation's check, and its sender learns nothing of the flow.
-    const flow = this.flows.get(state);
-    const fromFlowTab = flow !== undefined && from.frameId === 0 && from.tabId !== undefined && flow.tabId === from.tabId;
-    const delivery = fromFlowTab ? this.flows.deliver(state, (f) => this.complete(f, query)) : ({ kind: 'unknown' } as const);
-    if (delivery.kind === 'unknown') {
-      // Not saved: any local page can open the callback page, and must not overwrite real results.
-      return orphan('This login callback does not belong to a login this extension started in this tab, so it was not sent to the host. Start the login again from the extension popup.');
-    }
-    // The callback page's own copy after the background already sent it is how every capture
-    // ends, not a duplicate worth a line; any further copy is.
-    if (delivery.kind === 'repeat' && !this.sentWhileLoading.delete(state)) {
-      this.deps.log?.(`flow ${delivery.flow.flowId}: duplicate callback, not sent again`);
-    }
-    return delivery.outcome;
+    return this.delivery.fromPage(query, from);
   }
 
   /**
-   * The background's own sight of a capture: a main-frame load of the callback page, query and all,
-   * in a tab where one of our flows waits (Chromium reports it in `webRequest.onBeforeRequest`
-   * as the redirected request starts, about 150 ms before the page could message us; Firefox
-   * at the latest in `webNavigation.onCommitted`). The host's `complete` starts now; the page's
-   * own delivery of the same state then just gets this outcome. Only the callback page's URL
-   * counts, not the loopback request before the redirect: it proves the capture happened, so
-   * the host's loopback listener cannot receive the same callback. Returns whether it was sent.
+   * The background's own sight of a capture: a main-frame load of the callback page in a tab where
+   * one of our flows waits; the host's `complete` starts now (CallbackDelivery.fromNavigation).
+   * Returns whether it was sent.
    */
   handleCapturedNavigation(tabId: number, url: string): boolean {
-    // Cheap test first: this sees every main-frame request of the browser.
-    if (!url.startsWith(`${this.deps.callbackPageUrl}?`)) return false;
-    const waiting = this.flows.waitingInTab(tabId);
-    if (waiting.length === 0) return false;
-    // What the page reads as `location.search`: after the `?`, up to a fragment.
-    const rest = url.slice(this.deps.callbackPageUrl.length + 1);
-    const hash = rest.indexOf('#');
-    const query = hash === -1 ? rest : rest.slice(0, hash);
-    if (query.length === 0 || query.length > LIMITS.maxUrlLength) return false;
-    const state = new URLSearchParams(query).get('state');
-    // The state must be the one a flow of this very tab waits for: a page in the tab cannot
-    // finish another tab's login, and nothing is sent for a state we did not begin.
-    if (!state || !waiting.some((f) => f.state === state)) return false;
-    mark('mlb-callback-seen');
-    const delivery = this.flows.deliver(state, (flow) => this.complete(flow, query));
-    if (delivery.kind !== 'first') return false;
-    this.sentWhileLoading.add(state);
-    this.deps.log?.(`flow ${delivery.flow.flowId}: callback captured in its tab; sent to the host while the callback page loads`);
-    void delivery.outcome;
-    return true;
+    return this.delivery.fromNavigation(tabId, url);
   }
 
   /** Logins waiting for their sign-in in a tab of this browser (a closed tab ends its login). */
@@ -208,7 +141,7 @@ export class LoginFlows {
       await this.deps.tabs.focus(flow.tabId!);
     } catch {
       // The tab is gone and its close event not yet seen: end that login and start afresh.
-      await this.handleTabClosed(flow.tabId!);
+      await this.endings.tabClosed(flow.tabId!);
       return undefined;
     }
     this.deps.log?.(`flow ${flow.flowId}: already waiting in tab ${flow.tabId}; focused it`);
@@ -230,30 +163,13 @@ export class LoginFlows {
    * left as it is (the user may still be reading it). `outcome` is already validated. Returns
    * whether a waiting flow ended.
    */
-  async handleSettledByHost(state: string, outcome: { result: CompleteResult } | { error: HostError }): Promise<boolean> {
-    const flow = this.flows.get(state);
-    if (!flow) return false;
-    const b: SummaryBase = { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now: this.deps.now() };
-    const summary =
-      'result' in outcome ? completedSummary(b, outcome.result, this.formatTime, flow.appliedRules) : errorSummary(b, toDisplayError(outcome.error));
-    // A flow that already has an outcome (its callback was captured, it expired, its tab closed) keeps it.
-    if (!this.flows.end(state, summary)) return false;
-    this.deps.log?.(`flow ${flow.flowId}: completed by the host's loopback listener (${summary.state})`);
-    this.clearExpiry(flow);
-    await this.disarm(flow);
-    await this.save(summary);
-    this.forgetLater(flow);
-    return true;
+  handleSettledByHost(state: string, outcome: { result: CompleteResult } | { error: HostError }): Promise<boolean> {
+    return this.endings.settledByHost(state, outcome);
   }
 
   /** A closed login tab ends its flow; the host's state then simply expires. */
-  async handleTabClosed(tabId: number): Promise<void> {
-    for (const flow of this.flows.waitingInTab(tabId)) {
-      await this.endWithoutCallback(flow, {
-        name: 'FlowCancelled',
-        message: `The sign-in tab for ${flow.serverUrl} was closed before the login finished. Click Authorize to start again.`,
-      });
-    }
+  handleTabClosed(tabId: number): Promise<void> {
+    return this.endings.tabClosed(tabId);
   }
 
   /**
@@ -301,13 +217,12 @@ export class LoginFlows {
       appliedRules: begun.appliedRules,
     };
     this.flows.add(flow);
-    const ttl = Math.min(Math.max(begun.expiresAt - this.deps.now(), 0), MAX_CAPTURE_MS);
-    this.expiryTimers.set(flow.state, this.deps.setTimer(() => void this.expire(flow), ttl));
+    this.endings.expireLater(flow);
     try {
       await this.deps.tabs.navigate(tabId, begun.authorizeUrl);
     } catch (error) {
       const message = `Could not open the sign-in page (${errorText(error)}). Try again.`;
-      await this.endWithoutCallback(flow, { name: 'TabFailed', message }, false);
+      await this.endings.withoutCallback(flow, { name: 'TabFailed', message }, false);
       throw new ExtensionError('TabFailed', message);
     }
     this.deps.log?.(`flow ${flow.flowId}: waiting for the callback in tab ${tabId}`);
@@ -317,7 +232,7 @@ export class LoginFlows {
   // Runs synchronously up to the host call, inside PendingFlows.deliver (see there).
   private complete(flow: PendingFlow, query: string): Promise<ResultSummary> {
     const b: SummaryBase = { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now: this.deps.now() };
-    this.clearExpiry(flow);
+    this.endings.clearExpiry(flow);
     // Recorded while the host works, not before: the code goes to the host without delay.
     const finishing = this.save(finishingSummary(b));
     const outcome = this.askHost(flow, query, b);
@@ -326,8 +241,8 @@ export class LoginFlows {
     // storage change) follow it rather than hold it up. The save follows the `finishing` one,
     // which it must replace.
     void outcome.then(async (summary) => {
-      await Promise.all([this.disarm(flow), finishing.then(() => this.save(summary))]);
-      this.forgetLater(flow);
+      await Promise.all([this.endings.disarm(flow), finishing.then(() => this.save(summary))]);
+      this.endings.forgetLater(flow);
     });
     return outcome;
   }
@@ -347,65 +262,7 @@ export class LoginFlows {
     return summary;
   }
 
-  private async expire(flow: PendingFlow): Promise<void> {
-    await this.endWithoutCallback(flow, {
-      name: 'FlowExpired',
-      message: `The login to ${flow.serverUrl} expired at ${this.formatTime(flow.expiresAt)} before the sign-in came back. Click Authorize to start again.`,
-    });
+  private save(summary: ResultSummary): Promise<void> {
+    return this.endings.save(summary);
   }
-
-  private async endWithoutCallback(flow: PendingFlow, error: { name: 'FlowExpired' | 'FlowCancelled' | 'TabFailed'; message: string }, save = true): Promise<void> {
-    const now = this.deps.now();
-    const summary = errorSummary(
-      { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now },
-      { source: 'extension', code: null, ...error },
-    );
-    if (!this.flows.end(flow.state, summary)) return;
-    this.deps.log?.(`flow ${flow.flowId}: ended without callback (${error.name})`);
-    this.clearExpiry(flow);
-    await this.disarm(flow);
-    if (save) await this.save(summary);
-    this.forgetLater(flow);
-  }
-
-  private async disarm(flow: PendingFlow): Promise<void> {
-    if (flow.ruleId === undefined) return;
-    try {
-      await this.deps.capture.disarm(flow.ruleId);
-    } catch (error) {
-      this.deps.log?.(`flow ${flow.flowId}: could not remove capture rule ${flow.ruleId}: ${errorText(error)}`);
-    }
-  }
-
-  private clearExpiry(flow: PendingFlow): void {
-    const timer = this.expiryTimers.get(flow.state);
-    if (timer !== undefined) this.deps.clearTimer(timer);
-    this.expiryTimers.delete(flow.state);
-  }
-
-  private forgetLater(flow: PendingFlow): void {
-    this.deps.setTimer(() => {
-      this.flows.forget(flow.state);
-      this.sentWhileLoading.delete(flow.state); // a page that never asked (closed, scripts off)
-    }, this.deps.rememberMs ?? LIMITS.flowTtlMs);
-  }
-
-  private async save(summary: ResultSummary): Promise<void> {
-    try {
-      await this.deps.results.save(summary);
-    } catch (error) {
-      // The login itself is unaffected; only the popup's history misses an entry.
-      this.deps.log?.(`could not record the result of flow ${summary.flowId}: ${errorText(error)}`);
-    }
-  }
-}
-
-/**
- * A User Timing mark of the latest login's step (one entry per name, replaced each time), which
- * bench/extension-capture reads to break "captured → stored" down. Nothing else reads them.
- */
-function mark(name: string, detail?: unknown): void {
-  if (typeof performance === 'undefined' || typeof performance.mark !== 'function') return;
-  performance.clearMarks(name);
-  performance.mark(name, detail === undefined ? undefined : { detail });
 }

@@ -18,20 +18,19 @@
  *   that tab is not taken for part of the chain.
  *
  * Tabs running a login the extension itself started (login-flows.ts) are left to that flow.
+ *
+ * This module follows the chains; the session rules they arm are `chain-rules.ts`'s, what makes a
+ * navigation the user's is `user-navigation.ts`'s, and what a provider hop lacks `provider-hop.ts`'s.
  */
-import { applyRule, findRule, type ProviderRule } from '../../../shared/providers';
+import { applyRule, type ProviderRule } from '../../../shared/providers';
 import { LIMITS } from '../../../shared/protocol';
 import type { ActivityStore, ChainOutcome, ChainRecord } from './activity-log';
+import { CHAIN_RULE_IDS, ChainRules, type RewriteRulesApi } from './chain-rules';
+import { isAuthorizationRequest, missingParams } from './provider-hop';
 import { isCallbackFor, parseToolAuthorizeRequest, type ToolAuthorizeRequest } from './tool-authorize-request';
-import { RULES_PER_PROVIDER, buildChainRules, buildDirectRule, type RewriteRule } from './rewrite-rules';
+import { isUserNavigation, type CommitDetails } from './user-navigation';
 
-/** The part of `browser.declarativeNetRequest` used here. */
-export interface RewriteRulesApi {
-  getSessionRules(): Promise<Array<{ id: number }>>;
-  updateSessionRules(options: { addRules?: RewriteRule[]; removeRuleIds?: number[] }): Promise<void>;
-  /** Chromium and Firefox have it; without it every regex is assumed to fit. */
-  isRegexSupported?(options: { regex: string }): Promise<{ isSupported: boolean; reason?: string }>;
-}
+export type { RewriteRulesApi } from './chain-rules';
 
 export interface LoginChainsDeps {
   rulesApi: RewriteRulesApi;
@@ -46,19 +45,6 @@ export interface LoginChainsDeps {
   /** Diagnostics: ids, origins and parameter names only. */
   log?: (message: string) => void;
   chainTtlMs?: number;
-}
-
-/** Session rule ids: standing per-origin rules, then per-chain slots. Other ids are not ours. */
-export const DIRECT_RULE_IDS = { from: 10_000, to: 10_999 } as const;
-export const CHAIN_RULE_IDS = { from: 20_000, slotSize: 400, slots: 50 } as const;
-const MAX_ORIGINS = CHAIN_RULE_IDS.slotSize / RULES_PER_PROVIDER;
-const CHAIN_BAND_BASE = 1000;
-
-export function isOurRuleId(id: number): boolean {
-  return (
-    (id >= DIRECT_RULE_IDS.from && id <= DIRECT_RULE_IDS.to) ||
-    (id >= CHAIN_RULE_IDS.from && id < CHAIN_RULE_IDS.from + CHAIN_RULE_IDS.slotSize * CHAIN_RULE_IDS.slots)
-  );
 }
 
 interface Chain {
@@ -79,42 +65,14 @@ interface Chain {
   ownCommitPending: boolean;
 }
 
-/** What `webNavigation.onCommitted` says about a navigation (Chromium and Firefox both give these). */
-export interface CommitDetails {
-  tabId: number;
-  frameId: number;
-  transitionType?: string;
-  transitionQualifiers?: string[];
-}
-
-/**
- * Transitions that mean the user, not the login's pages, chose where the tab goes next. A reload
- * is not one: reloading the consent page is still the same login.
- */
-const USER_TRANSITIONS = new Set(['typed', 'auto_bookmark', 'generated', 'keyword', 'keyword_generated', 'start_page']);
-const USER_QUALIFIERS = new Set(['from_address_bar', 'forward_back']);
-
-export function isUserNavigation(details: Pick<CommitDetails, 'transitionType' | 'transitionQualifiers'>): boolean {
-  return USER_TRANSITIONS.has(details.transitionType ?? '') || (details.transitionQualifiers ?? []).some((q) => USER_QUALIFIERS.has(q));
-}
-
-/** One (rule, origin) pair: each origin of a rule gets its own rules. */
-interface Entry {
-  rule: ProviderRule;
-  origin: string;
-}
-
 export class LoginChains {
   private readonly deps: LoginChainsDeps;
   private readonly chains = new Map<number, Chain>();
-  private rules: ProviderRule[] = [];
-  private entries: Entry[] = [];
-  /** Regexes the browser refused (too large): rules using them are left out. */
-  private readonly unsupported = new Set<string>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly ruleSet: ChainRules;
 
   constructor(deps: LoginChainsDeps) {
     this.deps = deps;
+    this.ruleSet = new ChainRules(deps.rulesApi, (message) => this.deps.log?.(message));
   }
 
   /**
@@ -122,27 +80,14 @@ export class LoginChains {
    * interrupted, and installs `rules`. Chains begun meanwhile arm after this (one queue).
    */
   start(loadRules: () => Promise<readonly ProviderRule[]>): Promise<void> {
-    const started = this.serialize(async () => {
-      const stale = (await this.deps.rulesApi.getSessionRules()).map((r) => r.id).filter(isOurRuleId);
-      if (stale.length) await this.deps.rulesApi.updateSessionRules({ removeRuleIds: stale });
-      await this.install(await loadRules());
-    });
+    const started = this.ruleSet.reset(loadRules);
     void this.deps.activity.interruptWaiting(this.deps.now()).catch((e: unknown) => this.deps.log?.(`activity: ${String(e)}`));
     return started;
   }
 
   /** Replaces the rules (in winning order) with `rules`; chains begun from now on use them. */
   setRules(rules: readonly ProviderRule[]): Promise<void> {
-    return this.serialize(() => this.install(rules));
-  }
-
-  private async install(rules: readonly ProviderRule[]): Promise<void> {
-    this.rules = [...rules];
-    this.entries = rules.flatMap((rule) => rule.origins.map((origin) => ({ rule, origin }))).slice(0, MAX_ORIGINS);
-    await this.checkRegexes([...this.directRules(), ...this.chainRulesFor(-1, 0)]);
-    const old = (await this.deps.rulesApi.getSessionRules()).map((r) => r.id).filter((id) => id >= DIRECT_RULE_IDS.from && id <= DIRECT_RULE_IDS.to);
-    await this.deps.rulesApi.updateSessionRules({ removeRuleIds: old, addRules: this.directRules() });
-    this.deps.log?.(`automatic capture: ${rules.length} provider rule(s) active`);
+    return this.ruleSet.set(rules);
   }
 
   /** `webNavigation.onBeforeNavigate`: the earliest moment, before the request leaves. */
@@ -259,12 +204,7 @@ export class LoginChains {
     this.chains.set(tabId, chain);
     this.deps.log?.(`chain ${chain.record.id}: started in tab ${tabId} at ${request.serverOrigin} for port ${request.redirectPort}`);
     // Armed first thing: the tab's first request may be the provider hop itself.
-    void this.serialize(async () => {
-      if (this.chains.get(tabId) !== chain) return; // ended before its turn
-      const rules = this.chainRulesFor(tabId, slot);
-      chain.ruleIds = rules.map((r) => r.id);
-      await this.deps.rulesApi.updateSessionRules({ addRules: rules, removeRuleIds: chain.ruleIds });
-    }).catch((e: unknown) =>
+    void this.ruleSet.arm(chain, () => this.chains.get(tabId) === chain).catch((e: unknown) =>
       this.deps.log?.(`chain ${chain.record.id}: could not arm its rules: ${String(e)}`),
     );
     void this.save(chain);
@@ -276,14 +216,14 @@ export class LoginChains {
     this.deps.clearTimer(chain.timer);
     chain.record = { ...chain.record, outcome, endedAt: this.deps.now() };
     this.deps.log?.(`chain ${chain.record.id}: ${outcome}`);
-    await this.serialize(() => this.deps.rulesApi.updateSessionRules({ removeRuleIds: chain.ruleIds })).catch((e: unknown) =>
+    await this.ruleSet.disarm(chain).catch((e: unknown) =>
       this.deps.log?.(`chain ${chain.record.id}: could not remove its rules: ${String(e)}`),
     );
     await this.save(chain);
   }
 
   private providerRule(url: string): ProviderRule | undefined {
-    return findRule(this.rules, [url]);
+    return this.ruleSet.providerRule(url);
   }
 
   private freeSlot(): number | null {
@@ -292,71 +232,11 @@ export class LoginChains {
     return null;
   }
 
-  private directRules(): RewriteRule[] {
-    const n = this.entries.length;
-    return this.entries
-      .map((e, i) => buildDirectRule(e.rule, { id: DIRECT_RULE_IDS.from + i, priority: 1 + n - i, origin: e.origin }))
-      .filter((r): r is RewriteRule => r !== null && !this.unsupported.has(r.condition.regexFilter));
-  }
-
-  private chainRulesFor(tabId: number, slot: number): RewriteRule[] {
-    const n = this.entries.length;
-    return this.entries
-      .flatMap((e, i) =>
-        buildChainRules(e.rule, {
-          origin: e.origin,
-          idBase: CHAIN_RULE_IDS.from + slot * CHAIN_RULE_IDS.slotSize + i * RULES_PER_PROVIDER,
-          band: CHAIN_BAND_BASE + 10 * (n - i),
-          tabId,
-        }),
-      )
-      .filter((r) => !this.unsupported.has(r.condition.regexFilter));
-  }
-
-  private async checkRegexes(rules: RewriteRule[]): Promise<void> {
-    const check = this.deps.rulesApi.isRegexSupported?.bind(this.deps.rulesApi);
-    if (!check) return;
-    for (const regex of new Set(rules.map((r) => r.condition.regexFilter))) {
-      const result = await check({ regex }).catch(() => ({ isSupported: true }));
-      if (!result.isSupported) {
-        this.unsupported.add(regex);
-        this.deps.log?.(`automatic capture: a rule's pattern is too large for this browser (${(result as { reason?: string }).reason ?? 'unsupported'}); that part is left to the re-navigation`);
-      }
-    }
-  }
-
   private async save(chain: Chain): Promise<void> {
     try {
       await this.deps.activity.put(chain.record);
     } catch (error) {
       this.deps.log?.(`chain ${chain.record.id}: could not record activity: ${String(error)}`);
     }
-  }
-
-  private serialize<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-}
-
-/** The names of the parameters `rule` would still change in `url` (empty: nothing missing). */
-export function missingParams(url: string, rule: Pick<ProviderRule, 'params' | 'addScopes'>): string[] {
-  try {
-    const u = new URL(url);
-    // Only the authorization request itself: the provider's own pages of the same origin are not.
-    if (!u.searchParams.has('response_type') || !u.searchParams.has('client_id')) return [];
-    return applyRule(u, rule);
-  } catch {
-    return [];
-  }
-}
-
-function isAuthorizationRequest(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.searchParams.has('response_type') && u.searchParams.has('client_id');
-  } catch {
-    return false;
   }
 }

@@ -9,7 +9,9 @@
  */
 import { LIMITS, type BeginResult, type CompleteResult } from '../../../shared/protocol';
 import { HostError, toDisplayError } from '../extension-errors';
-import { parseBeginResult, parseCompleteResult, parseErrorBody } from './host-responses';
+import { parseBeginResult } from './begin-result';
+import { parseCompleteResult } from './complete-result';
+import { parseErrorBody } from './host-responses';
 
 export interface HostPushDeps {
   flows: {

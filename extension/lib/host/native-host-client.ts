@@ -10,7 +10,11 @@ import { LIMITS, isHostPush } from '../../../shared/protocol';
 import type { BeginResult, CompleteResult, HelloResult, LogoutResult, RequestType, StatusResult } from '../../../shared/protocol';
 import { PROTOCOL_VERSION } from '../../../shared/constants';
 import { ExtensionError, HostError, explainDisconnect } from '../extension-errors';
-import { parseBeginResult, parseCompleteResult, parseHelloResult, parseHostResponse, parseStatusResult, parseLogoutResult } from './host-responses';
+import { parseBeginResult } from './begin-result';
+import { parseCompleteResult } from './complete-result';
+import { parseHelloResult, parseHostResponse } from './host-responses';
+import { parseLogoutResult } from './logout-result';
+import { parseStatusResult } from './status-result';
 
 /** The part of `runtime.Port` this module uses, so tests can hand it a fake. */
 export interface NativePortLike {

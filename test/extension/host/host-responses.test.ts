@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  normalizeLoopbackRedirectUri,
-  parseBeginResult,
-  parseCompleteResult,
-  parseHelloResult,
-  parseHostResponse,
-} from '../../../extension/lib/host/host-responses';
+import { normalizeLoopbackRedirectUri, parseBeginResult } from '../../../extension/lib/host/begin-result';
+import { parseCompleteResult } from '../../../extension/lib/host/complete-result';
+import { parseHelloResult, parseHostResponse } from '../../../extension/lib/host/host-responses';
 import { invalidMessage } from '../../helpers/invalid-host-response';
 
 const NOW = 1_700_000_000_000;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogoutResult, parseStatusResult } from '../../../extension/lib/host/host-responses';
+import { parseLogoutResult } from '../../../extension/lib/host/logout-result';
+import { parseStatusResult } from '../../../extension/lib/host/status-result';
 import { invalidMessage } from '../../helpers/invalid-host-response';
 
 const credential = {

@@ -5,6 +5,10 @@
  * process through a preload that records, at exit, the files it required and Node's own module
  * list; the same probe on a refreshing call sees token-lazy.cjs and net, so it can tell.
  *
+ * The same probe counts the process's threads at exit (Linux): the valid path reads the keychain and
+ * the config synchronously, so libuv's thread pool never starts and the count is that of
+ * `node -e ''` under the same probe; a refreshing call starts it.
+ *
  * Not a timing: start-up time is the bench's (bench/token-startup.bench.ts). This fails when a
  * change puts the refresh path, or a built-in it alone needs, back on the valid one.
  */
@@ -32,6 +36,7 @@ process.on('exit', () => {
   require('node:fs').writeFileSync(process.env.MLB_LOAD_RECORD, JSON.stringify({
     files: Object.keys(require.cache),
     builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length)),
+    threads: process.platform === 'linux' ? require('node:fs').readdirSync('/proc/self/task').length : null,
   }));
 });
 `;
@@ -40,6 +45,8 @@ let keyring: KeyringHarness;
 let restoreEnv: () => void;
 let dir: string;
 let env: NodeJS.ProcessEnv;
+/** Threads of `node -e ''` at exit under the same probe. */
+let baselineThreads: number | null;
 const store = new BridgeStore();
 
 function credential(serverUrl: string, expiresAt: number, issuer = 'https://issuer.example'): StoredCredential {
@@ -64,18 +71,20 @@ interface Recorded {
   stderr: string;
   files: string[];
   builtins: string[];
+  /** Threads alive at exit (Linux; null elsewhere). */
+  threads: number | null;
 }
 
 /**
  * Runs the installed command with the recording preload. stdout goes to a file, not a pipe: Node
  * loads net for a piped stdout by itself, which would hide whether the command did.
  */
-function runRecorded(name: string, args: string[]): Promise<Recorded> {
+function runRecorded(name: string, args: string[], script: string[] = [CLI_BIN, 'token']): Promise<Recorded> {
   const record = join(dir, `${name}.json`);
   const out = join(dir, `${name}.out`);
   const fd = openSync(out, 'w');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', join(dir, 'preload.cjs'), CLI_BIN, 'token', ...args], {
+    const child = spawn(process.execPath, ['-r', join(dir, 'preload.cjs'), ...script, ...args], {
       env: { ...env, MLB_LOAD_RECORD: record },
       stdio: ['ignore', fd, 'pipe'],
     });
@@ -84,8 +93,8 @@ function runRecorded(name: string, args: string[]): Promise<Recorded> {
     child.on('error', reject);
     child.on('close', (code) => {
       closeSync(fd);
-      const { files, builtins } = JSON.parse(readFileSync(record, 'utf8')) as { files: string[]; builtins: string[] };
-      resolve({ code, stdout: readFileSync(out, 'utf8'), stderr, files, builtins });
+      const { files, builtins, threads } = JSON.parse(readFileSync(record, 'utf8')) as Omit<Recorded, 'code' | 'stdout' | 'stderr'>;
+      resolve({ code, stdout: readFileSync(out, 'utf8'), stderr, files, builtins, threads });
     });
   });
 }
@@ -97,6 +106,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlb-token-valid-path-'));
   await writeFile(join(dir, 'preload.cjs'), PRELOAD);
   env = { ...process.env, ...keyring.env, MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS: '5000' };
+  baselineThreads = (await runRecorded('baseline', [], ['-e', ''])).threads;
 });
 afterAll(async () => {
   restoreEnv?.();
@@ -118,6 +128,7 @@ describe('token with a valid credential loads the valid-token path only', () => 
       expect(r.files).toContain(TOKEN_FILE);
       expect(r.files, 'the valid path required token-lazy.cjs').not.toContain(LAZY_FILE);
       expect(r.builtins.filter((m) => NOT_ON_VALID_PATH.includes(m))).toEqual([]);
+      expect(r.threads, 'the valid path started threads node -e \'\' does not have (libuv\'s thread pool)').toBe(baselineThreads);
     });
   }
 });
@@ -138,6 +149,8 @@ describe('the probe sees the other paths', () => {
     expect(r.files).toContain(LAZY_FILE);
     // The connection is opened with net before http has a request to send on it.
     expect(r.builtins).toContain('net');
+    // Its lock and file work go through libuv's thread pool.
+    if (baselineThreads !== null) expect(r.threads).toBeGreaterThan(baselineThreads);
   });
 
   it('a server name loads token-lazy.cjs for the lookup', async () => {
