@@ -11,8 +11,9 @@
  *
  * What it adds on the way:
  * - failures to reach the server are the host's NetworkError kinds (DNS, refused, timeout,
- *   unreachable), worded as `login` and `token` word them (http-request.ts, loaded on the first
- *   failure: for a plain-http server it would bring TLS into every start);
+ *   unreachable, proxy-unreachable, proxy-refused, tls), worded as `login` and `token` word them
+ *   (http-request.ts, loaded on the first failure: for a plain-http server it would bring TLS
+ *   into every start);
  * - a timeout for answers that do not wait on the server's work (initialize, notifications,
  *   responses, the GET stream, DELETE): a server that accepts the connection and never answers
  *   is reported, not waited on forever. A POST carrying any other request gets none: its answer
@@ -20,21 +21,29 @@
  * - `bodyEnded(response)`: when the body of a response ended or broke (the proxy fails the requests
  *   of a response stream that ended without their answers) without a second stream layered on top.
  *
+ * Corporate networks: the proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, chosen by proxyFor) and the
+ * CA list are the host's own: every https connection, and every connection a proxy applies to, is
+ * opened by open-connection.ts, as `login` and `token` open theirs. A tunnelled connection is pooled
+ * like a direct one (one pool per origin, kept alive): the CONNECT is paid once per connection, not
+ * per request. A direct plain-http connection stays Node's own (no TLS module loaded for it).
+ *
  * Redirects are never followed: the SDK asks for 'manual' and follows same-origin ones itself.
- * Proxies from the environment (HTTPS_PROXY) are not used: the platform fetch did not use them
- * either. Idle connections are closed after IDLE_SOCKET_MS (or the server's Keep-Alive hint less a
+ * Idle connections are closed after IDLE_SOCKET_MS (or the server's Keep-Alive hint less a
  * second), before a server's own idle timeout could close one under a new request.
  */
 import { setMaxListeners } from 'node:events';
 import type { Agent, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
-import type { LookupFunction } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { proxyFor, type ProxyChoice } from '../http/proxy-env';
 
 export interface HttpFetchOptions {
   /** How long an answer that does not wait on the server's work may take (ms). */
   timeoutMs: number;
   /** Tests: the resolver sockets use (default: the system's). */
   lookup?: LookupFunction;
+  /** Where the proxy variables are read (default process.env; tests pass their own). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export type BodyEnd = 'end' | Error;
@@ -142,34 +151,56 @@ function bodyStream(res: IncomingMessage, settle: (end: BodyEnd) => void): Reada
   );
 }
 
+type CreateConnection = (options: { host?: string | null; port?: number | string | null }, callback: (error: Error | null, socket?: Socket) => void) => undefined;
+
 export function httpFetch(options: HttpFetchOptions): FetchLike {
   let http: typeof import('node:http') | undefined;
-  let https: typeof import('node:https') | undefined;
+  let opener: typeof import('../http/open-connection') | undefined;
   const agents = new Map<string, Agent>();
-  // Loaded once, on the first request (https only for an https server): nothing before the client's first message.
-  const modules = async (secure: boolean) => {
+  // Loaded once, on the first request (the connection code, which brings TLS, only for an https
+  // server or a proxy): nothing before the client's first message.
+  const modules = async (opens: boolean) => {
     http ??= await import('node:http');
-    if (secure) https ??= await import('node:https');
-    return { http, https };
+    if (opens) opener ??= await import('../http/open-connection');
+    return http;
   };
-  const agentFor = (secure: boolean, mod: { Agent: typeof Agent }): Agent => {
-    const key = secure ? 'https' : 'http';
+  const agentFor = (secure: boolean, proxy: ProxyChoice | undefined, mod: typeof import('node:http')): Agent => {
+    const key = `${secure ? 'https' : 'http'}${proxy ? ' via proxy' : ''}`;
     let agent = agents.get(key);
-    if (!agent) {
+    if (agent) return agent;
+    if (!secure && !proxy) {
       agent = new mod.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, ...(options.lookup ? { lookup: options.lookup } : {}) } as ConstructorParameters<typeof Agent>[0]);
-      agents.set(key, agent);
+    } else {
+      // An http Agent whose connections the host's code opens (TLS to an https server, through
+      // the proxy's tunnel when one applies): the Agent still pools them per host:port.
+      agent = new mod.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
+      const open = opener!.openConnection;
+      const createConnection: CreateConnection = (target, callback) => {
+        const host = String(target.host ?? '');
+        const origin = new URL(`${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${target.port}`);
+        open(origin, { ...(options.lookup ? { lookup: options.lookup } : {}), ...(options.env ? { env: options.env } : {}) }).then(
+          ({ socket }) => callback(null, socket),
+          (error: Error) => callback(error),
+        );
+        return undefined;
+      };
+      (agent as unknown as { createConnection: CreateConnection }).createConnection = createConnection;
     }
+    agents.set(key, agent);
     return agent;
   };
 
   return async (input, init = {}) => {
     const url = new URL(input);
     const secure = url.protocol === 'https:';
-    const { http: h, https: s } = await modules(secure);
+    const proxy = proxyFor(url, options.env);
+    const h = await modules(secure || proxy !== undefined);
     const method = (init.method ?? 'GET').toUpperCase();
     const body = bodyOf(init.body);
     const bounded = method !== 'POST' || !requestsIn(typeof body === 'string' ? body : undefined).awaitsWork;
     const headers = headerRecord(init.headers);
+    // Node would write the port the http Agent does not expect (":443") for an https origin.
+    headers.host ??= url.host;
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
 
     const signal = init.signal ?? undefined;
@@ -186,11 +217,11 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
       port: url.port || (secure ? 443 : 80),
       path: `${url.pathname}${url.search}`,
       headers,
-      agent: agentFor(secure, secure ? s! : h),
+      agent: agentFor(secure, proxy, h),
       ...(signal ? { signal } : {}),
     };
     return new Promise<Response>((resolve, reject) => {
-      const req = (secure ? s! : h).request(request);
+      const req = h.request(request);
       // No answer in time: the request is ended, and the error says it was a timeout (not refused).
       let expired: AbortSignal | undefined;
       const timer = bounded
@@ -207,8 +238,12 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
         if (failed) return;
         failed = true;
         if (signal?.aborted) return reject(error);
-        // The wording lives with the host's HTTP layer, loaded only now (it brings TLS along).
-        import('../http/http-request').then(({ connectionFailure }) => reject(connectionFailure(error, url, expired) ?? error), () => reject(error));
+        // The wording lives with the host's HTTP layer, loaded only now (it brings TLS along):
+        // the proxy's own failures come as NetworkError already; TLS and the rest are worded here.
+        Promise.all([import('../http/http-request'), import('../http/open-connection')]).then(
+          ([{ connectionFailure }, { tlsFailure }]) => reject(tlsFailure(error as NodeJS.ErrnoException, url.host, proxy) ?? connectionFailure(error, url, expired) ?? error),
+          () => reject(error),
+        );
       });
       req.once('response', (res: IncomingMessage) => {
         clearTimeout(timer);

@@ -17,6 +17,7 @@ import { parseConfig } from '../../../native-host/config';
 import { LoginService } from '../../../native-host/oauth/login-service';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
 import { BridgeStore } from '../../../native-host/stores/bridge-store';
+import { startForwardProxy, type ForwardProxy } from '../../fixtures/forward-proxy';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture, type McpServerOptions } from '../../fixtures/mcp-server';
@@ -377,5 +378,69 @@ describe('connect: start and end of a session', () => {
     const answer = JSON.parse(r.stdout.trim());
     expect(answer).toMatchObject({ id: 1, error: { code: -32000, data: { kind: 'server-unreachable', network: 'timeout' } } });
     expect(answer.error.message).toMatch(/^127\.0\.0\.1:\d+ did not answer in time \(timed out\)/);
+  }, 30_000);
+});
+
+describe('connect: through a corporate proxy (HTTP_PROXY, NO_PROXY)', () => {
+  // Loopback is not exempt from HTTP_PROXY by itself, so the fixture server on 127.0.0.1 is reached through the proxy.
+  const PROXY_VARS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+  let proxy: ForwardProxy;
+  beforeAll(async () => {
+    proxy = await startForwardProxy();
+    cleanup.push(() => proxy.close());
+  });
+  function through(w: World, vars: Record<string, string>): World {
+    const env = { ...w.env };
+    for (const name of PROXY_VARS) delete env[name];
+    return { ...w, env: { ...env, ...vars } };
+  }
+
+  it('every request to the server goes through the proxy\'s tunnel, kept for the next requests; NO_PROXY goes around it', async () => {
+    const w = await world();
+    proxy.requests = [];
+    proxy.refuseWith = 0;
+    const c = await connect(through(w, { HTTP_PROXY: proxy.url }));
+    expect((await c.client.listTools()).tools.map((t) => t.name)).toContain('whoami');
+    expect(text(await c.client.callTool({ name: 'whoami' }))).toBe('You are demo-user.');
+    await c.close();
+    const target = new URL(w.mcp.url).host;
+    const tunnels = proxy.requests.filter((r) => r.method === 'CONNECT' && r.target === target);
+    expect(tunnels.length).toBeGreaterThan(0);
+    // Pooled tunnels: fewer CONNECTs than requests the server answered.
+    expect(tunnels.length).toBeLessThan(w.mcp.stats.tokensSeen.length);
+
+    proxy.requests = [];
+    const direct = await connect(through(w, { HTTP_PROXY: proxy.url, NO_PROXY: 'localhost,127.0.0.1' }));
+    expect(text(await direct.client.callTool({ name: 'whoami' }))).toBe('You are demo-user.');
+    await direct.close();
+    expect(proxy.requests).toEqual([]);
+  }, 60_000);
+
+  it('a proxy that refuses: the host\'s proxy wording in the JSON-RPC error and on stderr, exit 1', async () => {
+    const w = await world();
+    proxy.refuseWith = 403;
+    try {
+      const r = await runRaw(through(w, { HTTP_PROXY: proxy.url }), [], [INITIALIZE], 10_000);
+      expect(r.code, r.stderr).toBe(1);
+      const sentence = `the proxy ${proxy.url} (HTTP_PROXY) refused to connect to ${new URL(w.mcp.url).host} (HTTP 403 Forbidden); check that the proxy allows this host, or list the host in NO_PROXY to connect directly`;
+      expect(r.stderr).toContain(`cannot reach the MCP server ${w.mcp.url}: ${sentence}. Exiting`);
+      const answer = JSON.parse(r.stdout.trim());
+      expect(answer).toEqual({ jsonrpc: '2.0', id: 1, error: { code: -32000, message: sentence, data: { kind: 'server-unreachable', network: 'proxy-refused' } } });
+    } finally {
+      proxy.refuseWith = 0;
+    }
+  }, 30_000);
+
+  it('a proxy that cannot be reached: "proxy-unreachable", without its password', async () => {
+    const w = await world();
+    const gone = await startForwardProxy();
+    const address = new URL(gone.url).host;
+    await gone.close();
+    const r = await runRaw(through(w, { http_proxy: `http://corp-user:s3cret@${address}` }), [], [INITIALIZE], 10_000);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`cannot reach the MCP server ${w.mcp.url}: could not reach the proxy http://${address} (http_proxy)`);
+    expect(r.stderr + r.stdout).not.toContain('s3cret');
+    const answer = JSON.parse(r.stdout.trim());
+    expect(answer).toMatchObject({ id: 1, error: { code: -32000, data: { kind: 'server-unreachable', network: 'proxy-unreachable' } } });
   }, 30_000);
 });

@@ -13,6 +13,7 @@ import { bodyEnded, httpFetch } from '../../../native-host/connect/http-fetch';
 import { ConnectError } from '../../../native-host/connect/rpc-errors';
 import { NetworkError } from '../../../native-host/http/http-request';
 import type { TokenSource } from '../../../native-host/connect/token-source';
+import { startForwardProxy } from '../../fixtures/forward-proxy';
 
 let server: HttpServer;
 let base: string;
@@ -146,6 +147,51 @@ describe('httpFetch', () => {
     expect(end).toBeInstanceOf(Error);
     expect((end as NodeJS.ErrnoException).code).toBe('ECONNRESET');
     expect(await reading).toBeInstanceOf(Error);
+  });
+});
+
+describe('httpFetch through the proxy the environment names', () => {
+  // Loopback is not exempt from HTTP_PROXY by itself (proxy-env.ts), so the local server is reached through the proxy.
+  it('tunnels to the server once and keeps the tunnel for the next requests; NO_PROXY goes around it', async () => {
+    const proxy = await startForwardProxy();
+    try {
+      handler = (req, res, body) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ method: req.method, body, host: req.headers.host }));
+      const fetch = httpFetch({ timeoutMs: 5000, env: { HTTP_PROXY: proxy.url } });
+      const before = connections;
+      for (let i = 0; i < 3; i += 1) {
+        const response = await fetch(base, { method: 'POST', body: INITIALIZE });
+        expect(await response.json()).toEqual({ method: 'POST', body: INITIALIZE, host: new URL(base).host });
+      }
+      const target = new URL(base).host;
+      expect(proxy.requests).toEqual([{ method: 'CONNECT', target }]);
+      expect(connections - before).toBe(1);
+
+      proxy.requests = [];
+      const direct = httpFetch({ timeoutMs: 5000, env: { HTTP_PROXY: proxy.url, NO_PROXY: 'example.test,127.0.0.1' } });
+      expect((await direct(base, { method: 'POST', body: INITIALIZE })).status).toBe(200);
+      expect(proxy.requests).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a proxy that refuses: the host\'s "proxy-refused" sentence; one that is gone: "proxy-unreachable", without its password', async () => {
+    const proxy = await startForwardProxy();
+    const target = new URL(base).host;
+    try {
+      proxy.refuseWith = 403;
+      const refused = await httpFetch({ timeoutMs: 5000, env: { HTTP_PROXY: proxy.url } })(base, { method: 'POST', body: INITIALIZE }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(NetworkError);
+      expect((refused as NetworkError).kind).toBe('proxy-refused');
+      expect((refused as NetworkError).message).toContain(`the proxy ${proxy.url} (HTTP_PROXY) refused to connect to ${target} (HTTP 403 Forbidden)`);
+    } finally {
+      await proxy.close();
+    }
+    const address = new URL(proxy.url).host;
+    const gone = await httpFetch({ timeoutMs: 5000, env: { http_proxy: `http://corp-user:s3cret@${address}` } })(base, { method: 'POST', body: INITIALIZE }).catch((e: unknown) => e);
+    expect((gone as NetworkError).kind).toBe('proxy-unreachable');
+    expect((gone as NetworkError).message).toContain(`could not reach the proxy http://${address} (http_proxy)`);
+    expect((gone as NetworkError).message).not.toContain('s3cret');
   });
 });
 

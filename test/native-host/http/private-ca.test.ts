@@ -3,6 +3,8 @@
  * the openssl binary) is trusted by the host only when NODE_EXTRA_CA_CERTS names that CA, also
  * through an HTTPS_PROXY tunnel; without it the error says it is a TLS failure and what to set.
  * Each case runs the host's discovery in a fresh process, since Node reads the variable at start.
+ * `connect`'s fetch to an MCP server opens its connections with the same code, so it trusts the
+ * same CAs and words the same failure.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -109,5 +111,46 @@ describe('an authorization server behind a company CA', () => {
     expect(untrusted.message).toContain(`through the proxy ${proxy.url} (HTTPS_PROXY)`);
     expect(untrusted.message).toContain('NODE_EXTRA_CA_CERTS');
     expect(proxy.requests.length).toBeGreaterThan(0);
+  });
+});
+
+const HTTP_FETCH = fileURLToPath(new URL('../../../native-host/connect/http-fetch.ts', import.meta.url));
+
+/** `connect`'s fetch of one URL in a fresh process (as `discover`): the status, or the error's kind and message. */
+function connectFetch(url: string, vars: Record<string, string>): Promise<{ status?: number; kind?: string; message?: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
+  for (const name of ['NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) {
+    if (!(name in vars)) delete env[name];
+  }
+  const code = `import(${JSON.stringify(HTTP_FETCH)}).then(({ httpFetch }) => httpFetch({ timeoutMs: 10000 })(${JSON.stringify(url)}, { method: 'GET' })).then(
+    (r) => console.log(JSON.stringify({ status: r.status })),
+    (e) => console.log(JSON.stringify({ kind: e.kind, message: e.message })));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        reject(new Error(`no answer from the fetch process: ${err}`));
+      }
+    });
+  });
+}
+
+describe("connect's fetch to a server behind a company CA", () => {
+  it('trusts it with NODE_EXTRA_CA_CERTS, directly and through HTTPS_PROXY; without it, the host\'s TLS sentence naming the proxy', async () => {
+    const url = `${issuer}/.well-known/oauth-authorization-server`;
+    expect(await connectFetch(url, { NODE_EXTRA_CA_CERTS: caFile })).toEqual({ status: 200 });
+    proxy.requests = [];
+    expect(await connectFetch(url, { NODE_EXTRA_CA_CERTS: caFile, HTTPS_PROXY: proxy.url })).toEqual({ status: 200 });
+    expect(proxy.requests).toEqual([{ method: 'CONNECT', target: new URL(issuer).host }]);
+    const untrusted = await connectFetch(url, { HTTPS_PROXY: proxy.url });
+    expect(untrusted.kind).toBe('tls');
+    expect(untrusted.message).toContain(`TLS: the certificate of ${new URL(issuer).host} (through the proxy ${proxy.url} (HTTPS_PROXY)) is not signed by a CA this machine trusts`);
+    expect(untrusted.message).toContain('NODE_EXTRA_CA_CERTS');
   });
 });

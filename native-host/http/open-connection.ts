@@ -1,0 +1,163 @@
+/**
+ * A socket to a server, opened the way the environment says: directly, or through the proxy that
+ * HTTPS_PROXY / HTTP_PROXY / NO_PROXY choose (proxy-env.ts) by a CONNECT tunnel, for https and http
+ * URLs alike, as undici's ProxyAgent does. TLS is end to end with the server; a proxy's refusal is
+ * the answer to CONNECT, never mistaken for the server's own answer. Certificates are checked
+ * against Node's CA list, which includes NODE_EXTRA_CA_CERTS, and the system store where this Node
+ * offers it (tls.getCACertificates, Node 22.15+).
+ *
+ * One module for every HTTP client in the host: the login/refresh requests (http-request.ts) and
+ * `connect`'s pooled fetch (connect/http-fetch.ts) must choose the same proxy and trust the same
+ * CAs, or a login would work where `connect` then fails.
+ */
+import { request as httpRequestRaw, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { connect as netConnect, isIP, type LookupFunction, type Socket } from 'node:net';
+import * as tls from 'node:tls';
+import { NetworkError } from './network-error';
+import { proxyFor, proxyLabel, type ProxyChoice } from './proxy-env';
+
+/** OpenSSL's verification codes for a certificate chain this machine does not trust. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+const OTHER_TLS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_REVOKED', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
+
+export function tlsFailure(err: NodeJS.ErrnoException, host: string, proxy: ProxyChoice | undefined): NetworkError | undefined {
+  const code = err.code ?? '';
+  const via = proxy ? ` (through the proxy ${proxyLabel(proxy)})` : '';
+  if (UNTRUSTED.has(code)) {
+    return new NetworkError(
+      'tls',
+      `TLS: the certificate of ${host}${via} is not signed by a CA this machine trusts (${code}); if your network inspects TLS with a company CA, ` +
+        'set NODE_EXTRA_CA_CERTS to its PEM file (in the environment of the browser and of every program that runs mcp-login-bridge)',
+      { cause: err },
+    );
+  }
+  if (OTHER_TLS.has(code) || /^ERR_SSL_|^ERR_TLS_/.test(code)) {
+    return new NetworkError('tls', `TLS with ${host}${via} failed (${code}: ${err.message})`, { cause: err });
+  }
+  return undefined;
+}
+
+let caList: string[] | null | undefined;
+/** Node's CA list plus the system store, where Node can read it; null: Node's default context. */
+function certificateAuthorities(): string[] | null {
+  if (caList !== undefined) return caList;
+  const get = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+  try {
+    caList = get ? [...new Set([...get('default'), ...get('system')])] : null;
+  } catch {
+    caList = null;
+  }
+  return caList;
+}
+
+export function tlsOptions(host: string): tls.ConnectionOptions {
+  const ca = certificateAuthorities();
+  return { servername: isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...(ca ? { ca } : {}) };
+}
+
+function portOf(url: URL): number {
+  return Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+}
+
+function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
+}
+
+function proxyAuthorization(proxy: ProxyChoice): string | undefined {
+  const { username, password } = proxy.url;
+  if (!username && !password) return undefined;
+  return `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')}`;
+}
+
+/** A connection to the proxy itself (http, or TLS to an https proxy). */
+function connectToProxy(proxy: ProxyChoice): Socket {
+  const host = hostOf(proxy.url);
+  const options = { host, port: portOf(proxy.url) };
+  return proxy.url.protocol === 'https:' ? tls.connect({ ...options, ...tlsOptions(host) }) : netConnect(options);
+}
+
+function proxyUnreachable(proxy: ProxyChoice, err: Error): NetworkError {
+  return new NetworkError(
+    'proxy-unreachable',
+    `could not reach the proxy ${proxyLabel(proxy)}: ${err.message}; check the variable, or list the server's host in NO_PROXY to connect directly`,
+    { cause: err },
+  );
+}
+
+function proxyRefused(proxy: ProxyChoice, target: string, status: number, statusText: string): NetworkError {
+  const hint =
+    status === 407
+      ? 'the proxy wants credentials: put them in the variable (http://user:password@proxy:port)'
+      : "check that the proxy allows this host, or list the host in NO_PROXY to connect directly";
+  return new NetworkError('proxy-refused', `the proxy ${proxyLabel(proxy)} refused to connect to ${target} (HTTP ${status}${statusText ? ` ${statusText}` : ''}); ${hint}`);
+}
+
+/** CONNECT host:port through the proxy; resolves with the raw tunnel once the proxy said 2xx. */
+function tunnel(proxy: ProxyChoice, url: URL, signal: AbortSignal | undefined): Promise<Socket> {
+  const target = `${url.hostname}:${portOf(url)}`;
+  return new Promise((resolve, reject) => {
+    const headers: OutgoingHttpHeaders = { host: target };
+    const auth = proxyAuthorization(proxy);
+    if (auth) headers['proxy-authorization'] = auth;
+    const req = httpRequestRaw({ method: 'CONNECT', path: target, headers, createConnection: () => connectToProxy(proxy), signal });
+    req.once('connect', (res: IncomingMessage, socket: Socket, head: Buffer) => {
+      if (res.statusCode !== 200 || head.length > 0) {
+        socket.destroy();
+        reject(proxyRefused(proxy, target, res.statusCode ?? 0, res.statusMessage ?? ''));
+        return;
+      }
+      resolve(socket);
+    });
+    // A proxy that answers CONNECT with an ordinary response (e.g. 403 with a body) lands here.
+    req.once('response', (res: IncomingMessage) => {
+      res.resume();
+      reject(proxyRefused(proxy, target, res.statusCode ?? 0, res.statusMessage ?? ''));
+    });
+    req.once('error', (err) => reject(err.name === 'AbortError' ? err : proxyUnreachable(proxy, err)));
+    req.end();
+  });
+}
+
+export interface OpenConnectionOptions {
+  /** Default process.env (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+  /** Resolver for direct connections (the connect-time address check). A proxy resolves for itself. */
+  lookup?: LookupFunction;
+  /** Aborts the CONNECT to the proxy. */
+  signal?: AbortSignal;
+}
+
+export interface OpenedConnection {
+  /** To the server: TLS for an https URL (its handshake may still be under way: errors come on the socket). */
+  socket: Socket;
+  /** The proxy it goes through, for messages (tlsFailure); undefined when direct. */
+  proxy: ProxyChoice | undefined;
+}
+
+/**
+ * A connection to `url`'s origin, through the proxy when one applies. Resolves once the tunnel is
+ * open (a proxy's refusal or absence rejects with NetworkError proxy-refused / proxy-unreachable);
+ * failures of the direct connection and of TLS come later, as errors on the socket.
+ *
+ * @throws ProtocolError DiscoveryFailed when a proxy variable is not a proxy URL (proxyFor).
+ */
+export async function openConnection(url: URL, options: OpenConnectionOptions = {}): Promise<OpenedConnection> {
+  const proxy = proxyFor(url, options.env);
+  const https = url.protocol === 'https:';
+  const host = hostOf(url);
+  if (proxy) {
+    const raw = await tunnel(proxy, url, options.signal);
+    // `host` too: the certificate is checked against it (tls.connect assumes localhost otherwise).
+    return { socket: https ? tls.connect({ socket: raw, host, ...tlsOptions(host) }) : raw, proxy };
+  }
+  const target = { host, port: portOf(url), ...(options.lookup ? { lookup: options.lookup } : {}) };
+  return { socket: https ? tls.connect({ ...target, ...tlsOptions(host) }) : netConnect(target), proxy };
+}
