@@ -3,8 +3,8 @@
  * state and the PKCE verifier (kept here, never sent anywhere but the token endpoint) and returns
  * the authorize URL; `complete` takes the callback URL, checks it against the flow, redeems the
  * code and stores the credential. DESIGN.md §3.1 steps 3 and 6. This module keeps the flows and
- * the order of the steps (and their timing); the callback's checks are in `callback-check.ts`, the
- * exchange in `code-exchange.ts`, the credential's writes in `login-write.ts`.
+ * the order of the steps (and their timing); what is done to the callback — its checks, the code
+ * exchange, the credential's writes — is `login-completion.ts`.
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
@@ -16,11 +16,9 @@ import type { ClientName } from '../clients/client-adapter';
 import { withRefreshLock, type WithRefreshLock } from '../stores/refresh-lock';
 import type { CredentialTarget } from '../stores/credential';
 import { buildAuthorizeUrl } from './authorize-url';
-import { checkCallback } from './callback-check';
 import { obtainClient } from './client-registration';
-import { forgetDisownedRegistration, isDisownedRegistration, redeemCode } from './code-exchange';
+import { checkCallback, credentialForFlow, forgetDisownedRegistration, isDisownedRegistration, redeemCode, writeLogin } from './login-completion';
 import { loginAccount } from './login-account';
-import { credentialForFlow, writeLogin } from './login-write';
 import { discoverServer } from './discovery';
 import { policyFor } from './http-options';
 import { PendingFlows, type PendingFlow } from './pending-flows';

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_EXTENSION_ID, NATIVE_HOST_NAME } from '../../shared/constants';
 import { TEST_HOSTS_ARG, ensureExtensionBuilt, launchBrowserWithExtension, type BrowserHarness } from '../fixtures/browser-harness';
-import { buildCallbackRule } from '../../extension/lib/authorize/callback-rule';
+import { buildCallbackRule } from '../../extension/lib/authorize/callback-capture';
 
 const SYSTEM_HOST_MANIFEST = `/etc/chromium/native-messaging-hosts/${NATIVE_HOST_NAME}.json`;
 

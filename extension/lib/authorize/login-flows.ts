@@ -3,15 +3,14 @@
  * capture for the flow's tab, send the tab to the provider; when the captured callback comes back,
  * hand it to the host once, record the outcome, disarm. Browser and host access come in as
  * dependencies, so the whole sequence runs in unit tests with fakes. This module starts logins and
- * hands a callback to the host; which callbacks get that far is `callback-delivery.ts`'s call, and
+ * hands a callback to the host; which callbacks get that far is `pending-flows.ts`'s call, and
  * how a flow ends (and what every ending does) is `flow-endings.ts`'s.
  */
 import { errorText } from '../../../shared/errors';
 import type { BeginResult, CompleteResult } from '../../../shared/protocol';
 import { ExtensionError, type HostError, toDisplayError } from '../extension-errors';
-import { CallbackDelivery, type CallbackDeliveryDeps, type CallbackSender } from './callback-delivery';
 import { FlowEndings, type FlowEndingDeps } from './flow-endings';
-import { PendingFlows, type PendingFlow } from './pending-flows';
+import { CallbackDelivery, PendingFlows, type CallbackDeliveryDeps, type CallbackSender, type PendingFlow } from './pending-flows';
 import { checkServerUrl } from './server-url';
 import { mark } from './timing-marks';
 import {
@@ -26,7 +25,7 @@ import {
   type SummaryBase,
 } from '../ui/result-summary';
 
-export type { CallbackSender } from './callback-delivery';
+export type { CallbackSender } from './pending-flows';
 
 /** What a login needs from the browser and the host; the capture's removal, the results, timers and log are shared with the flows' endings and the callbacks' delivery. */
 export interface LoginFlowDeps extends FlowEndingDeps, CallbackDeliveryDeps {

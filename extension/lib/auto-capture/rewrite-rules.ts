@@ -22,7 +22,7 @@
  * request that still lacks them is re-navigated once with the exact merge (login-chains.ts).
  */
 import type { ProviderRule } from '../../../shared/providers';
-import { escapeRegex } from '../authorize/callback-rule';
+import { escapeRegex } from '../authorize/callback-capture';
 
 /** The subset of a `declarativeNetRequest.Rule` this module builds. */
 export interface RewriteRule {

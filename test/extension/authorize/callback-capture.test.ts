@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CallbackCapture, type SessionRulesApi } from '../../../extension/lib/authorize/callback-capture';
-import type { CallbackRule } from '../../../extension/lib/authorize/callback-rule';
+import type { CallbackRule } from '../../../extension/lib/authorize/callback-capture';
 
 const PAGE = 'chrome-extension://id/callback.html';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCallbackRule, callbackRegexFilter, escapeRegex, isCallbackRule, lowestFreeRuleId } from '../../../extension/lib/authorize/callback-rule';
+import { buildCallbackRule, callbackRegexFilter, escapeRegex, isCallbackRule, lowestFreeRuleId } from '../../../extension/lib/authorize/callback-capture';
 
 const PAGE = 'chrome-extension://cknjhbicbpaggfnhoaonbipdmdhholpc/callback.html';
 
