@@ -4,7 +4,6 @@
  * takes a server name like `login`, a URL one slash off points at the URL that is logged in,
  * `install --user-data-dir` refuses a folder that does not exist instead of creating it.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BridgeStore } from '../../../native-host/stores/bridge-store';
 import type { StoredCredential } from '../../../native-host/stores/credential';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
-import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
+import { assertHostBuilt, runCli, type CliRun } from '../../helpers/native-client';
 import { testCredential, writeCodexConfig } from '../../helpers/credentials';
 
 let keyring: KeyringHarness;
@@ -45,16 +44,8 @@ function credential(serverUrl: string, over: Partial<StoredCredential> = {}): St
   return testCredential({ serverUrl, issuer: 'https://issuer.example', clientId: 'client', accessToken: `at-${serverUrl.length}-secret`, refreshToken: undefined, expiresAt: now + 3_600_000, scope: 'openid', updatedAt: now, ...over });
 }
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(args, env);
 }
 
 describe('status exit code', () => {

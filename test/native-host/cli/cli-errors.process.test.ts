@@ -4,7 +4,6 @@
  * own, and in --json the code, name and message as fields. A provider that is down reads as
  * down (connection refused, or no answer in time), and `token` says the login is kept.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BridgeStore } from '../../../native-host/stores/bridge-store';
 import type { StoredCredential } from '../../../native-host/stores/credential';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
-import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
+import { assertHostBuilt, runCli, type CliRun } from '../../helpers/native-client';
 
 let keyring: KeyringHarness;
 let restoreEnv: () => void;
@@ -74,16 +73,8 @@ function expiredAt(issuer: string): StoredCredential {
   };
 }
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(args, env);
 }
 
 describe('token with the provider down', () => {

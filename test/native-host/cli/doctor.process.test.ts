@@ -3,14 +3,13 @@
  * host is not registered with, and no "registered with no browser" failure next to a host a browser
  * started (the case of a profile started with --user-data-dir, which doctor cannot see by itself).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
-import { CLI_BIN, assertHostBuilt, spawnNativeHost, type NativeClient } from '../../helpers/native-client';
+import { assertHostBuilt, spawnNativeHost, type NativeClient, runCli, type CliRun } from '../../helpers/native-client';
 
 let keyring: KeyringHarness;
 let root: string;
@@ -34,16 +33,8 @@ function doctor(...args: string[]): Promise<{ code: number | null; stdout: strin
   return cli(env, 'doctor', ...args);
 }
 
-function cli(withEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env: withEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(withEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
+  return runCli(args, withEnv);
 }
 
 describe('doctor', () => {

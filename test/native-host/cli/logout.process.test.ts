@@ -2,7 +2,6 @@
  * `mcp-login-bridge logout`: the real CLI against the Google-like provider (which offers RFC 7009
  * revocation): the provider stops honouring the refresh token, and the keychain entry is gone.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +21,7 @@ import { CodexStore } from '../../../native-host/clients/codex/codex-store';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
-import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
+import { assertHostBuilt, runCli, type CliRun } from '../../helpers/native-client';
 import { followToCallback } from '../../helpers/redirect-follower';
 import { writeCodexConfig, writeClaudeConfig } from '../../helpers/credentials';
 
@@ -64,15 +63,8 @@ async function logIn(clients?: ClientLogins, offline = true): Promise<void> {
   expect((await login.complete(callback.href)).refreshCapable).toBe(offline);
 }
 
-function cli(args: string[], runEnv: NodeJS.ProcessEnv = env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env: runEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], runEnv: NodeJS.ProcessEnv = env): Promise<CliRun> {
+  return runCli(args, runEnv);
 }
 
 describe('logout', () => {

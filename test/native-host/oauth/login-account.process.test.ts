@@ -3,7 +3,6 @@
  * keyring: found at login (ID token claims, else userinfo), stored with the login, kept across a
  * refresh, and shown by `status` (the built binary) and in its --json.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { BridgeStore } from '../../../native-host/stores/bridge-store';
 import { DEMO_ACCOUNT, startGoogleLikeProvider, type GoogleLikeProvider } from '../../fixtures/google-like-provider';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../../fixtures/mcp-server';
-import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
+import { assertHostBuilt, runCli, type CliRun } from '../../helpers/native-client';
 import { followToCallback } from '../../helpers/redirect-follower';
 
 let keyring: KeyringHarness;
@@ -46,16 +45,8 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(args, env);
 }
 
 describe('the account of a login', () => {
