@@ -8,11 +8,36 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** node:util parseArgs, with its errors turned into usage errors a person can act on. */
 export function parseCommand<O extends Options>(args: string[], options: O) {
   const all = { ...options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } };
+  const config = { args, options: all, allowPositionals: true, strict: true } as const;
+  const plain = plainFlags(args, all);
+  if (plain) return plain as ReturnType<typeof parseArgs<typeof config>>;
   try {
-    return parseArgs({ args, options: all, allowPositionals: true, strict: true });
+    return parseArgs(config);
   } catch (err) {
     throw usageErrorFromParse(err as Error & { code?: string }, all);
   }
+}
+
+/**
+ * What parseArgs returns for a line of positionals and bare boolean flags (`--json`, `-h`), which
+ * is every line a token helper runs; undefined for anything else (a value, `--`, a short group, an
+ * unknown or repeatable option, defaults), which parseArgs then parses and checks. Node loads
+ * parseArgs's two modules at its first call, about a millisecond of `token`'s start-up.
+ */
+function plainFlags(args: readonly string[], options: Options): { values: Record<string, boolean>; positionals: string[] } | undefined {
+  const values: Record<string, boolean> = { __proto__: null } as unknown as Record<string, boolean>;
+  const positionals: string[] = [];
+  for (const arg of args) {
+    if (!arg.startsWith('-')) {
+      positionals.push(arg);
+      continue;
+    }
+    const name = arg === '-h' ? 'help' : arg.startsWith('--') ? arg.slice(2) : undefined;
+    const option = name === undefined || !Object.hasOwn(options, name) ? undefined : options[name];
+    if (!option || option.type !== 'boolean' || option.multiple || option.default !== undefined) return undefined;
+    values[name!] = true;
+  }
+  return { values, positionals };
 }
 
 function usageErrorFromParse(err: Error & { code?: string }, options: Options): UsageError {

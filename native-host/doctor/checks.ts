@@ -16,7 +16,8 @@ import { configPath, loadConfig, type HostConfig } from '../config';
 import { manifestFor } from '../install/host-paths';
 import { BROWSERS, type BrowserName } from '../install/manifest-locations';
 import { checkClientMetadataDocument } from '../oauth/client-metadata-document';
-import { BridgeStore, firstSentence } from '../stores/bridge-store';
+import { BridgeStore } from '../stores/bridge-store';
+import { firstSentence } from '../stores/bridge-store-writes';
 import type { Check } from './check';
 
 export type { Check, CheckStatus } from './check';

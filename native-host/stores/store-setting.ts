@@ -9,7 +9,7 @@
  *
  * Kept apart from config.ts so `token` can read this one setting without loading the rest.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { configPath } from '../config-path';
 
@@ -34,6 +34,8 @@ export async function readStoreSetting(path: string = configPath()): Promise<Sto
   try {
     // Synchronous: `token` reads this small file on every call, and an asynchronous read would
     // start libuv's thread pool (~2 ms) for it (node:fs/promises would also load a dozen modules).
+    // No file is the common case: asked first, as Node builds an error with a stack for a failed read.
+    if (!statSync(path, { throwIfNoEntry: false })) return DEFAULT_STORE_MODE;
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_STORE_MODE;
