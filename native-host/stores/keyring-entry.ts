@@ -40,10 +40,8 @@ export interface KeyringCredential {
   secret: string;
 }
 
-type Operation = 'read' | 'write' | 'delete' | 'list';
-
-/** "…, so keychain item … could not be read": the sentence every keychain failure ends its cause with. */
-const DONE: Record<Operation, string> = { read: 'read', write: 'written', delete: 'deleted', list: 'listed' };
+/** What a keychain call was doing, for its error message (keyring-errors.ts). */
+export type KeyringOperation = 'read' | 'write' | 'delete' | 'list';
 
 /** Both classes have getPassword, setPassword and deleteCredential; AsyncEntry's return promises. */
 type KeptEntry = AsyncEntry | Entry;
@@ -61,19 +59,6 @@ let firstBusAddress: string | null | undefined;
 
 function cacheKey(id: KeyringItemId): string {
   return JSON.stringify([id.target ?? null, id.service, id.account]);
-}
-
-function describeItem(id: KeyringItemId): string {
-  // The empty account is keyringList's probe: the message is about the whole service.
-  return id.account === ''
-    ? `keychain service "${id.service}"`
-    : `keychain item service "${id.service}" account "${id.account}"`;
-}
-
-function removalHint(id: KeyringItemId): string {
-  if (process.platform === 'darwin') return 'with Keychain Access';
-  if (process.platform === 'win32') return 'with Credential Manager';
-  return `secret-tool clear service '${id.service}' username '${id.account}'`;
 }
 
 /**
@@ -139,7 +124,8 @@ export function defaultSessionBusAddress(env: NodeJS.ProcessEnv = process.env, u
   return undefined;
 }
 
-function entryFor(id: KeyringItemId, operation: Operation): KeptEntry {
+/** The kept Entry for an item, or a new one; throws the library's error as it is. */
+function entryFor(id: KeyringItemId): KeptEntry {
   const key = cacheKey(id);
   const kept = entries.get(key);
   if (kept) return kept;
@@ -148,26 +134,29 @@ function entryFor(id: KeyringItemId, operation: Operation): KeptEntry {
     if (found) process.env.DBUS_SESSION_BUS_ADDRESS = found;
   }
   if (IS_LINUX && firstBusAddress === undefined) firstBusAddress = process.env.DBUS_SESSION_BUS_ADDRESS ?? null;
-  let entry: KeptEntry;
   const Class = synchronous ? Entry : AsyncEntry;
-  try {
-    entry = id.target === undefined ? new Class(id.service, id.account, PINNED) : Class.withTarget(id.target, id.service, id.account, PINNED);
-  } catch (error) {
-    throw keyringError(error, operation, id);
-  }
+  const entry = id.target === undefined ? new Class(id.service, id.account, PINNED) : Class.withTarget(id.target, id.service, id.account, PINNED);
   entries.set(key, entry);
   return entry;
 }
 
-async function run<T>(id: KeyringItemId, operation: Operation, call: (entry: KeptEntry) => T | Promise<T>): Promise<T> {
-  const entry = entryFor(id, operation);
+/**
+ * The error a caller gets for a failed keychain call (keyring-errors.ts, loaded at the first
+ * failure: its messages are most of this code, and a `token` whose keychain answers never needs
+ * them). An Entry whose connection broke would fail forever: it is dropped, the next call builds
+ * a fresh one.
+ */
+async function failure(error: unknown, operation: KeyringOperation, id: KeyringItemId): Promise<ProtocolError> {
+  const mapped = (await import('./keyring-errors')).keyringError(error, operation, id);
+  if (mapped.code === ErrorCode.KeychainUnavailable) entries.delete(cacheKey(id));
+  return mapped;
+}
+
+async function run<T>(id: KeyringItemId, operation: KeyringOperation, call: (entry: KeptEntry) => T | Promise<T>): Promise<T> {
   try {
-    return await call(entry);
+    return await call(entryFor(id));
   } catch (error) {
-    const mapped = keyringError(error, operation, id);
-    // A kept Entry whose connection broke would fail forever; the next call builds a fresh one.
-    if (mapped.code === ErrorCode.KeychainUnavailable) entries.delete(cacheKey(id));
-    throw mapped;
+    throw await failure(error, operation, id);
   }
 }
 
@@ -193,105 +182,17 @@ export async function keyringDelete(id: KeyringItemId): Promise<boolean> {
  */
 export async function keyringList(service: string, target?: string): Promise<KeyringCredential[]> {
   const probe: KeyringItemId = { service, account: '', target };
-  // Fails loudly (no bus, no Secret Service) before findCredentials could look anywhere else.
-  entryFor(probe, 'list');
   try {
+    // Fails loudly (no bus, no Secret Service) before findCredentials could look anywhere else.
+    entryFor(probe);
     const found = await findCredentialsAsync(service, target ?? null);
     return found.map(({ account, password }) => ({ account, secret: password }));
   } catch (error) {
-    const mapped = keyringError(error, 'list', probe);
-    if (mapped.code === ErrorCode.KeychainUnavailable) entries.delete(cacheKey(probe));
-    throw mapped;
+    throw await failure(error, 'list', probe);
   }
 }
 
-function busAddressForMessage(): string {
-  const now = process.env.DBUS_SESSION_BUS_ADDRESS;
-  const shown = `DBUS_SESSION_BUS_ADDRESS=${now ?? '(unset)'}`;
-  if (firstBusAddress !== undefined && (firstBusAddress ?? undefined) !== now) {
-    return `${shown}; this process first used ${firstBusAddress ?? '(unset)'} and keeps it, so restart it`;
-  }
-  return shown;
-}
-
-/**
- * Turns an error of @napi-rs/keyring into one the user can act on. The library's own text (and the
- * error as `cause`) is kept only for D-Bus failures, whose messages name sockets and bus names,
- * never item contents; every other case gets our own sentence and no cause, so a secret can reach
- * neither a message nor a logged cause chain.
- */
-export function keyringError(error: unknown, operation: Operation, id: KeyringItemId): ProtocolError {
-  if (error instanceof ProtocolError) return error;
-  const text = error instanceof Error ? error.message : String(error);
-  const where = describeItem(id);
-  const unavailable = (message: string, keepCause = true) =>
-    new ProtocolError(ErrorCode.KeychainUnavailable, message, keepCause ? { cause: error } : undefined);
-
-  if (IS_LINUX) {
-    const busDetail = /(?:DBus error|zbus error): (.*)$/s.exec(text)?.[1]?.trim();
-    if (/autolaunch|DBUS_SESSION_BUS_ADDRESS/i.test(text) || (busDetail && !process.env.DBUS_SESSION_BUS_ADDRESS && /connect/i.test(text))) {
-      return unavailable(
-        `No D-Bus session bus (${busAddressForMessage()}), so ${describeKeychain()} cannot be reached to ${operation} ${where}: ` +
-          'run inside a desktop session, or start a session bus (dbus-run-session) with gnome-keyring-daemon or another Secret Service in it, then retry.',
-      );
-    }
-    if (/ServiceUnknown|not provided by any \.service files|org\.freedesktop\.secrets/i.test(text)) {
-      return unavailable(
-        `No Secret Service on the D-Bus session bus (${busAddressForMessage()}), so ${where} could not be ${DONE[operation]}: ` +
-          'start gnome-keyring-daemon or another Secret Service, then retry.',
-      );
-    }
-    if (/Failed to connect|No such file|Connection refused|Disconnected|NoServer|NoReply/i.test(text)) {
-      return unavailable(
-        `Cannot reach the D-Bus session bus (${busAddressForMessage()}: ${busDetail ?? text}), so ${where} could not be ${DONE[operation]}: ` +
-          'start a session bus and a Secret Service (e.g. gnome-keyring-daemon), or point DBUS_SESSION_BUS_ADDRESS at the running one, then retry.',
-      );
-    }
-    if (/IsLocked|locked|prompt was dismissed/i.test(text)) {
-      return unavailable(
-        `The Secret Service keyring is locked and could not be unlocked (no unlock prompt could be shown, or it was dismissed), so ${where} could not be ${DONE[operation]}: ` +
-          'unlock the "login" keyring (log in to the desktop, Seahorse, or `gnome-keyring-daemon --unlock` with the password on stdin), then retry.',
-      );
-    }
-    if (/no result found/i.test(text)) {
-      return unavailable(
-        `The Secret Service has no default collection to store in (no "login" keyring), so ${where} could not be ${DONE[operation]}: ` +
-          'create or unlock a login keyring (Seahorse, or `gnome-keyring-daemon --unlock` with a password on stdin), then retry.',
-      );
-    }
-    if (busDetail) {
-      return unavailable(
-        `The Secret Service failed to ${operation} ${where} (${busDetail}): check that gnome-keyring-daemon or another Secret Service is running and unlocked, then retry.`,
-      );
-    }
-  }
-  if (/matched by \d+ credentials|ambiguous/i.test(text)) {
-    return new ProtocolError(
-      ErrorCode.StoreFailed,
-      `More than one item in ${describeKeychain()} matches ${where}, so it cannot tell which to ${operation}: ` +
-        `remove them (${removalHint(id)}), then retry.`,
-    );
-  }
-  if (/UTF-8/i.test(text)) {
-    return new ProtocolError(
-      ErrorCode.StoreFailed,
-      `The secret of ${where} is not text (not UTF-8), so it was not written by mcp-login-bridge: remove it (${removalHint(id)}), then retry.`,
-    );
-  }
-  if (/longer than/i.test(text)) {
-    return new ProtocolError(
-      ErrorCode.StoreFailed,
-      `${describeKeychain()} refused ${where}: a name or the secret is longer than the platform allows.`,
-    );
-  }
-  if (/access|denied|not allowed|user interaction/i.test(text)) {
-    return unavailable(
-      `${describeKeychain()} refused access to ${where} during ${operation}: allow mcp-login-bridge (Node) to use the keychain, or unlock it, then retry.`,
-      false,
-    );
-  }
-  return new ProtocolError(
-    ErrorCode.StoreFailed,
-    `${describeKeychain()} failed to ${operation} ${where}. Retry; if it keeps failing, check the keychain with its own tools.`,
-  );
+/** The bus address libdbus took at this process's first Entry (undefined before one), for messages. */
+export function firstBusAddressSeen(): string | null | undefined {
+  return firstBusAddress;
 }

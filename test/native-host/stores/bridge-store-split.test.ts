@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { BRIDGE_KEYCHAIN_SERVICE, BridgeStore, parseStoredCredential, serializeStoredCredential } from '../../../native-host/stores/bridge-store';
 import type { StoredCredential } from '../../../native-host/stores/credential';
-import { keyringError, maxSecretLength, type KeyringCredential, type KeyringItemId } from '../../../native-host/stores/keyring-entry';
+import { maxSecretLength, type KeyringCredential, type KeyringItemId } from '../../../native-host/stores/keyring-entry';
+import { keyringError } from '../../../native-host/stores/keyring-errors';
 import type { Keychain } from '../../../native-host/stores/split-keychain';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { credentialSeries } from '../../helpers/credentials';
