@@ -169,12 +169,22 @@ const lazyBuiltins = {
   },
 };
 
+// token.cjs and token-lazy.cjs take @napi-rs/keyring through native-host/stores/keyring-binding.cjs
+// (the platform's binary without the package's loader; why there), which requires the package
+// itself only as its fall-back.
+const KEYRING_BINDING = `${process.cwd()}${sep}native-host${sep}stores${sep}keyring-binding.cjs`;
+const keyringBinding = {
+  name: 'keyring-binding',
+  setup(b) {
+    b.onResolve({ filter: /^@napi-rs\/keyring$/ }, (args) => (args.importer === KEYRING_BINDING ? { path: args.path, external: true } : { path: KEYRING_BINDING }));
+  },
+};
+
 const tokenCommon = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['@napi-rs/keyring'],
   define,
   // Compiled on every call: whitespace and dead branches out, names kept (stack traces stay readable).
   minifyWhitespace: true,
@@ -192,7 +202,7 @@ const probe = await build({
   outfile: `${outdir}/${TOKEN}`,
   write: false,
   metafile: true,
-  plugins: [dynamicImportsFromLazyFile(lazyModules), lazyBuiltins],
+  plugins: [keyringBinding, dynamicImportsFromLazyFile(lazyModules), lazyBuiltins],
 });
 // Inputs of other namespaces are keyed "namespace:path"; project files by their relative path.
 const tokenModules = new Set(Object.keys(probe.metafile.inputs).filter((input) => !/^[\w-]+:/.test(input)).map((input) => `${process.cwd()}${sep}${input.split('/').join(sep)}`));
@@ -215,13 +225,13 @@ await build({
   // token-lazy-main.ts first: it sets up the process for the refresh before those modules load.
   stdin: entryExporting(lazyModules, "import './native-host/token-lazy-main.ts';"),
   outfile: `${outdir}/${TOKEN_LAZY}`,
-  plugins: [sharedFromTokenFile(tokenModules, shared), lazyBuiltins],
+  plugins: [keyringBinding, sharedFromTokenFile(tokenModules, shared), lazyBuiltins],
 });
 await build({
   ...tokenCommon,
   stdin: entryExporting(shared, "export * from './native-host/token-main.ts';"),
   outfile: `${outdir}/${TOKEN}`,
-  plugins: [dynamicImportsFromLazyFile(new Set(), tokenModules), lazyBuiltins],
+  plugins: [keyringBinding, dynamicImportsFromLazyFile(new Set(), tokenModules), lazyBuiltins],
 });
 
 // connect: one CommonJS file too (connect/connect-main.ts), for the same reason as token: a client
