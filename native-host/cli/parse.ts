@@ -25,6 +25,7 @@ export function parseCommand<O extends Options>(args: string[], options: O) {
  * parseArgs's two modules at its first call, about a millisecond of `token`'s start-up.
  */
 function plainFlags(args: readonly string[], options: Options): { values: Record<string, boolean>; positionals: string[] } | undefined {
+  for (const name in options) if (options[name]!.default !== undefined) return undefined;
   const values: Record<string, boolean> = { __proto__: null } as unknown as Record<string, boolean>;
   const positionals: string[] = [];
   for (const arg of args) {
@@ -34,7 +35,7 @@ function plainFlags(args: readonly string[], options: Options): { values: Record
     }
     const name = arg === '-h' ? 'help' : arg.startsWith('--') ? arg.slice(2) : undefined;
     const option = name === undefined || !Object.hasOwn(options, name) ? undefined : options[name];
-    if (!option || option.type !== 'boolean' || option.multiple || option.default !== undefined) return undefined;
+    if (!option || option.type !== 'boolean' || option.multiple) return undefined;
     values[name!] = true;
   }
   return { values, positionals };

@@ -9,6 +9,11 @@
  * the config synchronously, so libuv's thread pool never starts and the count is that of
  * `node -e ''` under the same probe; a refreshing call starts it.
  *
+ * The floor the bench compares with, a script that requires @napi-rs/keyring and reads the entry,
+ * runs under the same probe: the valid path loads no Node module that script does not (node:util's
+ * parseArgs, for one, would add two), and it takes the keyring's platform binary without the
+ * package's loader (stores/keyring-binding.cjs).
+ *
  * Not a timing: start-up time is the bench's (bench/token-startup.bench.ts). This fails when a
  * change puts the refresh path, or a built-in it alone needs, back on the valid one.
  */
@@ -17,6 +22,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeStore } from '../../../native-host/stores/bridge-store';
@@ -27,6 +33,17 @@ import { CLI_BIN, HOST_BUNDLE, assertHostBuilt } from '../../helpers/native-clie
 const DIST = join(HOST_BUNDLE, '..');
 const TOKEN_FILE = join(DIST, 'token.cjs');
 const LAZY_FILE = join(DIST, 'token-lazy.cjs');
+/** Where the keyring's package and its binary for this platform are, seen from the built files. */
+const requireFromDist = createRequire(join(DIST, 'token.cjs'));
+const KEYRING_LOADER = requireFromDist.resolve('@napi-rs/keyring');
+const KEYRING_BINARY_PACKAGE = `@napi-rs/keyring-${process.platform}-${process.arch}${{ linux: '-gnu', win32: '-msvc', darwin: '' }[process.platform as string] ?? ''}`;
+const keyringBinary = (() => {
+  try {
+    return requireFromDist.resolve(KEYRING_BINARY_PACKAGE);
+  } catch {
+    return undefined;
+  }
+})();
 /** Built-ins only the refresh, the clients' copies, a name lookup or a file write use. */
 const NOT_ON_VALID_PATH = ['http', 'https', 'tls', 'net', 'dns', 'child_process', 'crypto', 'fs/promises', 'v8'];
 
@@ -47,6 +64,8 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 /** Threads of `node -e ''` at exit under the same probe. */
 let baselineThreads: number | null;
+/** The floor script of the bench (require the keyring, read one entry, print the token). */
+let floorScript: string;
 const store = new BridgeStore();
 
 function credential(serverUrl: string, expiresAt: number, issuer = 'https://issuer.example'): StoredCredential {
@@ -79,13 +98,13 @@ interface Recorded {
  * Runs the installed command with the recording preload. stdout goes to a file, not a pipe: Node
  * loads net for a piped stdout by itself, which would hide whether the command did.
  */
-function runRecorded(name: string, args: string[], script: string[] = [CLI_BIN, 'token']): Promise<Recorded> {
+function runRecorded(name: string, args: string[], script: string[] = [CLI_BIN, 'token'], extraEnv: NodeJS.ProcessEnv = {}): Promise<Recorded> {
   const record = join(dir, `${name}.json`);
   const out = join(dir, `${name}.out`);
   const fd = openSync(out, 'w');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', join(dir, 'preload.cjs'), ...script, ...args], {
-      env: { ...env, MLB_LOAD_RECORD: record },
+      env: { ...env, ...extraEnv, MLB_LOAD_RECORD: record },
       stdio: ['ignore', fd, 'pipe'],
     });
     let stderr = '';
@@ -107,6 +126,13 @@ beforeAll(async () => {
   await writeFile(join(dir, 'preload.cjs'), PRELOAD);
   env = { ...process.env, ...keyring.env, MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS: '5000' };
   baselineThreads = (await runRecorded('baseline', [], ['-e', ''])).threads;
+  floorScript = join(dir, 'floor.cjs');
+  await writeFile(
+    floorScript,
+    `const { Entry } = require(${JSON.stringify(KEYRING_LOADER)});
+const [service, account] = process.argv.slice(2);
+process.stdout.write(JSON.parse(new Entry(service, account, { linux: { store: 'secret-service' } }).getPassword()).accessToken + '\\n');`,
+  );
 });
 afterAll(async () => {
   restoreEnv?.();
@@ -131,6 +157,24 @@ describe('token with a valid credential loads the valid-token path only', () => 
       expect(r.threads, 'the valid path started threads node -e \'\' does not have (libuv\'s thread pool)').toBe(baselineThreads);
     });
   }
+
+  it('loads no Node module the floor script (require the keyring, read the entry) does not', async () => {
+    const floor = await runRecorded('floor', ['mcp-login-bridge', serverUrl], [floorScript]);
+    expect(floor.code, floor.stderr).toBe(0);
+    expect(floor.stdout).toContain('at-');
+    for (const options of [[], ['--headers'], ['--json']]) {
+      const r = await runRecorded(`valid-modules${options.join('')}`, [serverUrl, ...options]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.builtins.filter((m) => !floor.builtins.includes(m)), `${options.join(' ') || 'plain'}: modules the floor does not load`).toEqual([]);
+    }
+  });
+
+  it.runIf(keyringBinary !== undefined)('takes the keyring\'s platform binary without the package\'s loader (index.js)', async () => {
+    const r = await runRecorded('valid-binding', [serverUrl]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.files).toContain(keyringBinary);
+    expect(r.files).not.toContain(KEYRING_LOADER);
+  });
 });
 
 describe('the probe sees the other paths', () => {
@@ -153,6 +197,15 @@ describe('the probe sees the other paths', () => {
     if (baselineThreads !== null) expect(r.threads).toBeGreaterThan(baselineThreads);
   });
 
+  it('an unreachable keychain loads token-lazy.cjs for the message (keyring-errors.ts), which names the bus and what to do', async () => {
+    const r = await runRecorded('no-bus', ['https://valid.example/mcp'], [CLI_BIN, 'token'], { DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-bus')}` });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Cannot reach the D-Bus session bus \(DBUS_SESSION_BUS_ADDRESS=unix:path=.*no-bus/);
+    expect(r.stderr).toMatch(/start a session bus and a Secret Service/);
+    expect(r.stderr).toContain('KeychainUnavailable (500)');
+    expect(r.files).toContain(LAZY_FILE);
+  });
+
   it('a server name loads token-lazy.cjs for the lookup', async () => {
     const r = await runRecorded('name', ['no-such-server']);
     expect(r.code).toBe(2);
@@ -171,5 +224,20 @@ describe('one copy of each module', () => {
     expect(token).toContain('findCredentialsAsync');
     expect(lazy).not.toContain('findCredentialsAsync');
     expect(lazy).toContain('require("./token.cjs")');
+  });
+
+  it('token.cjs leaves out what only writes, listings and keychain failures need: those come from token-lazy.cjs', () => {
+    const token = readFileSync(TOKEN_FILE, 'utf8');
+    const lazy = readFileSync(LAZY_FILE, 'utf8');
+    for (const module of ['native-host/stores/bridge-store-writes.ts', 'native-host/stores/keyring-errors.ts']) {
+      expect(token, `${module} is not taken from token-lazy.cjs`).toContain(`"token-lazy:${module}"`);
+      expect(lazy).toContain(`"${module}":`);
+    }
+    // esbuild writes a class as `class X` or `X = class`.
+    const defines = (text: string, name: string) => new RegExp(`\\b(class|function)\\s+${name}\\b|\\b${name}\\s*=\\s*class\\b`).test(text);
+    for (const name of ['BridgeStoreWrites', 'keyringError']) {
+      expect(defines(token, name), `token.cjs defines ${name}`).toBe(false);
+      expect(defines(lazy, name), `token-lazy.cjs defines ${name}`).toBe(true);
+    }
   });
 });
