@@ -7,10 +7,14 @@
  *
  * BENCH_BEFORE=<dir of an earlier checkout, built> adds that version's `token` to the same
  * interleaved loop, for before/after figures taken under the same load.
+ *
+ * CPU time (user + system, every thread) is steadier than wall time on a loaded machine: with
+ * `perf` on the PATH, each round also runs every command once under `perf stat` (its task-clock),
+ * apart from the timed runs so perf's own start-up stays out of the wall times.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { BridgeStore } from '../native-host/stores/bridge-store';
@@ -52,6 +56,14 @@ try {
     if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
     return performance.now() - t;
   };
+  const withPerf = spawnSync('perf', ['stat', '-x,', '-e', 'task-clock', process.execPath, '-e', ''], { stdio: 'pipe' }).status === 0;
+  /** CPU milliseconds of one run: perf stat's task-clock (CSV on stderr, after the command's own). */
+  const cpuTime = (args: string[]) => {
+    const r = spawnSync('perf', ['stat', '-x,', '-e', 'task-clock', process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = /^([\d.]+),msec,task-clock/m.exec(String(r.stderr))?.[1];
+    if (r.status !== 0 || ms === undefined) throw new Error(`perf stat ${args.join(' ')} failed: ${r.stderr}`);
+    return Number(ms);
+  };
   const series: Record<string, number[]> = { baseline: [], floor: [], token: [], headers: [], bundle: [] };
   const commands: Record<string, string[]> = {
     baseline: ['-e', ''],
@@ -65,15 +77,35 @@ try {
     series.before = [];
     commands.before = [beforeLauncher(before), 'token', SERVER];
   }
+  const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  const loadAtStart = loadavg()[0]!;
   for (const args of Object.values(commands)) time(args);
-  for (let i = 0; i < RUNS; i++) for (const [name, args] of Object.entries(commands)) series[name]!.push(time(args));
-  console.log(`token (valid credential, no refresh), spawn → exit, interleaved:`);
-  console.log(line(`node -e '' (baseline)`, series.baseline!));
-  console.log(line('floor: require keyring, read one entry', series.floor!, series.baseline));
-  console.log(line('mcp-login-bridge token', series.token!, series.baseline, 1.2));
-  console.log(line('mcp-login-bridge token --headers', series.headers!, series.baseline, 1.2));
-  console.log(line('dist bundle entry, token', series.bundle!, series.baseline));
-  if (series.before) console.log(line(`before (${before}): token`, series.before, series.baseline));
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, args] of Object.entries(commands)) {
+      series[name]!.push(time(args));
+      if (withPerf) cpu[name]!.push(cpuTime(args));
+    }
+  }
+  const labels: Record<string, string> = {
+    floor: 'floor: require keyring, read one entry',
+    token: 'mcp-login-bridge token',
+    headers: 'mcp-login-bridge token --headers',
+    bundle: 'dist bundle entry, token',
+    before: `before (${before}): token`,
+  };
+  const goals: Record<string, number> = { token: 1.2, headers: 1.2 };
+  const print = (values: Record<string, number[]>, unit: string) => {
+    console.log(line(`node -e '' (baseline)`, values.baseline!, undefined, undefined, unit));
+    for (const name of Object.keys(commands).filter((n) => n !== 'baseline')) console.log(line(labels[name]!, values[name]!, values.baseline, goals[name], unit));
+  };
+  console.log(`token (valid credential, no refresh), spawn → exit, interleaved (load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end):`);
+  print(series, 'ms');
+  if (withPerf) {
+    console.log('CPU time (user + system, perf stat task-clock), same rounds:');
+    print(cpu, 'ms CPU');
+  } else {
+    console.log('CPU time: not measured (no perf on the PATH).');
+  }
 } finally {
   restore();
   await keyring.stop();
