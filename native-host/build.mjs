@@ -5,7 +5,8 @@
 // - token.cjs: token-main.ts and what it imports statically, i.e. the valid-token path;
 // - token-lazy.cjs: every module that graph imports dynamically (refresh, the clients' copies and
 //   rotation sync, the server-name lookup) and what they import, required only when one is needed.
-// @napi-rs/keyring stays outside all of them: it loads a platform-specific native addon.
+// @napi-rs/keyring stays outside all of them: it loads a platform-specific native addon (token.cjs
+// through native-host/stores/keyring-binding.cjs, which requires that addon's package directly).
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
