@@ -16,7 +16,9 @@ import {
   type EntryLocation,
 } from './bridge-store';
 import type { StoredCredential } from './credential';
+import { checkEntryFilesWritable, deleteEntryFile, listEntryFiles, writeEntryFile } from './file-entry-writes';
 import type { ListedSecret } from './split-keychain';
+import { SplitKeychainWrites } from './split-keychain-writes';
 import { SplitSecretError } from './split-secret';
 
 /** An item under our service that could not be used; `error.message` names the field, never a value. */
@@ -36,7 +38,11 @@ export interface BridgeStoreScan {
 
 /** The write side of one BridgeStore; see there for what each method promises. */
 export class BridgeStoreWrites {
-  constructor(private readonly store: BridgeBacking) {}
+  private readonly items: SplitKeychainWrites;
+
+  constructor(private readonly store: BridgeBacking) {
+    this.items = new SplitKeychainWrites(store.items);
+  }
 
   async writeWithLocation(credential: StoredCredential): Promise<EntryLocation> {
     const { files, warn } = this.store;
@@ -63,19 +69,19 @@ export class BridgeStoreWrites {
         return this.store.wrote(keychainLocation());
       } catch (error) {
         if (mode === 'keychain' || !isKeychainUnavailable(error)) throw error;
-        const path = await files.write(account, secret);
+        const path = await writeEntryFile(files, account, secret);
         warn(`no usable keychain (${firstSentence((error as Error).message)}); stored the login for ${credential.serverUrl} in ${path} (0600, not encrypted).`);
         return this.store.wrote(fileLocation(files, credential.serverUrl));
       }
     }
-    const path = await files.write(account, secret);
+    const path = await writeEntryFile(files, account, secret);
     warn(`stored the login for ${credential.serverUrl} in ${path} (0600, not encrypted), as the host config's "store": "file" says.`);
     return this.store.wrote(fileLocation(files, credential.serverUrl));
   }
 
   private async writeKeychain(serverUrl: string, account: string, secret: string): Promise<void> {
     try {
-      await this.store.items.write(account, secret);
+      await this.items.write(account, secret);
     } catch (error) {
       if (!(error instanceof SplitSecretError)) throw error;
       throw new ProtocolError(
@@ -87,7 +93,7 @@ export class BridgeStoreWrites {
 
   private async removeStaleFile(account: string): Promise<void> {
     try {
-      await this.store.files.delete(account);
+      await deleteEntryFile(this.store.files, account);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.store.warn(`${error.message.replace(/^Cannot delete/, 'Could not remove the older copy at')}`);
@@ -95,15 +101,15 @@ export class BridgeStoreWrites {
   }
 
   async rescue(credential: StoredCredential): Promise<string> {
-    return this.store.files.write(accountFor(credential.serverUrl), serializeStoredCredential(credential));
+    return writeEntryFile(this.store.files, accountFor(credential.serverUrl), serializeStoredCredential(credential));
   }
 
   async checkWritable(): Promise<EntryLocation> {
-    const { items, files } = this.store;
+    const { files } = this.store;
     const mode = await this.store.storeMode();
     if (mode !== 'file') {
       try {
-        await items.probe();
+        await this.items.probe();
         return keychainLocation();
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
@@ -116,7 +122,7 @@ export class BridgeStoreWrites {
         if (!isKeychainUnavailable(error)) throw error;
       }
     }
-    await files.checkWritable();
+    await checkEntryFilesWritable(files);
     return fileLocation(files);
   }
 
@@ -126,12 +132,12 @@ export class BridgeStoreWrites {
     let removed = false;
     if (mode !== 'file') {
       try {
-        removed = await this.store.items.delete(account);
+        removed = await this.items.delete(account);
       } catch (error) {
         if (mode === 'keychain' || !isKeychainUnavailable(error)) throw error;
       }
     }
-    if (mode !== 'keychain') removed = (await this.store.files.delete(account)) || removed;
+    if (mode !== 'keychain') removed = (await deleteEntryFile(this.store.files, account)) || removed;
     return removed;
   }
 
@@ -141,7 +147,7 @@ export class BridgeStoreWrites {
     if (mode !== 'file') {
       let listed: ListedSecret[] | undefined;
       try {
-        listed = await this.store.items.list();
+        listed = await this.items.list();
       } catch (error) {
         if (mode === 'keychain' || !isKeychainUnavailable(error)) throw error;
         result.keychainProblem = (error as Error).message;
@@ -149,7 +155,7 @@ export class BridgeStoreWrites {
       for (const entry of listed ?? []) addListed(result, entry.account, 'damaged' in entry ? { damaged: entry.damaged.message } : { secret: entry.secret }, keychainLocation());
     }
     if (mode !== 'keychain') {
-      for (const entry of await this.store.files.list()) {
+      for (const entry of await listEntryFiles(this.store.files)) {
         if (result.locations.has(entry.account)) continue;
         addListed(result, entry.account, 'damaged' in entry ? { damaged: entry.damaged } : { secret: entry.secret }, { backing: 'file', location: `file ${entry.path}` });
       }
