@@ -17,7 +17,9 @@
  * - a timeout for answers that do not wait on the server's work (initialize, notifications,
  *   responses, the GET stream, DELETE): a server that accepts the connection and never answers
  *   is reported, not waited on forever. A POST carrying any other request gets none: its answer
- *   may take as long as the tool takes (servers that answer with JSON answer at the end);
+ *   may take as long as the tool takes (servers that answer with JSON answer at the end). Opening
+ *   a connection through a proxy (its answer to CONNECT) is bounded for every request, and a
+ *   cancelled request stops it;
  * - `bodyEnded(response)`: when the body of a response ended or broke (the proxy fails the requests
  *   of a response stream that ended without their answers) without a second stream layered on top.
  *
@@ -151,7 +153,37 @@ function bodyStream(res: IncomingMessage, settle: (end: BodyEnd) => void): Reada
   );
 }
 
-type CreateConnection = (options: { host?: string | null; port?: number | string | null }, callback: (error: Error | null, socket?: Socket) => void) => undefined;
+/**
+ * The request option that carries the fetch's signal to the Agent's createConnection: http.request
+ * hands its other options on to it (as it does `lookup`), but keeps `signal` for itself.
+ */
+const CANCEL_OPTION = 'mcpLoginBridgeCancel';
+
+type CreateConnection = (
+  options: { host?: string | null; port?: number | string | null; [CANCEL_OPTION]?: AbortSignal },
+  callback: (error: Error | null, socket?: Socket) => void,
+) => undefined;
+
+/**
+ * A signal for opening one connection: aborted when the request is cancelled, or with a
+ * TimeoutError after `timeoutMs`. Opening (the proxy's answer to CONNECT) never waits on the
+ * server's work, so it is bounded for every request, a tool call's too; `done` ends the watch.
+ */
+function openingSignal(cancel: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal; done: () => void } {
+  const opening = new AbortController();
+  const timer = setTimeout(() => opening.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  timer.unref();
+  const cancelled = () => opening.abort(cancel!.reason);
+  if (cancel?.aborted) cancelled();
+  else cancel?.addEventListener('abort', cancelled, { once: true });
+  return {
+    signal: opening.signal,
+    done: () => {
+      clearTimeout(timer);
+      cancel?.removeEventListener('abort', cancelled);
+    },
+  };
+}
 
 export function httpFetch(options: HttpFetchOptions): FetchLike {
   let http: typeof import('node:http') | undefined;
@@ -178,10 +210,13 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
       const createConnection: CreateConnection = (target, callback) => {
         const host = String(target.host ?? '');
         const origin = new URL(`${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${target.port}`);
-        open(origin, { ...(options.lookup ? { lookup: options.lookup } : {}), ...(options.env ? { env: options.env } : {}) }).then(
-          ({ socket }) => callback(null, socket),
-          (error: Error) => callback(error),
-        );
+        const opening = openingSignal(target[CANCEL_OPTION], options.timeoutMs);
+        open(origin, { ...(options.lookup ? { lookup: options.lookup } : {}), ...(options.env ? { env: options.env } : {}), signal: opening.signal })
+          .finally(opening.done)
+          .then(
+            ({ socket }) => callback(null, socket),
+            (error: Error) => callback(error),
+          );
         return undefined;
       };
       (agent as unknown as { createConnection: CreateConnection }).createConnection = createConnection;
@@ -218,8 +253,8 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
       path: `${url.pathname}${url.search}`,
       headers,
       agent: agentFor(secure, proxy, h),
-      ...(signal ? { signal } : {}),
-    };
+      ...(signal ? { signal, [CANCEL_OPTION]: signal } : {}),
+    } as RequestOptions;
     return new Promise<Response>((resolve, reject) => {
       const req = h.request(request);
       // No answer in time: the request is ended, and the error says it was a timeout (not refused).
