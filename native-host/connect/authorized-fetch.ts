@@ -18,7 +18,7 @@ export interface AuthorizedFetchOptions {
   /** Absent with --no-login: a scope challenge becomes an error that says what to run. */
   stepUp?: StepUp;
   base?: FetchLike;
-  /** Sees each response before the transport does (the proxy watches response streams). */
+  /** Sees each response before the transport does (the relay watches response streams: jsonrpc-relay.ts). */
   observe?: (init: RequestInit | undefined, response: Response) => Response;
 }
 

@@ -20,7 +20,7 @@
  *   may take as long as the tool takes (servers that answer with JSON answer at the end). Opening
  *   a connection through a proxy (its answer to CONNECT) is bounded for every request, and a
  *   cancelled request stops it;
- * - `bodyEnded(response)`: when the body of a response ended or broke (the proxy fails the requests
+ * - `bodyEnded(response)`: when the body of a response ended or broke (the relay fails the requests
  *   of a response stream that ended without their answers) without a second stream layered on top.
  *
  * Corporate networks: the proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, chosen by proxyFor) and the
@@ -38,6 +38,7 @@ import type { Agent, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from
 import type { LookupFunction, Socket } from 'node:net';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { proxyFor, type ProxyChoice } from '../http/proxy-env';
+import { requestsIn } from './jsonrpc-messages';
 
 export interface HttpFetchOptions {
   /** How long an answer that does not wait on the server's work may take (ms). */
@@ -65,21 +66,9 @@ export function bodyEnded(response: Response): Promise<BodyEnd> | undefined {
   return ends.get(response);
 }
 
-interface Requests {
-  /** A request other than initialize: its answer waits for the server's work. */
-  awaitsWork: boolean;
-}
-
-/** What a POST body carries (one message, or a batch from an older client). */
-function requestsIn(body: string | undefined): Requests {
-  if (!body || !body.includes('"method"')) return { awaitsWork: false };
-  try {
-    const parsed: unknown = JSON.parse(body);
-    const all = Array.isArray(parsed) ? parsed : [parsed];
-    return { awaitsWork: all.some((m) => m && typeof m === 'object' && 'id' in m && 'method' in m && (m as { method: unknown }).method !== 'initialize') };
-  } catch {
-    return { awaitsWork: false };
-  }
+/** A POST carrying a request other than initialize: its answer waits for the server's work. */
+function awaitsWork(body: string | undefined): boolean {
+  return requestsIn(body).some((r) => r.method !== 'initialize');
 }
 
 /** fetch's header forms (Headers, pairs, a record) as a plain record. */
@@ -232,7 +221,7 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
     const h = await modules(secure || proxy !== undefined);
     const method = (init.method ?? 'GET').toUpperCase();
     const body = bodyOf(init.body);
-    const bounded = method !== 'POST' || !requestsIn(typeof body === 'string' ? body : undefined).awaitsWork;
+    const bounded = method !== 'POST' || !awaitsWork(typeof body === 'string' ? body : undefined);
     const headers = headerRecord(init.headers);
     // Node would write the port the http Agent does not expect (":443") for an https origin.
     headers.host ??= url.host;
