@@ -32,6 +32,8 @@ export interface RelayOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** How long a response stream that ended without the answer may take to resume (the SDK retries). */
   resumeGraceMs?: number;
+  /** How long the server may take to answer the `initialize` that opens a new session after a lost connection (default 30 s). */
+  replayTimeoutMs?: number;
 }
 
 type State = 'idle' | 'opening' | 'open' | 'reconnecting' | 'closed';
@@ -64,6 +66,7 @@ export class JsonRpcRelay {
       log,
       onMessage: (message) => this.#fromServer(message),
       onLost: (error) => this.#startReconnect(error),
+      ...(options.replayTimeoutMs ? { replayTimeoutMs: options.replayTimeoutMs } : {}),
     });
     this.#streams = new ResponseStreamWatch({
       host: url.host,

@@ -28,14 +28,13 @@ export interface UpstreamSessionOptions {
   onMessage: (message: JSONRPCMessage) => void;
   /** The SDK gave up re-opening the server's event stream: the server is gone. */
   onLost: (error: ConnectError) => void;
+  /** How long the server may take to answer a replayed `initialize` (default 30 s). */
+  replayTimeoutMs?: number;
 }
 
 const REPLAY_ID_PREFIX = 'mcp-login-bridge-reconnect-';
 /** Statuses of a POST of `initialize` that mean "no Streamable HTTP here" (MCP transports, backwards compatibility). */
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
-
-/** How long the server may take to answer a replayed `initialize`. */
-const REPLAY_TIMEOUT_MS = 30_000;
 
 export class UpstreamSession {
   readonly #options: UpstreamSessionOptions;
@@ -79,18 +78,23 @@ export class UpstreamSession {
   async replayInitialize(initialize: JSONRPCRequest, attempt: number): Promise<void> {
     const id = `${REPLAY_ID_PREFIX}${attempt}-${Date.now()}`;
     const params = { ...initialize.params, ...(this.#protocolVersion ? { protocolVersion: this.#protocolVersion } : {}) };
-    const timeoutMs = REPLAY_TIMEOUT_MS;
+    const timeoutMs = this.#options.replayTimeoutMs ?? 30_000;
     const answered = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the server did not answer initialize within ${timeoutMs / 1000} s`)), timeoutMs);
       this.#replay = { id, settle: (error) => (clearTimeout(timer), error ? reject(error) : resolve()) };
     });
+    // Awaited only once the new transport took the message: when that fails, the bound is ended
+    // (drop) and its rejection must not surface as an unhandled one, which would end the process.
+    answered.catch(() => undefined);
     await this.#connect({ jsonrpc: '2.0', id, method: 'initialize', params }, this.#kind);
     await answered;
   }
 
   /** The connection is lost: the transport is closed without a DELETE (the server is gone, or has forgotten the session already). */
   drop(): void {
+    const replay = this.#replay;
     this.#replay = undefined;
+    replay?.settle(new Error('the connection was dropped'));
     const old = this.#transport;
     this.#transport = undefined;
     void old?.close().catch(() => undefined);
