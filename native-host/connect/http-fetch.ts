@@ -12,8 +12,7 @@
  * What it adds on the way:
  * - failures to reach the server are the host's NetworkError kinds (DNS, refused, timeout,
  *   unreachable, proxy-unreachable, proxy-refused, tls), worded as `login` and `token` word them
- *   (http-request.ts, loaded on the first failure: for a plain-http server it would bring TLS
- *   into every start);
+ *   (http/network-error.ts, which loads no network code);
  * - a timeout for answers that do not wait on the server's work (initialize, notifications,
  *   responses, the GET stream, DELETE): a server that accepts the connection and never answers
  *   is reported, not waited on forever. A POST carrying any other request gets none: its answer
@@ -37,6 +36,7 @@ import { setMaxListeners } from 'node:events';
 import type { Agent, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import type { LookupFunction, Socket } from 'node:net';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { networkFailure } from '../http/network-error';
 import { proxyFor, type ProxyChoice } from '../http/proxy-env';
 import { requestsIn } from './jsonrpc-messages';
 
@@ -262,12 +262,8 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
         if (failed) return;
         failed = true;
         if (signal?.aborted) return reject(error);
-        // The wording lives with the host's HTTP layer, loaded only now (it brings TLS along):
-        // the proxy's own failures come as NetworkError already; TLS and the rest are worded here.
-        Promise.all([import('../http/http-request'), import('../http/open-connection')]).then(
-          ([{ connectionFailure }, { tlsFailure }]) => reject(tlsFailure(error as NodeJS.ErrnoException, url.host, proxy) ?? connectionFailure(error, url, expired) ?? error),
-          () => reject(error),
-        );
+        // The proxy's own failures come as NetworkError already; TLS and the rest are worded here.
+        reject(networkFailure(error, url, proxy, expired) ?? error);
       });
       req.once('response', (res: IncomingMessage) => {
         clearTimeout(timer);

@@ -16,35 +16,6 @@ import * as tls from 'node:tls';
 import { NetworkError } from './network-error';
 import { proxyFor, proxyLabel, type ProxyChoice } from './proxy-env';
 
-/** OpenSSL's verification codes for a certificate chain this machine does not trust. */
-const UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-const OTHER_TLS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_REVOKED', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
-
-export function tlsFailure(err: NodeJS.ErrnoException, host: string, proxy: ProxyChoice | undefined): NetworkError | undefined {
-  const code = err.code ?? '';
-  const via = proxy ? ` (through the proxy ${proxyLabel(proxy)})` : '';
-  if (UNTRUSTED.has(code)) {
-    return new NetworkError(
-      'tls',
-      `TLS: the certificate of ${host}${via} is not signed by a CA this machine trusts (${code}); if your network inspects TLS with a company CA, ` +
-        'set NODE_EXTRA_CA_CERTS to its PEM file (in the environment of the browser and of every program that runs mcp-login-bridge)',
-      { cause: err },
-    );
-  }
-  if (OTHER_TLS.has(code) || /^ERR_SSL_|^ERR_TLS_/.test(code)) {
-    return new NetworkError('tls', `TLS with ${host}${via} failed (${code}: ${err.message})`, { cause: err });
-  }
-  return undefined;
-}
-
 let caList: string[] | null | undefined;
 /** Node's CA list plus the system store, where Node can read it; null: Node's default context. */
 function certificateAuthorities(): string[] | null {
@@ -180,7 +151,7 @@ export interface OpenConnectionOptions {
 export interface OpenedConnection {
   /** To the server: TLS for an https URL (its handshake may still be under way: errors come on the socket). */
   socket: Socket;
-  /** The proxy it goes through, for messages (tlsFailure); undefined when direct. */
+  /** The proxy it goes through, for messages (network-error.ts's tlsFailure); undefined when direct. */
   proxy: ProxyChoice | undefined;
 }
 

@@ -8,8 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONNECT_ERROR_CODE, CONNECT_ERROR_KINDS, ConnectError, errorResponse } from '../../../native-host/connect/rpc-errors';
-import { connectionFailure, DNS_FAILURE_CODES, UNREACHABLE_CODES } from '../../../native-host/http/http-request';
-import { NETWORK_FAILURES } from '../../../native-host/http/network-error';
+import { connectionFailure, DNS_FAILURE_CODES, NETWORK_FAILURES, UNREACHABLE_CODES } from '../../../native-host/http/network-error';
 
 const protocol = readFileSync(join(__dirname, '../../../PROTOCOL.md'), 'utf8');
 const start = protocol.indexOf("## `connect`'s JSON-RPC errors");
