@@ -84,7 +84,7 @@ export class UpstreamSession {
       this.#replay = { id, settle: (error) => (clearTimeout(timer), error ? reject(error) : resolve()) };
     });
     // Awaited only once the new transport took the message: when that fails, the bound is ended
-    // (drop) and its rejection must not surface as an unhandled one, which would end the process.
+    // (drop, end) and its rejection must not surface as an unhandled one, which would end the process.
     answered.catch(() => undefined);
     await this.#connect({ jsonrpc: '2.0', id, method: 'initialize', params }, this.#kind);
     await answered;
@@ -92,9 +92,7 @@ export class UpstreamSession {
 
   /** The connection is lost: the transport is closed without a DELETE (the server is gone, or has forgotten the session already). */
   drop(): void {
-    const replay = this.#replay;
-    this.#replay = undefined;
-    replay?.settle(new Error('the connection was dropped'));
+    this.#endReplay('the connection was dropped');
     const old = this.#transport;
     this.#transport = undefined;
     void old?.close().catch(() => undefined);
@@ -102,6 +100,7 @@ export class UpstreamSession {
 
   /** The client is gone: end the session at the server (where the transport has one, within `timeoutMs`) and close. */
   async end(timeoutMs: number): Promise<void> {
+    this.#endReplay('the session ended');
     const remote = this.#transport;
     this.#transport = undefined;
     if (remote instanceof StreamableHTTPClientTransport && remote.sessionId) {
@@ -111,6 +110,13 @@ export class UpstreamSession {
       clearTimeout(timer);
     }
     await remote?.close().catch(() => undefined);
+  }
+
+  /** A replayed `initialize` no longer waited for: its bound is ended with it. */
+  #endReplay(why: string): void {
+    const replay = this.#replay;
+    this.#replay = undefined;
+    replay?.settle(new Error(why));
   }
 
   #fromServer(message: JSONRPCMessage, from: Transport): void {
