@@ -11,6 +11,10 @@
  * CPU time (user + system, every thread) is steadier than wall time on a loaded machine: with
  * `perf` on the PATH, each round also runs every command once under `perf stat` (its task-clock),
  * apart from the timed runs so perf's own start-up stays out of the wall times.
+ *
+ * BENCH_INSTRUCTIONS=<rounds> adds instructions executed (valgrind's cachegrind, no cache model),
+ * which the machine's load does not change at all; about 10 s a run, and V8's background threads
+ * still vary a run by about 1 %, so a few rounds and their median.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -94,9 +98,10 @@ try {
     before: `before (${before}): token`,
   };
   const goals: Record<string, number> = { token: 1.2, headers: 1.2 };
+  // The goal is the wall time's; CPU and instructions are shown beside it to tell load from cost.
   const print = (values: Record<string, number[]>, unit: string) => {
     console.log(line(`node -e '' (baseline)`, values.baseline!, undefined, undefined, unit));
-    for (const name of Object.keys(commands).filter((n) => n !== 'baseline')) console.log(line(labels[name]!, values[name]!, values.baseline, goals[name], unit));
+    for (const name of Object.keys(commands).filter((n) => n !== 'baseline')) console.log(line(labels[name]!, values[name]!, values.baseline, unit === 'ms' ? goals[name] : undefined, unit));
   };
   console.log(`token (valid credential, no refresh), spawn → exit, interleaved (load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end):`);
   print(series, 'ms');
@@ -105,6 +110,20 @@ try {
     print(cpu, 'ms CPU');
   } else {
     console.log('CPU time: not measured (no perf on the PATH).');
+  }
+  const instructionRounds = Number(process.env.BENCH_INSTRUCTIONS ?? 0);
+  if (instructionRounds > 0) {
+    /** Millions of instructions of one run, from cachegrind's summary on stderr. */
+    const instructions = (args: string[]) => {
+      const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const refs = /I\s+refs:\s+([\d,]+)/.exec(String(r.stderr))?.[1];
+      if (r.status !== 0 || refs === undefined) throw new Error(`valgrind ${args.join(' ')} failed: ${r.stderr}`);
+      return Number(refs.replaceAll(',', '')) / 1e6;
+    };
+    const counts: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+    for (let i = 0; i < instructionRounds; i++) for (const [name, args] of Object.entries(commands)) counts[name]!.push(instructions(args));
+    console.log('Instructions executed (valgrind cachegrind), millions:');
+    print(counts, 'M instr');
   }
 } finally {
   restore();
