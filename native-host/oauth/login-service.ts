@@ -8,13 +8,13 @@
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { LIMITS, type BeginResult, type CompleteResult, type Warning } from '../../shared/protocol';
+import { LIMITS, type BeginResult, type ClientNotice, type CompleteResult, type StoredTarget, type Warning } from '../../shared/protocol';
 import { suggestedGoogleLikeRule } from '../../shared/providers';
 import { configPath, type HostConfig } from '../config';
 import type { ClientLogins } from '../clients/client-logins';
 import type { ClientName } from '../clients/client-adapter';
 import { withRefreshLock, type WithRefreshLock } from '../stores/refresh-lock';
-import type { CredentialTarget } from '../stores/credential';
+import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import { buildAuthorizeUrl } from './authorize-url';
 import { obtainClient } from './client-registration';
 import { checkCallback, credentialForFlow, forgetDisownedRegistration, isDisownedRegistration, redeemCode, writeLogin } from './login-completion';
@@ -221,7 +221,12 @@ export class LoginService {
     // Under the server's refresh lock, like every write of its login: a `token` refreshing the
     // previous login at this moment would otherwise store that login's tokens over this one. The
     // lock is taken while the exchange runs, so it also covers the exchange (as a refresh's does).
-    const { stored, notices, credential } = await this.#withLock(flow.serverUrl, async () => {
+    // The answer goes as soon as everything is written, not after the lock's file is removed: the
+    // release (swallowing its own errors) finishes on its own, and a process that ends keeps
+    // running until it has (a pending file operation holds Node's event loop open).
+    let written!: (result: { stored: StoredTarget[]; notices: ClientNotice[]; credential: StoredCredential }) => void;
+    const writtenEarly = new Promise<{ stored: StoredTarget[]; notices: ClientNotice[]; credential: StoredCredential }>((resolve) => (written = resolve));
+    const locked = this.#withLock(flow.serverUrl, async () => {
       let tokens: oauth.TokenEndpointResponse;
       try {
         tokens = await redeemed;
@@ -235,8 +240,10 @@ export class LoginService {
       storeStarted = performance.now();
       const credential = credentialForFlow(flow, tokens, account, this.#now());
       const { stored, notices } = await writeLogin(flow, credential, { store: this.#deps.store, clients, discovered });
+      written({ stored, notices, credential });
       return { stored, notices, credential };
     });
+    const { stored, notices, credential } = await Promise.race([writtenEarly, locked]);
     const storeMs = performance.now() - storeStarted;
 
     const warning = credential.refreshToken ? undefined : this.#noRefreshTokenWarning(flow);
