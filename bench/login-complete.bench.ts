@@ -4,15 +4,17 @@
  * host process, against the Google-like provider (in a process of its own, as a real one is).
  * Reported as medians with min/max and the number of logins, and the ratio host total / token
  * endpoint (1.0 would mean the host adds nothing), the endpoint timed both by the host and by the
- * provider itself.
+ * provider itself. BENCH_BEFORE=<dir of an earlier checkout, built> runs its host beside this one's,
+ * interleaved.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFixtureServersProcess } from '../test/fixtures/fixture-servers-process';
 import { startKeyring } from '../test/fixtures/keyring-harness';
 import { spawnNativeHost } from '../test/helpers/native-client';
 import { followToCallback } from '../test/helpers/redirect-follower';
+import { beforeLauncher } from './before-launcher';
 import { line } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -29,37 +31,50 @@ await writeFile(
     rules: [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }],
   }),
 );
-const host = spawnNativeHost({ env: { ...process.env, ...keyring.env, MCP_LOGIN_BRIDGE_CONFIG: configPath } });
+const env = { ...process.env, ...keyring.env, MCP_LOGIN_BRIDGE_CONFIG: configPath };
+const BEFORE = process.env.BENCH_BEFORE;
+const hosts = [
+  { label: 'this build', host: spawnNativeHost({ env }) },
+  // An earlier checkout's host (BENCH_BEFORE), interleaved with this one's, so both see the same load.
+  ...(BEFORE ? [{ label: `the build in ${BEFORE}`, host: spawnNativeHost({ env, bundle: beforeLauncher(BEFORE) }) }] : []),
+];
 try {
-  const total: number[] = [];
-  const token: number[] = [];
-  const store: number[] = [];
-  const roundTrip: number[] = [];
-  const providerOwn: number[] = [];
+  const series = hosts.map(() => ({ total: [] as number[], token: [] as number[], store: [] as number[], roundTrip: [] as number[], providerOwn: [] as number[] }));
   for (let i = 0; i <= RUNS; i++) {
-    const begun = await host.request({ id: `b${i}`, type: 'begin', serverUrl: mcp.url });
-    if (!begun.ok) throw new Error(begun.error.message);
-    const { callback } = await followToCallback(begun.data.authorizeUrl, begun.data.redirectUri);
-    const t = performance.now();
-    const done = await host.request({ id: `c${i}`, type: 'complete', callbackUrl: callback.href });
-    const rt = performance.now() - t;
-    if (!done.ok) throw new Error(done.error.message);
-    if (i === 0) continue; // warm-up
-    roundTrip.push(rt);
-    total.push(done.data.timings.totalMs);
-    token.push(done.data.timings.tokenEndpointMs);
-    store.push(done.data.timings.storeMs);
-    providerOwn.push((await provider.counts()).lastTokenRequestMs!);
+    for (const [h, { host }] of hosts.entries()) {
+      const begun = await host.request({ id: `b${i}`, type: 'begin', serverUrl: mcp.url });
+      if (!begun.ok) throw new Error(begun.error.message);
+      const { callback } = await followToCallback(begun.data.authorizeUrl, begun.data.redirectUri);
+      const t = performance.now();
+      const done = await host.request({ id: `c${i}`, type: 'complete', callbackUrl: callback.href });
+      const rt = performance.now() - t;
+      if (!done.ok) throw new Error(done.error.message);
+      if (i === 0) continue; // warm-up
+      const s = series[h]!;
+      s.roundTrip.push(rt);
+      s.total.push(done.data.timings.totalMs);
+      s.token.push(done.data.timings.tokenEndpointMs);
+      s.store.push(done.data.timings.storeMs);
+      s.providerOwn.push((await provider.counts()).lastTokenRequestMs!);
+    }
   }
-  console.log(`complete (callback → stored credential), ${RUNS} logins:`);
-  console.log(line('token endpoint, as the host timed it', token));
-  console.log(line("token endpoint, the provider's own time", providerOwn));
-  console.log(line('keychain write', store));
-  console.log(line('host total', total, token));
-  console.log(line("host total vs the provider's own time", total, providerOwn));
-  console.log(line('native messaging round trip', roundTrip, token));
+  for (const [h, { label }] of hosts.entries()) {
+    const { total, token, store, roundTrip, providerOwn } = series[h]!;
+    console.log(`complete (callback → stored credential), ${RUNS} logins, ${label} (load average ${loadavg()[1]!.toFixed(1)} over 5 min):`);
+    console.log(line('token endpoint, as the host timed it', token));
+    console.log(line("token endpoint, the provider's own time", providerOwn));
+    console.log(line('keychain write', store));
+    console.log(line('host total', total, token));
+    console.log(line("host total vs the provider's own time", total, providerOwn));
+    console.log(line('native messaging round trip', roundTrip, token));
+  }
+  if (hosts.length > 1) {
+    console.log('this build against the earlier one (ratio of medians):');
+    console.log(line('native messaging round trip', series[0]!.roundTrip, series[1]!.roundTrip));
+    console.log(line("host total vs the provider's own time", series[0]!.total.map((t, i) => t / series[0]!.providerOwn[i]!), series[1]!.total.map((t, i) => t / series[1]!.providerOwn[i]!), undefined, 'x'));
+  }
 } finally {
-  await host.close();
+  for (const { host } of hosts) await host.close();
   await servers.close();
   await keyring.stop();
 }
