@@ -130,13 +130,14 @@ interface Series {
   host: number[];
   hostToken: number[];
   hostStore: number[];
+  hostCpu: number[];
   transit: number[];
   first?: { stored: number; shown: number; endpoint: number };
 }
 
 const newSeries = (): Series => ({
   endpoint: [], echo: [], echoDuring: [], keychain: [], fixed: [], stored: [], shown: [], endpointDuring: [],
-  seen: [], sent: [], answered: [], host: [], hostToken: [], hostStore: [], transit: [],
+  seen: [], sent: [], answered: [], host: [], hostToken: [], hostStore: [], hostCpu: [], transit: [],
 });
 
 /** One login in `world` with its baselines beside it; `record` false for the browser's first (cold) one. */
@@ -173,7 +174,7 @@ async function oneLogin(world: SeparateServersLoginWorld, s: Series, i: number, 
     Object.fromEntries(['mlb-callback-seen', 'mlb-complete-sent', 'mlb-complete-answered'].map((n) => [n, performance.timeOrigin + (performance.getEntriesByName(n)[0]?.startTime ?? NaN)])),
   );
   const timings = await world.browser.serviceWorker.evaluate(
-    () => (performance.getEntriesByName('mlb-complete-answered')[0] as PerformanceMark | undefined)?.detail as { totalMs: number; tokenEndpointMs: number; storeMs: number } | undefined,
+    () => (performance.getEntriesByName('mlb-complete-answered')[0] as PerformanceMark | undefined)?.detail as { totalMs: number; tokenEndpointMs: number; storeMs: number; cpuMs?: number } | undefined,
   );
   const echoDuring = await echoDuringLoginMs(world);
   await callbackPage.close();
@@ -195,6 +196,7 @@ async function oneLogin(world: SeparateServersLoginWorld, s: Series, i: number, 
     s.host.push(timings.totalMs);
     s.hostToken.push(timings.tokenEndpointMs);
     s.hostStore.push(timings.storeMs);
+    if (timings.cpuMs !== undefined) s.hostCpu.push(timings.cpuMs);
     // Both ways through the browser's native messaging, and the host's reading and writing of frames.
     s.transit.push(marks['mlb-complete-answered']! - marks['mlb-complete-sent']! - timings.totalMs);
   }
@@ -239,6 +241,7 @@ function report(title: string, s: Series): void {
     console.log(line('host: complete, its own time', s.host));
     console.log(line('host: token endpoint', s.hostToken));
     console.log(line('host: store', s.hostStore));
+    if (s.hostCpu.length) console.log(line('host: its CPU time meanwhile', s.hostCpu, s.host));
     console.log(line('native messaging, both ways', s.transit, s.echo));
     console.log(line('echo sent with complete (same moment)', s.echoDuring, s.echo));
     console.log(line('native messaging vs that echo', s.transit, s.echoDuring));

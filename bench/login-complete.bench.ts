@@ -39,7 +39,7 @@ const hosts = [
   ...(BEFORE ? [{ label: `the build in ${BEFORE}`, host: spawnNativeHost({ env, bundle: beforeLauncher(BEFORE) }) }] : []),
 ];
 try {
-  const series = hosts.map(() => ({ total: [] as number[], token: [] as number[], store: [] as number[], roundTrip: [] as number[], providerOwn: [] as number[] }));
+  const series = hosts.map(() => ({ total: [] as number[], token: [] as number[], store: [] as number[], roundTrip: [] as number[], providerOwn: [] as number[], cpu: [] as number[] }));
   for (let i = 0; i <= RUNS; i++) {
     for (const [h, { host }] of hosts.entries()) {
       const begun = await host.request({ id: `b${i}`, type: 'begin', serverUrl: mcp.url });
@@ -55,16 +55,18 @@ try {
       s.total.push(done.data.timings.totalMs);
       s.token.push(done.data.timings.tokenEndpointMs);
       s.store.push(done.data.timings.storeMs);
+      if (done.data.timings.cpuMs !== undefined) s.cpu.push(done.data.timings.cpuMs);
       s.providerOwn.push((await provider.counts()).lastTokenRequestMs!);
     }
   }
   for (const [h, { label }] of hosts.entries()) {
-    const { total, token, store, roundTrip, providerOwn } = series[h]!;
+    const { total, token, store, roundTrip, providerOwn, cpu } = series[h]!;
     console.log(`complete (callback → stored credential), ${RUNS} logins, ${label} (load average ${loadavg()[1]!.toFixed(1)} over 5 min):`);
     console.log(line('token endpoint, as the host timed it', token));
     console.log(line("token endpoint, the provider's own time", providerOwn));
     console.log(line('keychain write', store));
     console.log(line('host total', total, token));
+    if (cpu.length) console.log(line("host's CPU time meanwhile", cpu, total));
     console.log(line("host total vs the provider's own time", total, providerOwn));
     console.log(line('native messaging round trip', roundTrip, token));
   }

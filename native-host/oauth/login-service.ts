@@ -180,6 +180,7 @@ export class LoginService {
 
   async #complete(callbackUrl: string): Promise<CompleteResult> {
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     let callback: URL;
     try {
       callback = new URL(callbackUrl);
@@ -257,7 +258,12 @@ export class LoginService {
       scope: credential.scope,
       ...(warning ? { warning } : {}),
       ...(notices.length ? { notices } : {}),
-      timings: { totalMs: round(performance.now() - started), tokenEndpointMs: round(tokenEndpointMs), storeMs: round(storeMs) },
+      timings: {
+        totalMs: round(performance.now() - started),
+        tokenEndpointMs: round(tokenEndpointMs),
+        storeMs: round(storeMs),
+        cpuMs: round(cpuMs(process.cpuUsage(cpuStarted))),
+      },
     };
   }
 
@@ -270,6 +276,10 @@ export class LoginService {
         `${JSON.stringify(suggestedGoogleLikeRule(flow.as.issuer))} to the "rules" array in ${configPath()}; then log in again.`;
     return { code: ErrorCode.NoRefreshToken, name: 'NoRefreshToken', message: base + fix };
   }
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
 }
 
 function round(ms: number): number {
