@@ -7,6 +7,7 @@
  * provider itself. BENCH_BEFORE=<dir of an earlier checkout, built> runs its host beside this one's,
  * interleaved.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,17 @@ await writeFile(
     rules: [{ id: 'fixture', origins: [provider.issuer], params: { access_type: 'offline', prompt: 'consent' } }],
   }),
 );
+/** CPU time (ms) a process's threads have run so far, from Linux's schedstat (ns, not clock ticks); NaN elsewhere. */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    return ns / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const env = { ...process.env, ...keyring.env, MCP_LOGIN_BRIDGE_CONFIG: configPath };
 const BEFORE = process.env.BENCH_BEFORE;
 const hosts = [
@@ -39,19 +51,26 @@ const hosts = [
   ...(BEFORE ? [{ label: `the build in ${BEFORE}`, host: spawnNativeHost({ env, bundle: beforeLauncher(BEFORE) }) }] : []),
 ];
 try {
-  const series = hosts.map(() => ({ total: [] as number[], token: [] as number[], store: [] as number[], roundTrip: [] as number[], providerOwn: [] as number[], cpu: [] as number[] }));
+  const series = hosts.map(() => ({ total: [] as number[], token: [] as number[], store: [] as number[], roundTrip: [] as number[], providerOwn: [] as number[], cpu: [] as number[], processCpu: [] as number[], beginCpu: [] as number[] }));
   for (let i = 0; i <= RUNS; i++) {
     for (const [h, { host }] of hosts.entries()) {
+      const beginCpuBefore = cpuMsOf(host.child.pid);
       const begun = await host.request({ id: `b${i}`, type: 'begin', serverUrl: mcp.url });
+      // begin now also reads the clients' configs and opens the token endpoint's connection: its CPU counts too.
+      const beginCpu = cpuMsOf(host.child.pid) - beginCpuBefore;
       if (!begun.ok) throw new Error(begun.error.message);
       const { callback } = await followToCallback(begun.data.authorizeUrl, begun.data.redirectUri);
       const t = performance.now();
+      const cpuBefore = cpuMsOf(host.child.pid);
       const done = await host.request({ id: `c${i}`, type: 'complete', callbackUrl: callback.href });
       const rt = performance.now() - t;
+      const cpu = cpuMsOf(host.child.pid) - cpuBefore;
       if (!done.ok) throw new Error(done.error.message);
       if (i === 0) continue; // warm-up
       const s = series[h]!;
       s.roundTrip.push(rt);
+      s.processCpu.push(cpu);
+      s.beginCpu.push(beginCpu);
       s.total.push(done.data.timings.totalMs);
       s.token.push(done.data.timings.tokenEndpointMs);
       s.store.push(done.data.timings.storeMs);
@@ -60,7 +79,7 @@ try {
     }
   }
   for (const [h, { label }] of hosts.entries()) {
-    const { total, token, store, roundTrip, providerOwn, cpu } = series[h]!;
+    const { total, token, store, roundTrip, providerOwn, cpu, processCpu, beginCpu } = series[h]!;
     console.log(`complete (callback → stored credential), ${RUNS} logins, ${label} (load average ${loadavg()[1]!.toFixed(1)} over 5 min):`);
     console.log(line('token endpoint, as the host timed it', token));
     console.log(line("token endpoint, the provider's own time", providerOwn));
@@ -69,10 +88,16 @@ try {
     if (cpu.length) console.log(line("host's CPU time meanwhile", cpu, total));
     console.log(line("host total vs the provider's own time", total, providerOwn));
     console.log(line('native messaging round trip', roundTrip, token));
+    if (processCpu.every(Number.isFinite)) {
+      console.log(line("host process's CPU time, request to answer", processCpu));
+      console.log(line("host process's CPU time for begin", beginCpu));
+    }
   }
   if (hosts.length > 1) {
     console.log('this build against the earlier one (ratio of medians):');
     console.log(line('native messaging round trip', series[0]!.roundTrip, series[1]!.roundTrip));
+    console.log(line("host process's CPU time, request to answer", series[0]!.processCpu, series[1]!.processCpu));
+    console.log(line("host process's CPU time for begin", series[0]!.beginCpu, series[1]!.beginCpu));
     console.log(line("host total vs the provider's own time", series[0]!.total.map((t, i) => t / series[0]!.providerOwn[i]!), series[1]!.total.map((t, i) => t / series[1]!.providerOwn[i]!), undefined, 'x'));
   }
 } finally {
