@@ -249,6 +249,10 @@ export class LoginFlows {
     // which it must replace.
     void outcome.then(async (summary) => {
       this.deps.clearTimer(finishingTimer);
+      // After a turn of the event loop: the page's answer (a continuation of this same promise,
+      // further down the chain) is then posted to the browser before these three calls, which
+      // the browser would otherwise handle first.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       await Promise.all([this.endings.disarm(flow), (finishing ?? Promise.resolve()).then(() => this.save(summary))]);
       this.endings.forgetLater(flow);
     });

@@ -231,6 +231,19 @@ describe('LoginFlows.handleCallback', () => {
     await vi.waitFor(() => expect(saved.map((s) => s.state)).toEqual(['pending', 'pending', 'success']));
   });
 
+  it("posts the page's answer before the rule's removal and the record", async () => {
+    const { flows, steps, saved, finishComplete } = setup();
+    await flows.authorize(SERVER);
+    const order: string[] = [];
+    const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB).then((s) => {
+      order.push(`page ${s.state}; disarmed ${steps.includes('disarm 7')}; saved ${saved.length}`);
+    });
+    finishComplete();
+    await pending;
+    await vi.waitFor(() => expect(steps.at(-1)).toBe('disarm 7'));
+    expect(order).toEqual(['page success; disarmed false; saved 1']);
+  });
+
   it('a host that answers at once cancels the "Finishing…" record', async () => {
     const { flows, saved, timers, finishComplete } = setup();
     await flows.authorize(SERVER);
@@ -302,7 +315,8 @@ describe('LoginFlows.handleCallback', () => {
     const summary = await flows.handleCallback('error=access_denied&state=st1', FLOW_TAB);
     expect(summary).toMatchObject({ state: 'error', message: 'You denied access at the provider.' });
     expect(summary.details).toContain('Error code: AuthorizationDenied (304)');
-    expect(steps.at(-1)).toBe('disarm 7');
+    // The rule goes after the page has its answer.
+    await vi.waitFor(() => expect(steps.at(-1)).toBe('disarm 7'));
   });
 
   it('no refresh token and no rule applied: says so in plain words and offers "Add this rule"', async () => {
