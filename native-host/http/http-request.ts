@@ -120,7 +120,7 @@ const CLOSED_UNDER_US = new Set(['ECONNRESET', 'EPIPE']);
 
 async function send(url: URL, options: HttpRequestOptions): Promise<HttpResponse> {
   options.signal?.throwIfAborted();
-  const warm = options.warm?.take(url);
+  const warm = options.warm?.take(url, options.signal);
   if (warm) {
     try {
       return await sendOn(url, options, await warm, true);

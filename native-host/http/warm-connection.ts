@@ -56,14 +56,14 @@ export class WarmConnection {
 
   /**
    * The connection for a request to `url`, once: the warm one while it is open, else a fresh one
-   * (the same resolver answer). Undefined when `url` is of another origin or the connection was
-   * closed: the caller opens its own.
+   * (the same resolver answer; `signal` aborts its proxy tunnel, as for any request). Undefined when
+   * `url` is of another origin or the connection was closed: the caller opens its own.
    */
-  take(url: URL): Promise<OpenedConnection> | undefined {
+  take(url: URL, signal?: AbortSignal): Promise<OpenedConnection> | undefined {
     if (this.#closed || url.origin !== this.#url.origin) return undefined;
     const attempt = this.#attempt;
     this.#finish();
-    const fresh = () => openConnection(this.#url, this.#options);
+    const fresh = () => openConnection(this.#url, { ...this.#options, ...(signal ? { signal } : {}) });
     if (!attempt || attempt.dead) return fresh();
     return attempt.opened.then(
       (connection) => {
