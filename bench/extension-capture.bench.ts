@@ -127,6 +127,7 @@ interface Series {
   seen: number[];
   sent: number[];
   answered: number[];
+  pageReady: number[];
   host: number[];
   hostToken: number[];
   hostStore: number[];
@@ -137,7 +138,7 @@ interface Series {
 
 const newSeries = (): Series => ({
   endpoint: [], echo: [], echoDuring: [], keychain: [], fixed: [], stored: [], shown: [], endpointDuring: [],
-  seen: [], sent: [], answered: [], host: [], hostToken: [], hostStore: [], hostCpu: [], transit: [],
+  seen: [], sent: [], answered: [], pageReady: [], host: [], hostToken: [], hostStore: [], hostCpu: [], transit: [],
 });
 
 /** One login in `world` with its baselines beside it; `record` false for the browser's first (cold) one. */
@@ -160,7 +161,7 @@ async function oneLogin(world: SeparateServersLoginWorld, s: Series, i: number, 
     const mark = performance.getEntriesByName('mlb-result-shown')[0];
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
     if (!mark || !nav) throw new Error('the callback page set no mlb-result-shown mark');
-    return { shownMs: mark.startTime - nav.fetchStart, capturedAt: performance.timeOrigin + nav.fetchStart };
+    return { shownMs: mark.startTime - nav.fetchStart, readyMs: nav.domContentLoadedEventEnd - nav.fetchStart, capturedAt: performance.timeOrigin + nav.fetchStart };
   });
   // The newest result is this login's: its updatedAt is Date.now() when the host's answer arrived
   // (epoch ms, the same clock as the page's timeOrigin, to the millisecond).
@@ -192,6 +193,7 @@ async function oneLogin(world: SeparateServersLoginWorld, s: Series, i: number, 
   s.seen.push(marks['mlb-callback-seen']! - page.capturedAt);
   s.sent.push(marks['mlb-complete-sent']! - page.capturedAt);
   s.answered.push(marks['mlb-complete-answered']! - page.capturedAt);
+  s.pageReady.push(page.readyMs);
   if (timings) {
     s.host.push(timings.totalMs);
     s.hostToken.push(timings.tokenEndpointMs);
@@ -237,6 +239,7 @@ function report(title: string, s: Series): void {
   console.log(line('background sees the callback', s.seen));
   console.log(line('background sends complete', s.sent));
   console.log(line('background has the answer', s.answered));
+  console.log(line('callback page loaded (DOMContentLoaded)', s.pageReady));
   if (s.host.length) {
     console.log(line('host: complete, its own time', s.host));
     console.log(line('host: token endpoint', s.hostToken));
