@@ -30,9 +30,14 @@ export interface WarmConnectionOptions {
   maxAgeMs: number;
 }
 
+/** How long opening (a proxy's CONNECT included) may take; a request never waits for it anyway. */
+const OPEN_LIMIT_MS = 15_000;
+
 interface Attempt {
   opened: Promise<OpenedConnection>;
-  /** Set once the socket closed, failed or misbehaved. */
+  /** Set once open (and not handed on). */
+  connection?: OpenedConnection;
+  /** Set once the socket closed, failed or misbehaved, or the attempt was given up. */
   dead: boolean;
   /** Removes this module's listeners (the socket is handed on). */
   release(): void;
@@ -42,6 +47,8 @@ export class WarmConnection {
   readonly #url: URL;
   readonly #options: OpenConnectionOptions;
   readonly #deadline: ReturnType<typeof setTimeout>;
+  /** Aborts a proxy's CONNECT still under way when the connection is closed. */
+  readonly #stop = new AbortController();
   #attempt: Attempt | undefined;
   #reopens = 0;
   #closed = false;
@@ -55,32 +62,31 @@ export class WarmConnection {
   }
 
   /**
-   * The connection for a request to `url`, once: the warm one while it is open, else a fresh one
-   * (the same resolver answer; `signal` aborts its proxy tunnel, as for any request). Undefined when
-   * `url` is of another origin or the connection was closed: the caller opens its own.
+   * The connection for a request to `url`, once: the warm one when it is open, else a fresh one
+   * (the same resolver answer; `signal` bounds it, as any request's). A connection still being
+   * opened is given up rather than waited for: the request's own limits apply only to its own.
+   * Undefined when `url` is of another origin or the connection was closed: the caller opens its own.
    */
   take(url: URL, signal?: AbortSignal): Promise<OpenedConnection> | undefined {
     if (this.#closed || url.origin !== this.#url.origin) return undefined;
     const attempt = this.#attempt;
-    this.#finish();
-    const fresh = () => openConnection(this.#url, { ...this.#options, ...(signal ? { signal } : {}) });
-    if (!attempt || attempt.dead) return fresh();
-    return attempt.opened.then(
-      (connection) => {
-        if (attempt.dead || connection.socket.destroyed) return fresh();
-        attempt.release();
-        connection.socket.ref();
-        return connection;
-      },
-      () => fresh(),
-    );
+    const connection = attempt && !attempt.dead ? attempt.connection : undefined;
+    if (connection && !connection.socket.destroyed) {
+      this.#finish();
+      attempt!.release();
+      connection.socket.ref();
+      return Promise.resolve(connection);
+    }
+    this.close();
+    return openConnection(this.#url, { ...this.#options, ...(signal ? { signal } : {}) });
   }
 
-  /** Closes the idle connection (if any); `take` then returns undefined. */
+  /** Closes the idle connection, or gives up opening it; `take` then returns undefined. */
   close(): void {
     if (this.#closed) return;
     const attempt = this.#attempt;
     this.#finish();
+    this.#stop.abort();
     if (attempt) {
       attempt.dead = true;
       attempt.opened.then(({ socket }) => socket.destroy(), () => undefined);
@@ -96,10 +102,13 @@ export class WarmConnection {
   #open(): Attempt {
     const openedAt = Date.now();
     let release = () => {};
-    const attempt: Attempt = { opened: openConnection(this.#url, this.#options), dead: false, release: () => release() };
+    const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(OPEN_LIMIT_MS)]);
+    const attempt: Attempt = { opened: openConnection(this.#url, { ...this.#options, signal }), dead: false, release: () => release() };
     attempt.opened.then(
-      ({ socket }) => {
+      (opened) => {
+        const { socket } = opened;
         if (attempt.dead) return socket.destroy();
+        attempt.connection = opened;
         socket.unref();
         const gone = () => {
           if (attempt.dead) return;
@@ -108,7 +117,10 @@ export class WarmConnection {
           socket.destroy();
           this.#died(attempt, openedAt);
         };
-        release = () => detach(socket, gone);
+        release = () => {
+          attempt.connection = undefined;
+          detach(socket, gone);
+        };
         attach(socket, gone);
       },
       () => {

@@ -9,6 +9,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpRequest, type HttpRequestOptions } from '../../../native-host/http/http-request';
 import { WarmConnection } from '../../../native-host/http/warm-connection';
+import { startForwardProxy } from '../../fixtures/forward-proxy';
 
 interface Fixture {
   url: URL;
@@ -56,8 +57,9 @@ function countingLookup(): { lookup: LookupFunction; calls: () => number } {
   return { lookup, calls: () => calls };
 }
 
-function post(url: URL, warm: WarmConnection | undefined, lookup?: LookupFunction): Promise<string> {
+function post(url: URL, warm: WarmConnection | undefined, lookup?: LookupFunction, extra: Partial<HttpRequestOptions> = {}): Promise<string> {
   const options: HttpRequestOptions = {
+    ...extra,
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: 'code=c',
@@ -161,6 +163,25 @@ describe('WarmConnection', () => {
     f.cutRequests.add(0);
     expect(await post(f.url, warm)).toBe('ok');
     expect(f.requests).toEqual([0, 1]);
+  });
+
+  it('through a proxy that never answers CONNECT: the request is bounded by its own signal, and closing lets go of the proxy', async () => {
+    const f = await startServer();
+    const proxy = await startForwardProxy();
+    try {
+      proxy.silent = true;
+      const env = { HTTP_PROXY: proxy.url, NO_PROXY: '' };
+      const warm = new WarmConnection(f.url, { env, maxAgeMs: 60_000 });
+      await until(() => proxy.requests.length === 1);
+      const started = Date.now();
+      await expect(post(f.url, warm, undefined, { env, signal: AbortSignal.timeout(300) })).rejects.toMatchObject({ name: 'NetworkError', kind: 'timeout' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // The tunnel still being opened was given up when the request took the connection.
+      await until(() => proxy.openConnections() === 0);
+      expect(f.requests).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('on a connection of its own, a request the server cuts is not sent again', async () => {
