@@ -139,7 +139,7 @@ export class WarmConnection {
   }
 }
 
-const EVENTS = ['data', 'end', 'close', 'error', 'timeout'] as const;
+const EVENTS = ['data', 'end', 'close', 'error'] as const;
 
 function attach(socket: Socket, gone: () => void): void {
   // 'data' puts the socket in flowing mode, which is also how an idle socket sees the server's close.
