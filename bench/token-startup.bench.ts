@@ -37,6 +37,18 @@ writeFileSync(
   `const { Entry } = require(${JSON.stringify(createRequire(import.meta.url).resolve('@napi-rs/keyring'))});
 process.stdout.write(JSON.parse(new Entry('mcp-login-bridge', ${JSON.stringify(SERVER)}, { linux: { store: 'secret-service' } }).getPassword()).accessToken + '\\n');`,
 );
+// The same floor with the platform's binary required directly, as token.cjs does where it can
+// (stores/keyring-binding.cjs): the package's loader costs a few ms of its own, so beating the
+// first floor by that much is the loader, not less work.
+const keyringBinary = createRequire(createRequire(import.meta.url).resolve('@napi-rs/keyring')).resolve(
+  `@napi-rs/keyring-${process.platform}-${process.arch}${process.platform === 'linux' ? '-gnu' : process.platform === 'win32' ? '-msvc' : ''}`,
+);
+const floorDirect = join(tmpdir(), `mlb-token-floor-direct-${process.pid}.cjs`);
+writeFileSync(
+  floorDirect,
+  `const { Entry } = require(${JSON.stringify(keyringBinary)});
+process.stdout.write(JSON.parse(new Entry('mcp-login-bridge', ${JSON.stringify(SERVER)}, { linux: { store: 'secret-service' } }).getPassword()).accessToken + '\\n');`,
+);
 const keyring = await startKeyring();
 const restore = keyring.applyToProcess();
 try {
@@ -68,10 +80,11 @@ try {
     if (r.status !== 0 || ms === undefined) throw new Error(`perf stat ${args.join(' ')} failed: ${r.stderr}`);
     return Number(ms);
   };
-  const series: Record<string, number[]> = { baseline: [], floor: [], token: [], headers: [], bundle: [] };
+  const series: Record<string, number[]> = { baseline: [], floor: [], floorDirect: [], token: [], headers: [], bundle: [] };
   const commands: Record<string, string[]> = {
     baseline: ['-e', ''],
     floor: [floor],
+    floorDirect: [floorDirect],
     token: [CLI_BIN, 'token', SERVER],
     headers: [CLI_BIN, 'token', SERVER, '--headers'],
     bundle: [HOST_BUNDLE, 'token', SERVER],
@@ -92,6 +105,7 @@ try {
   }
   const labels: Record<string, string> = {
     floor: 'floor: require keyring, read one entry',
+    floorDirect: 'floor, keyring binary required directly',
     token: 'mcp-login-bridge token',
     headers: 'mcp-login-bridge token --headers',
     bundle: 'dist bundle entry, token',
