@@ -115,8 +115,9 @@ export async function waitForRefresh<T>(lockPath: string, options: RefreshWaitOp
   try {
     for (let attempt = 0; ; attempt++) {
       const holder = holderOf(lockDir, staleMs);
-      // The lock went since we began waiting: the holder is done (with a result, or having failed).
-      if (look || (attempt > 0 && holder !== 'held')) {
+      // The lock went since we began waiting: the holder is done, with a result or having failed.
+      // (A stale lock wrote nothing since it went quiet; whoever takes it over reads the store.)
+      if (look || (attempt > 0 && holder === 'free')) {
         const done = await options.check?.();
         if (done !== undefined) return done;
       }
