@@ -8,6 +8,7 @@
  * Request bodies are strings (the transports serialize each message), so a retry sends the same bytes.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { connectionFailure, NetworkError } from '../http/network-error';
 import { headerRecord } from './http-fetch';
 import { ConnectError } from './rpc-errors';
 import type { StepUp } from './step-up';
@@ -18,7 +19,7 @@ export interface AuthorizedFetchOptions {
   /** Absent with --no-login: a scope challenge becomes an error that says what to run. */
   stepUp?: StepUp;
   base?: FetchLike;
-  /** Sees each response before the transport does (the proxy watches response streams). */
+  /** Sees each response before the transport does (the relay watches response streams: jsonrpc-relay.ts). */
   observe?: (init: RequestInit | undefined, response: Response) => Response;
 }
 
@@ -44,9 +45,7 @@ function isAbort(error: unknown): boolean {
  * A request that reached no server, as the host words it (DNS, refused, timeout, unreachable: each
  * with what to do), whichever fetch failed; nothing the server sent is quoted.
  */
-async function unreachable(error: unknown, url: URL): Promise<ConnectError> {
-  // Loaded on the first failure only (it brings TLS along, which a plain-http server never needs).
-  const { connectionFailure, NetworkError } = await import('../http/http-request');
+function unreachable(error: unknown, url: URL): ConnectError {
   const failure = error instanceof NetworkError ? error : connectionFailure((error as { cause?: unknown }).cause ?? error, url, undefined);
   if (failure) return new ConnectError('server-unreachable', failure.message, undefined, failure.kind);
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
@@ -65,7 +64,7 @@ export function authorizedFetch(options: AuthorizedFetchOptions): FetchLike {
       return await base(url, { ...init, headers });
     } catch (error) {
       if (isAbort(error)) throw error;
-      throw await unreachable(error, new URL(url));
+      throw unreachable(error, new URL(url));
     }
   };
   return async (url, init) => {

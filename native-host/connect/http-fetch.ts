@@ -12,13 +12,14 @@
  * What it adds on the way:
  * - failures to reach the server are the host's NetworkError kinds (DNS, refused, timeout,
  *   unreachable, proxy-unreachable, proxy-refused, tls), worded as `login` and `token` word them
- *   (http-request.ts, loaded on the first failure: for a plain-http server it would bring TLS
- *   into every start);
+ *   (http/network-error.ts, which loads no network code);
  * - a timeout for answers that do not wait on the server's work (initialize, notifications,
  *   responses, the GET stream, DELETE): a server that accepts the connection and never answers
  *   is reported, not waited on forever. A POST carrying any other request gets none: its answer
- *   may take as long as the tool takes (servers that answer with JSON answer at the end);
- * - `bodyEnded(response)`: when the body of a response ended or broke (the proxy fails the requests
+ *   may take as long as the tool takes (servers that answer with JSON answer at the end). Opening
+ *   a connection through a proxy (its answer to CONNECT) is bounded for every request, and a
+ *   cancelled request stops it;
+ * - `bodyEnded(response)`: when the body of a response ended or broke (the relay fails the requests
  *   of a response stream that ended without their answers) without a second stream layered on top.
  *
  * Corporate networks: the proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, chosen by proxyFor) and the
@@ -35,7 +36,9 @@ import { setMaxListeners } from 'node:events';
 import type { Agent, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import type { LookupFunction, Socket } from 'node:net';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { networkFailure } from '../http/network-error';
 import { proxyFor, type ProxyChoice } from '../http/proxy-env';
+import { requestsIn } from './jsonrpc-messages';
 
 export interface HttpFetchOptions {
   /** How long an answer that does not wait on the server's work may take (ms). */
@@ -63,21 +66,9 @@ export function bodyEnded(response: Response): Promise<BodyEnd> | undefined {
   return ends.get(response);
 }
 
-interface Requests {
-  /** A request other than initialize: its answer waits for the server's work. */
-  awaitsWork: boolean;
-}
-
-/** What a POST body carries (one message, or a batch from an older client). */
-function requestsIn(body: string | undefined): Requests {
-  if (!body || !body.includes('"method"')) return { awaitsWork: false };
-  try {
-    const parsed: unknown = JSON.parse(body);
-    const all = Array.isArray(parsed) ? parsed : [parsed];
-    return { awaitsWork: all.some((m) => m && typeof m === 'object' && 'id' in m && 'method' in m && (m as { method: unknown }).method !== 'initialize') };
-  } catch {
-    return { awaitsWork: false };
-  }
+/** A POST carrying a request other than initialize: its answer waits for the server's work. */
+function awaitsWork(body: string | undefined): boolean {
+  return requestsIn(body).some((r) => r.method !== 'initialize');
 }
 
 /** fetch's header forms (Headers, pairs, a record) as a plain record. */
@@ -151,7 +142,37 @@ function bodyStream(res: IncomingMessage, settle: (end: BodyEnd) => void): Reada
   );
 }
 
-type CreateConnection = (options: { host?: string | null; port?: number | string | null }, callback: (error: Error | null, socket?: Socket) => void) => undefined;
+/**
+ * The request option that carries the fetch's signal to the Agent's createConnection: http.request
+ * hands its other options on to it (as it does `lookup`), but keeps `signal` for itself.
+ */
+const CANCEL_OPTION = 'mcpLoginBridgeCancel';
+
+type CreateConnection = (
+  options: { host?: string | null; port?: number | string | null; [CANCEL_OPTION]?: AbortSignal },
+  callback: (error: Error | null, socket?: Socket) => void,
+) => undefined;
+
+/**
+ * A signal for opening one connection: aborted when the request is cancelled, or with a
+ * TimeoutError after `timeoutMs`. Opening (the proxy's answer to CONNECT) never waits on the
+ * server's work, so it is bounded for every request, a tool call's too; `done` ends the watch.
+ */
+function openingSignal(cancel: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal; done: () => void } {
+  const opening = new AbortController();
+  const timer = setTimeout(() => opening.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  timer.unref();
+  const cancelled = () => opening.abort(cancel!.reason);
+  if (cancel?.aborted) cancelled();
+  else cancel?.addEventListener('abort', cancelled, { once: true });
+  return {
+    signal: opening.signal,
+    done: () => {
+      clearTimeout(timer);
+      cancel?.removeEventListener('abort', cancelled);
+    },
+  };
+}
 
 export function httpFetch(options: HttpFetchOptions): FetchLike {
   let http: typeof import('node:http') | undefined;
@@ -178,10 +199,13 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
       const createConnection: CreateConnection = (target, callback) => {
         const host = String(target.host ?? '');
         const origin = new URL(`${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${target.port}`);
-        open(origin, { ...(options.lookup ? { lookup: options.lookup } : {}), ...(options.env ? { env: options.env } : {}) }).then(
-          ({ socket }) => callback(null, socket),
-          (error: Error) => callback(error),
-        );
+        const opening = openingSignal(target[CANCEL_OPTION], options.timeoutMs);
+        open(origin, { ...(options.lookup ? { lookup: options.lookup } : {}), ...(options.env ? { env: options.env } : {}), signal: opening.signal })
+          .finally(opening.done)
+          .then(
+            ({ socket }) => callback(null, socket),
+            (error: Error) => callback(error),
+          );
         return undefined;
       };
       (agent as unknown as { createConnection: CreateConnection }).createConnection = createConnection;
@@ -197,7 +221,7 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
     const h = await modules(secure || proxy !== undefined);
     const method = (init.method ?? 'GET').toUpperCase();
     const body = bodyOf(init.body);
-    const bounded = method !== 'POST' || !requestsIn(typeof body === 'string' ? body : undefined).awaitsWork;
+    const bounded = method !== 'POST' || !awaitsWork(typeof body === 'string' ? body : undefined);
     const headers = headerRecord(init.headers);
     // Node would write the port the http Agent does not expect (":443") for an https origin.
     headers.host ??= url.host;
@@ -218,8 +242,8 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
       path: `${url.pathname}${url.search}`,
       headers,
       agent: agentFor(secure, proxy, h),
-      ...(signal ? { signal } : {}),
-    };
+      ...(signal ? { signal, [CANCEL_OPTION]: signal } : {}),
+    } as RequestOptions;
     return new Promise<Response>((resolve, reject) => {
       const req = h.request(request);
       // No answer in time: the request is ended, and the error says it was a timeout (not refused).
@@ -238,12 +262,8 @@ export function httpFetch(options: HttpFetchOptions): FetchLike {
         if (failed) return;
         failed = true;
         if (signal?.aborted) return reject(error);
-        // The wording lives with the host's HTTP layer, loaded only now (it brings TLS along):
-        // the proxy's own failures come as NetworkError already; TLS and the rest are worded here.
-        Promise.all([import('../http/http-request'), import('../http/open-connection')]).then(
-          ([{ connectionFailure }, { tlsFailure }]) => reject(tlsFailure(error as NodeJS.ErrnoException, url.host, proxy) ?? connectionFailure(error, url, expired) ?? error),
-          () => reject(error),
-        );
+        // The proxy's own failures come as NetworkError already; TLS and the rest are worded here.
+        reject(networkFailure(error, url, proxy, expired) ?? error);
       });
       req.once('response', (res: IncomingMessage) => {
         clearTimeout(timer);

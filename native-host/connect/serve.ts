@@ -53,7 +53,7 @@ export async function serve(serverUrl: string, options: ServeOptions): Promise<n
     () => undefined,
     (error: unknown) => error,
   );
-  const transports = Promise.all([import('@modelcontextprotocol/sdk/server/stdio.js'), import('./proxy')]);
+  const transports = Promise.all([import('@modelcontextprotocol/sdk/server/stdio.js'), import('./jsonrpc-relay')]);
   if (options.noLogin) {
     const error = await first;
     if ((error instanceof ConnectError && error.kind === 'not-logged-in') || (error instanceof ProtocolError && error.code === ErrorCode.NotLoggedIn)) {
@@ -65,16 +65,16 @@ export async function serve(serverUrl: string, options: ServeOptions): Promise<n
     const cause = error instanceof ConnectError ? error.cause : error;
     if (cause instanceof ProtocolError && cause.code >= ErrorCode.KeychainUnavailable) throw cause;
   }
-  const [{ StdioServerTransport }, { ConnectProxy }] = await transports;
+  const [{ StdioServerTransport }, { JsonRpcRelay }] = await transports;
   const stepUp = options.noLogin ? undefined : new StepUp((scopes) => login(scopes));
 
   let finish!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   const base = httpFetch({ timeoutMs: requestTimeoutMs() });
-  // The proxy watches the server's response streams; it exists before the first request is made.
-  const fetch = authorizedFetch({ tokens, base, ...(stepUp ? { stepUp } : {}), observe: (init, response) => proxy.observe(init, response) });
+  // The relay watches the server's response streams; it exists before the first request is made.
+  const fetch = authorizedFetch({ tokens, base, ...(stepUp ? { stepUp } : {}), observe: (init, response) => relay.observe(init, response) });
   const url = new URL(serverUrl);
-  const proxy = new ConnectProxy(new StdioServerTransport(), {
+  const relay = new JsonRpcRelay(new StdioServerTransport(), {
     url,
     fetch,
     log,
@@ -88,7 +88,7 @@ export async function serve(serverUrl: string, options: ServeOptions): Promise<n
   const stop = (code: number) => {
     if (closing) return;
     closing = true;
-    void proxy.close().finally(() => finish(code));
+    void relay.close().finally(() => finish(code));
   };
   // The SDK's stdio transport does not watch for the end of stdin: the client quitting is that end.
   process.stdin.once('end', () => stop(codes.ok));
@@ -97,11 +97,11 @@ export async function serve(serverUrl: string, options: ServeOptions): Promise<n
   process.once('SIGINT', () => stop(codes.ok));
   process.once('SIGTERM', () => stop(codes.ok));
 
-  await proxy.start();
+  await relay.start();
   const code = await finished;
   if (!closing) {
     closing = true;
-    await proxy.close();
+    await relay.close();
   }
   return exit(code);
 }

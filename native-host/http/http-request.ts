@@ -13,8 +13,8 @@
  */
 import { request as httpRequestRaw, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import type { LookupFunction } from 'node:net';
-import { NetworkError } from './network-error';
-import { openConnection, tlsFailure } from './open-connection';
+import { connectionFailure, tlsFailure } from './network-error';
+import { openConnection } from './open-connection';
 
 export { NetworkError, type NetworkFailure } from './network-error';
 
@@ -63,36 +63,6 @@ async function readBody(res: IncomingMessage, maxBytes: number, tooLarge: () => 
     at += chunk.byteLength;
   }
   return bytes;
-}
-
-/** errno codes of a name that does not resolve (now, or at all). */
-const DNS_FAILED = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
-/** errno codes of a network path that broke or does not exist. */
-const UNREACHABLE = new Set(['ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
-
-/**
- * "fetch failed" tells nobody what to do. A failure to reach the server is one of a few kinds, and
- * each has its own next step: a name that does not resolve (a typo, or offline), nothing listening
- * (the server is down), no answer in time (slow or down: try later), a broken path (the network).
- */
-export function connectionFailure(err: unknown, url: URL, signal: AbortSignal | undefined): NetworkError | undefined {
-  if (err instanceof NetworkError) return undefined;
-  const where = url.host;
-  const reason: unknown = signal?.aborted ? signal.reason : undefined;
-  if ((reason instanceof Error || reason instanceof DOMException) && reason.name === 'TimeoutError') {
-    return new NetworkError('timeout', `${where} did not answer in time (timed out); the server or the network is slow or down: try again later (MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS sets the limit)`, { cause: err });
-  }
-  const code = typeof (err as NodeJS.ErrnoException)?.code === 'string' ? (err as NodeJS.ErrnoException).code! : '';
-  if (DNS_FAILED.has(code)) {
-    return new NetworkError('dns', `the name ${url.hostname} could not be found (DNS lookup failed, ${code}); check the URL for a typo and that this machine is online`, { cause: err });
-  }
-  if (code === 'ECONNREFUSED') {
-    return new NetworkError('refused', `${where} refused the connection (ECONNREFUSED): nothing is listening there; check that the server is running and the URL's port is right, or try again later`, { cause: err });
-  }
-  if (UNREACHABLE.has(code)) {
-    return new NetworkError('unreachable', `${where} could not be reached (${code}); check this machine's network connection and try again`, { cause: err });
-  }
-  return undefined;
 }
 
 export async function httpRequest(url: URL, options: HttpRequestOptions): Promise<HttpResponse> {

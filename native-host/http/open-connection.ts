@@ -16,35 +16,6 @@ import * as tls from 'node:tls';
 import { NetworkError } from './network-error';
 import { proxyFor, proxyLabel, type ProxyChoice } from './proxy-env';
 
-/** OpenSSL's verification codes for a certificate chain this machine does not trust. */
-const UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-const OTHER_TLS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_REVOKED', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
-
-export function tlsFailure(err: NodeJS.ErrnoException, host: string, proxy: ProxyChoice | undefined): NetworkError | undefined {
-  const code = err.code ?? '';
-  const via = proxy ? ` (through the proxy ${proxyLabel(proxy)})` : '';
-  if (UNTRUSTED.has(code)) {
-    return new NetworkError(
-      'tls',
-      `TLS: the certificate of ${host}${via} is not signed by a CA this machine trusts (${code}); if your network inspects TLS with a company CA, ` +
-        'set NODE_EXTRA_CA_CERTS to its PEM file (in the environment of the browser and of every program that runs mcp-login-bridge)',
-      { cause: err },
-    );
-  }
-  if (OTHER_TLS.has(code) || /^ERR_SSL_|^ERR_TLS_/.test(code)) {
-    return new NetworkError('tls', `TLS with ${host}${via} failed (${code}: ${err.message})`, { cause: err });
-  }
-  return undefined;
-}
-
 let caList: string[] | null | undefined;
 /** Node's CA list plus the system store, where Node can read it; null: Node's default context. */
 function certificateAuthorities(): string[] | null {
@@ -100,28 +71,66 @@ function proxyRefused(proxy: ProxyChoice, target: string, status: number, status
   return new NetworkError('proxy-refused', `the proxy ${proxyLabel(proxy)} refused to connect to ${target} (HTTP ${status}${statusText ? ` ${statusText}` : ''}); ${hint}`);
 }
 
-/** CONNECT host:port through the proxy; resolves with the raw tunnel once the proxy said 2xx. */
+/**
+ * Why a CONNECT was stopped before the proxy answered: a timeout is the host's "timeout" failure,
+ * naming the proxy (it, not the server, kept silent); a cancel is the AbortError that Node's http
+ * module gives a cancelled request.
+ */
+function tunnelStopped(proxy: ProxyChoice, target: string, signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if ((reason instanceof Error || reason instanceof DOMException) && reason.name === 'TimeoutError') {
+    return new NetworkError(
+      'timeout',
+      `the proxy ${proxyLabel(proxy)} did not answer the request to connect to ${target} in time (timed out); the proxy or the network is slow or down: ` +
+        'try again later, or list the host in NO_PROXY to connect directly (MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS sets the limit)',
+      { cause: reason },
+    );
+  }
+  return Object.assign(new Error('The operation was aborted', { cause: reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
+/**
+ * CONNECT host:port through the proxy; resolves with the raw tunnel once the proxy said 2xx. The
+ * signal is watched until then: a proxy that takes the connection and never answers would
+ * otherwise hold the socket, and the request waiting for it, forever.
+ */
 function tunnel(proxy: ProxyChoice, url: URL, signal: AbortSignal | undefined): Promise<Socket> {
   const target = `${url.hostname}:${portOf(url)}`;
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(tunnelStopped(proxy, target, signal));
     const headers: OutgoingHttpHeaders = { host: target };
     const auth = proxyAuthorization(proxy);
     if (auth) headers['proxy-authorization'] = auth;
-    const req = httpRequestRaw({ method: 'CONNECT', path: target, headers, createConnection: () => connectToProxy(proxy), signal });
+    const req = httpRequestRaw({ method: 'CONNECT', path: target, headers, createConnection: () => connectToProxy(proxy) });
+    let settled = false;
+    const stop = () => {
+      req.destroy();
+      fail(tunnelStopped(proxy, target, signal!));
+    };
+    function fail(error: Error): void {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', stop);
+      reject(error);
+    }
+    signal?.addEventListener('abort', stop, { once: true });
     req.once('connect', (res: IncomingMessage, socket: Socket, head: Buffer) => {
-      if (res.statusCode !== 200 || head.length > 0) {
+      if (settled || res.statusCode !== 200 || head.length > 0) {
         socket.destroy();
-        reject(proxyRefused(proxy, target, res.statusCode ?? 0, res.statusMessage ?? ''));
+        fail(proxyRefused(proxy, target, res.statusCode ?? 0, res.statusMessage ?? ''));
         return;
       }
+      settled = true;
+      signal?.removeEventListener('abort', stop);
       resolve(socket);
     });
     // A proxy that answers CONNECT with an ordinary response (e.g. 403 with a body) lands here.
     req.once('response', (res: IncomingMessage) => {
       res.resume();
-      reject(proxyRefused(proxy, target, res.statusCode ?? 0, res.statusMessage ?? ''));
+      fail(proxyRefused(proxy, target, res.statusCode ?? 0, res.statusMessage ?? ''));
     });
-    req.once('error', (err) => reject(err.name === 'AbortError' ? err : proxyUnreachable(proxy, err)));
+    // `on`: the socket destroyed by a stop may report its own error after the first.
+    req.on('error', (err) => fail(proxyUnreachable(proxy, err)));
     req.end();
   });
 }
@@ -131,14 +140,18 @@ export interface OpenConnectionOptions {
   env?: NodeJS.ProcessEnv;
   /** Resolver for direct connections (the connect-time address check). A proxy resolves for itself. */
   lookup?: LookupFunction;
-  /** Aborts the CONNECT to the proxy. */
+  /**
+   * Stops a CONNECT the proxy has not answered yet: the socket to the proxy is destroyed, and the
+   * promise rejects with NetworkError "timeout" when the signal's reason is a TimeoutError
+   * (AbortSignal.timeout), else with an AbortError. A direct connection does not watch it.
+   */
   signal?: AbortSignal;
 }
 
 export interface OpenedConnection {
   /** To the server: TLS for an https URL (its handshake may still be under way: errors come on the socket). */
   socket: Socket;
-  /** The proxy it goes through, for messages (tlsFailure); undefined when direct. */
+  /** The proxy it goes through, for messages (network-error.ts's tlsFailure); undefined when direct. */
   proxy: ProxyChoice | undefined;
 }
 

@@ -431,6 +431,23 @@ describe('connect: through a corporate proxy (HTTP_PROXY, NO_PROXY)', () => {
     }
   }, 30_000);
 
+  it('a proxy that takes the connection and never answers CONNECT: "timeout" naming the proxy, exit 1', async () => {
+    const w = await world();
+    const silent = await startForwardProxy();
+    silent.silent = true;
+    cleanup.push(() => silent.close());
+    const timed = { ...w, env: { ...w.env, MCP_LOGIN_BRIDGE_HTTP_TIMEOUT_MS: '1000' } };
+    const r = await runRaw(through(timed, { HTTP_PROXY: silent.url }), [], [INITIALIZE], 8000);
+    expect(r.code, r.stderr).toBe(1);
+    const target = new URL(w.mcp.url).host;
+    const sentence = `the proxy ${silent.url} (HTTP_PROXY) did not answer the request to connect to ${target} in time (timed out)`;
+    expect(r.stderr).toContain(`cannot reach the MCP server ${w.mcp.url}: ${sentence}`);
+    const answer = JSON.parse(r.stdout.trim());
+    expect(answer).toMatchObject({ id: 1, error: { code: -32000, data: { kind: 'server-unreachable', network: 'timeout' } } });
+    expect(answer.error.message.startsWith(sentence)).toBe(true);
+    expect(silent.requests).toEqual([{ method: 'CONNECT', target }]);
+  }, 30_000);
+
   it('a proxy that cannot be reached: "proxy-unreachable", without its password', async () => {
     const w = await world();
     const gone = await startForwardProxy();

@@ -7,7 +7,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo, type LookupFunction, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { authorizedFetch } from '../../../native-host/connect/authorized-fetch';
 import { bodyEnded, httpFetch } from '../../../native-host/connect/http-fetch';
 import { ConnectError } from '../../../native-host/connect/rpc-errors';
@@ -193,6 +193,39 @@ describe('httpFetch through the proxy the environment names', () => {
     expect((gone as NetworkError).message).toContain(`could not reach the proxy http://${address} (http_proxy)`);
     expect((gone as NetworkError).message).not.toContain('s3cret');
   });
+});
+
+describe('httpFetch through a proxy that never answers CONNECT', () => {
+  // The fixture proxy accepts the connection, reads the CONNECT and never answers it.
+  it('initialize and a tool call alike: "timeout" naming the proxy; a cancelled request: an AbortError; no connection to the proxy left open', async () => {
+    const proxy = await startForwardProxy();
+    proxy.silent = true;
+    try {
+      const fetch = httpFetch({ timeoutMs: 300, env: { HTTP_PROXY: proxy.url } });
+      const target = new URL(base).host;
+      for (const body of [INITIALIZE, CALL]) {
+        const error = await fetch(base, { method: 'POST', body }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(NetworkError);
+        expect((error as NetworkError).kind).toBe('timeout');
+        expect((error as NetworkError).message).toMatch(new RegExp(`^the proxy ${proxy.url} \\(HTTP_PROXY\\) did not answer the request to connect to ${target} in time \\(timed out\\)`));
+      }
+      expect(proxy.requests).toEqual([
+        { method: 'CONNECT', target },
+        { method: 'CONNECT', target },
+      ]);
+      await vi.waitFor(() => expect(proxy.openConnections()).toBe(0), { timeout: 5000 });
+
+      // The transport's signal (the SDK aborts it when the session closes) stops the CONNECT too.
+      const cancel = new AbortController();
+      const cancelled = httpFetch({ timeoutMs: 60_000, env: { HTTP_PROXY: proxy.url } })(base, { method: 'POST', body: CALL, signal: cancel.signal }).catch((e: unknown) => e);
+      await vi.waitFor(() => expect(proxy.requests).toHaveLength(3), { timeout: 5000 });
+      cancel.abort();
+      expect(((await cancelled) as Error).name).toBe('AbortError');
+      await vi.waitFor(() => expect(proxy.openConnections()).toBe(0), { timeout: 5000 });
+    } finally {
+      await proxy.close();
+    }
+  }, 20_000);
 });
 
 describe('authorizedFetch: a server that cannot be reached', () => {
