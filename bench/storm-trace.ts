@@ -95,7 +95,8 @@ function summary(kind: string, { started, ended, procs }: StormTrace): string {
   out.push(`  others: ${others.length}, of which ${waited.length} read the expired credential first (the rest started after the write)`);
   out.push(`    keychain reads each: median ${med(waited.map((p) => count(p, 'getPassword')))}, max ${max(waited.map((p) => count(p, 'getPassword')))}; loaded token-lazy.cjs: ${waited.filter((p) => first(p, 'lazyLoaded')).length}; lock attempts: ${waited.reduce((a, p) => a + count(p, 'lockBusy') + count(p, 'lockTaken'), 0)}`);
   out.push(`    last read began after the write ended: median ${ms(med(waited.map((p) => last(p, 'getPassword')!.s! - write.t)))}, max ${ms(max(waited.map((p) => last(p, 'getPassword')!.s! - write.t)))}`);
-  out.push(`    exited after the write ended: median ${ms(med(waited.map((p) => p.exitSeen - write.t)))}, max ${ms(max(waited.map((p) => p.exitSeen - write.t)))}`);
+  const exitAfterWrite = waited.map((p) => last(p, 'exit')!.t - write.t);
+  out.push(`    exited (their own exit event) after the write ended: median ${ms(med(exitAfterWrite))}, max ${ms(max(exitAfterWrite))}`);
   return out.join('\n');
 }
 
