@@ -167,8 +167,12 @@ export interface CompleteResult {
   warning?: Warning;
   /** About the clients the login was written to or could not be. */
   notices?: ClientNotice[];
-  /** Milliseconds the host spent from receiving the callback to the stored credential. */
-  timings: { totalMs: number; tokenEndpointMs: number; storeMs: number };
+  /**
+   * Milliseconds the host spent from receiving the callback to the stored credential; `cpuMs`: the
+   * host process's CPU time meanwhile (the rest of `totalMs` it waited: for the provider, the
+   * keychain, or its turn on a busy machine).
+   */
+  timings: { totalMs: number; tokenEndpointMs: number; storeMs: number; cpuMs?: number };
 }
 
 export interface CredentialSummary {

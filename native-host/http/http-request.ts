@@ -5,7 +5,9 @@
  * Why not fetch/undici: undici compiles its HTTP parser (WebAssembly) when it loads, and a
  * refreshing `token` then waits for that compile before it can exit; the host makes a handful of
  * small requests per login, which Node's http module serves at no start-up cost. One connection per
- * request (no pool): nothing lingers to keep a process alive.
+ * request (no pool): nothing lingers to keep a process alive. The one exception is chosen by the
+ * caller: a login's code exchange may come on a connection opened when the login began
+ * (warm-connection.ts).
  *
  * Corporate networks: the connection is opened by open-connection.ts (the proxy from the
  * environment through a CONNECT tunnel, the CA list), shared with `connect`'s fetch. Failures of
@@ -14,7 +16,8 @@
 import { request as httpRequestRaw, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { connectionFailure, tlsFailure } from './network-error';
-import { openConnection } from './open-connection';
+import { openConnection, type OpenedConnection } from './open-connection';
+import type { WarmConnection } from './warm-connection';
 
 export { NetworkError, type NetworkFailure } from './network-error';
 
@@ -34,6 +37,8 @@ export interface HttpRequestOptions {
   env?: NodeJS.ProcessEnv;
   /** Called once the request (headers and body) has been handed to the operating system. */
   onSent?: () => void;
+  /** A connection opened ahead for this request (used when it is to the same origin). */
+  warm?: WarmConnection;
 }
 
 export interface HttpResponse {
@@ -73,17 +78,47 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
   }
 }
 
+/** A connection that broke before any answer: the server closed it as the request went out. */
+class ClosedBeforeAnswer extends Error {
+  constructor(readonly original: Error) {
+    super('the connection closed before an answer', { cause: original });
+  }
+}
+
+/** errno codes of a connection the server closed while the request was being written. */
+const CLOSED_UNDER_US = new Set(['ECONNRESET', 'EPIPE']);
+
 async function send(url: URL, options: HttpRequestOptions): Promise<HttpResponse> {
   options.signal?.throwIfAborted();
+  const warm = options.warm?.take(url, options.signal);
+  if (warm) {
+    try {
+      return await sendOn(url, options, await warm, true);
+    } catch (err) {
+      // A server may close an idle connection just as the request is written to it; then it never
+      // read the request, which is sent once more on a new connection, as a browser does. Any
+      // other failure, or one after the answer began, is the request's.
+      if (!(err instanceof ClosedBeforeAnswer)) throw err;
+      options.signal?.throwIfAborted();
+    }
+  }
+  return sendOn(url, options, await openConnection(url, options), false);
+}
+
+function sendOn(url: URL, options: HttpRequestOptions, { socket, proxy }: OpenedConnection, reused: boolean): Promise<HttpResponse> {
   const headers: OutgoingHttpHeaders = { host: url.host, ...options.headers };
   if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
   const path = `${url.pathname}${url.search}`;
-  const { socket, proxy } = await openConnection(url, options);
   const createConnection = () => socket;
   return new Promise<HttpResponse>((resolve, reject) => {
     const req = httpRequestRaw({ method: options.method, path, headers, createConnection, signal: options.signal });
-    req.once('error', (err: NodeJS.ErrnoException) => reject(tlsFailure(err, url.host, proxy) ?? err));
+    let answered = false;
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      if (reused && !answered && !options.signal?.aborted && CLOSED_UNDER_US.has(err.code ?? '')) return reject(new ClosedBeforeAnswer(err));
+      reject(tlsFailure(err, url.host, proxy) ?? err);
+    });
     req.once('response', (res) => {
+      answered = true;
       const status = res.statusCode ?? 0;
       const list: Array<[string, string]> = [];
       for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) list.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);

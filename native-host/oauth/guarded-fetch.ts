@@ -19,6 +19,7 @@ import type { LookupFunction } from 'node:net';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { isLocalAddress, isLocalHost } from '../../shared/local-host';
 import { httpRequest, type HttpResponse } from '../http/http-request';
+import { WarmConnection } from '../http/warm-connection';
 
 /**
  * Every response the host reads is a small JSON document (metadata, tokens, registration,
@@ -47,6 +48,8 @@ export interface GuardOptions {
   lookup?: LookupFunction;
   /** Called once each request has been sent (see HttpRequestOptions.onSent). */
   onSent?: () => void;
+  /** A connection opened ahead with `preconnect` (under the same policy), for the request to its origin. */
+  warm?: WarmConnection;
 }
 
 /** The refusal for a URL (origin, or host name at connect time) that is local while the server is not. */
@@ -115,13 +118,30 @@ function bodyBytes(body: RequestInit['body']): Uint8Array | string | undefined {
   throw new TypeError('guardedFetch sends string, URLSearchParams or byte bodies only');
 }
 
+/** The resolver a request under `policy` connects with (undefined: the system's, unchecked). */
+function lookupFor(policy: NetworkPolicy, base: LookupFunction | undefined): LookupFunction | undefined {
+  return policy.allowLoopback ? base : remoteOnlyLookup(base);
+}
+
+/**
+ * Opens a connection to `url`'s origin now, under the same checks as guardedFetch, for one later
+ * request that passes it as `warm` (a login's code exchange: warm-connection.ts). Undefined when
+ * the policy refuses the origin: that request then fails where guardedFetch refuses it.
+ */
+export function preconnect(url: URL, policy: NetworkPolicy, options: { maxAgeMs: number; lookup?: LookupFunction }): WarmConnection | undefined {
+  if (!policy.allowLoopback && isLocalHost(url.hostname)) return undefined;
+  // Given a resolver even where the policy needs none, so the warm connection keeps its answer.
+  const lookup = lookupFor(policy, options.lookup) ?? (dnsLookup as LookupFunction);
+  return new WarmConnection(url, { maxAgeMs: options.maxAgeMs, lookup });
+}
+
 export function guardedFetch(policy: NetworkPolicy, options: GuardOptions = {}): FetchFunction {
   const maxBytes = options.maxBytes ?? MAX_RESPONSE_BYTES;
   return async (input, init = {}) => {
     const url = new URL(input);
     // IP literals never reach a resolver (Node connects to them directly): check the name here.
     if (!policy.allowLoopback && isLocalHost(url.hostname)) throw localTargetRefused(url.origin);
-    const lookup = policy.allowLoopback ? options.lookup : remoteOnlyLookup(options.lookup);
+    const lookup = lookupFor(policy, options.lookup);
     let answer: HttpResponse;
     try {
       // Redirects are never followed (oauth4webapi asks for 'manual' anyway): a followed redirect
@@ -133,6 +153,7 @@ export function guardedFetch(policy: NetworkPolicy, options: GuardOptions = {}):
         signal: init.signal ?? undefined,
         ...(lookup ? { lookup } : {}),
         ...(options.onSent ? { onSent: options.onSent } : {}),
+        ...(options.warm ? { warm: options.warm } : {}),
         maxBytes,
         readBody: options.readBody !== false,
         tooLarge: () => tooLarge(url.origin, maxBytes),

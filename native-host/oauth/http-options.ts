@@ -9,6 +9,7 @@ import { isLocalHost } from '../../shared/local-host';
 import { isLoopbackHost } from '../../shared/loopback';
 import { assertSecureUrl } from '../../shared/secure-url';
 import { requestTimeoutMs } from '../http/request-timeout';
+import type { WarmConnection } from '../http/warm-connection';
 import { guardedFetch, type NetworkPolicy } from './guarded-fetch';
 
 export type { NetworkPolicy } from './guarded-fetch';
@@ -26,12 +27,14 @@ export interface HttpOptions {
 /**
  * Options for one request to `url` on behalf of a login whose MCP server has `policy`. Without a
  * policy, the URL's own: safe only for URLs that discovery already checked under the server's.
- * `onSent` is called once the request is on its way.
+ * `onSent` is called once the request is on its way; `warm` is a connection opened ahead for it
+ * (guarded-fetch.ts `preconnect`, under the same policy).
  */
-export function httpOptions(url: URL | string, policy: NetworkPolicy = policyFor(url), onSent?: () => void): HttpOptions {
+export function httpOptions(url: URL | string, policy: NetworkPolicy = policyFor(url), onSent?: () => void, warm?: WarmConnection): HttpOptions {
   const u = typeof url === 'string' ? new URL(url) : url;
   const signal = AbortSignal.timeout(requestTimeoutMs());
-  const base = { signal, [oauth.customFetch]: guardedFetch(policy, onSent ? { onSent } : {}) as typeof fetch };
+  const guard = { ...(onSent ? { onSent } : {}), ...(warm ? { warm } : {}) };
+  const base = { signal, [oauth.customFetch]: guardedFetch(policy, guard) as typeof fetch };
   return isLoopbackHost(u.hostname) && u.protocol === 'http:' ? { ...base, [oauth.allowInsecureRequests]: true } : base;
 }
 

@@ -64,8 +64,9 @@ export function checkCallback(flow: PendingFlow, callback: URL): URLSearchParams
 const disownedRegistrations = new WeakSet<Error>();
 
 /**
- * Redeems the code in `params` for `flow`. `onSent` is called once the request has been written
- * (httpOptions), so work that must not compete with the request's connect can start after it.
+ * Redeems the code in `params` for `flow`, on the connection to the token endpoint the flow opened
+ * when it began (a new one if that was lost). `onSent` is called once the request has been written
+ * (httpOptions), so work that must not compete with the request can start after it.
  */
 export async function redeemCode(flow: PendingFlow, params: URLSearchParams, onSent?: () => void): Promise<oauth.TokenEndpointResponse> {
   const client = { client_id: flow.client.clientId };
@@ -73,7 +74,7 @@ export async function redeemCode(flow: PendingFlow, params: URLSearchParams, onS
   try {
     const response = await oauth.authorizationCodeGrantRequest(flow.as, client, auth, params, flow.redirectUri, flow.codeVerifier, {
       additionalParameters: { resource: flow.resource },
-      ...httpOptions(flow.as.token_endpoint!, policyFor(flow.serverUrl), onSent),
+      ...httpOptions(flow.as.token_endpoint!, policyFor(flow.serverUrl), onSent, flow.tokenConnection),
     });
     return await oauth.processAuthorizationCodeResponse(flow.as, client, response);
   } catch (err) {

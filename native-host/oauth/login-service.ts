@@ -8,18 +8,19 @@
  */
 import * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
-import { LIMITS, type BeginResult, type CompleteResult, type Warning } from '../../shared/protocol';
+import { LIMITS, type BeginResult, type ClientNotice, type CompleteResult, type StoredTarget, type Warning } from '../../shared/protocol';
 import { suggestedGoogleLikeRule } from '../../shared/providers';
 import { configPath, type HostConfig } from '../config';
 import type { ClientLogins } from '../clients/client-logins';
 import type { ClientName } from '../clients/client-adapter';
 import { withRefreshLock, type WithRefreshLock } from '../stores/refresh-lock';
-import type { CredentialTarget } from '../stores/credential';
+import type { CredentialTarget, StoredCredential } from '../stores/credential';
 import { buildAuthorizeUrl } from './authorize-url';
 import { obtainClient } from './client-registration';
 import { checkCallback, credentialForFlow, forgetDisownedRegistration, isDisownedRegistration, redeemCode, writeLogin } from './login-completion';
 import { loginAccount } from './login-account';
 import { discoverServer } from './discovery';
+import { preconnect } from './guarded-fetch';
 import { policyFor } from './http-options';
 import { PendingFlows, type PendingFlow } from './pending-flows';
 import { SettledListeners, type CallbackCarrier, type FlowOutcome, type FlowSettled } from './settled-listeners';
@@ -103,6 +104,14 @@ export class LoginService {
       disabledRules: config.disabledRules,
     });
     const expiresAt = this.#now() + LIMITS.flowTtlMs;
+    // Got ready now for the flow's end, where they would otherwise stand between the callback and
+    // the stored credential: the connection to the token endpoint (the code exchange then pays no
+    // lookup, connect or TLS handshake), and which local clients have the server configured (their
+    // config files, a dozen reads and parses that do not depend on the tokens). A client configured
+    // for the server while the user signs in gets this login at the next one.
+    const tokenConnection = as.token_endpoint ? preconnect(new URL(as.token_endpoint), policyFor(serverUrl), { maxAgeMs: LIMITS.flowTtlMs }) : undefined;
+    const clientServers = this.#deps.clients?.discover();
+    clientServers?.catch(() => undefined);
     this.#flows.add({
       state,
       serverUrl,
@@ -116,6 +125,8 @@ export class LoginService {
       expiresAt,
       ...(discovered.resourceMetadataUrl ? { resourceMetadataUrl: discovered.resourceMetadataUrl } : {}),
       clientOptions: options,
+      ...(tokenConnection ? { tokenConnection } : {}),
+      ...(clientServers ? { clientServers } : {}),
     });
     return { state, authorizeUrl: url.href, redirectUri, issuer: as.issuer, appliedRules, expiresAt };
   }
@@ -169,6 +180,7 @@ export class LoginService {
 
   async #complete(callbackUrl: string): Promise<CompleteResult> {
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     let callback: URL;
     try {
       callback = new URL(callbackUrl);
@@ -176,14 +188,22 @@ export class LoginService {
       throw new ProtocolError(ErrorCode.InvalidCallback, 'the callback is not a URL');
     }
     const flow = this.#flows.take(callback.searchParams.get('state'));
-    const params = checkCallback(flow, callback);
+    let params: URLSearchParams;
+    try {
+      params = checkCallback(flow, callback);
+    } catch (error) {
+      flow.tokenConnection?.close();
+      throw error;
+    }
 
-    // The code goes to the token endpoint at once. What the write needs that does not depend on the
-    // tokens (the server's lock, which clients have the server configured) is got ready while the
-    // endpoint answers, instead of after it: in a real browser each of these steps competes with
-    // the callback page for the CPU, and done in sequence they cost several times the exchange.
-    // They start once the request is sent, not before: started with it, their file reads held up
-    // the request's own connect and write on a busy machine (the exchange took twice as long).
+    // The code goes to the token endpoint at once, on the connection the flow opened when it began.
+    // The server's lock is taken while the endpoint answers, instead of after it: in a real browser
+    // each step competes with the callback page for the CPU, and done in sequence they cost several
+    // times the exchange. It starts once the request is sent, not before: file operations started
+    // with the request held up its connect and write on a busy machine. Which clients have the
+    // server configured was read when the flow began: the configs' reads and parses would
+    // otherwise fill the thread pool the lock's file operations need, and the event loop the
+    // endpoint's answer needs.
     const tokenStarted = performance.now();
     let tokenEndpointMs = 0;
     let requestSent!: () => void;
@@ -196,13 +216,18 @@ export class LoginService {
     redeemed.catch(() => undefined);
     await Promise.race([sent, redeemed.then(() => undefined, () => undefined)]);
     const clients = this.#deps.clients;
-    const discovered = clients?.discover();
+    const discovered = clients ? (flow.clientServers ?? clients.discover()) : undefined;
     discovered?.catch(() => undefined);
     let storeStarted = 0;
     // Under the server's refresh lock, like every write of its login: a `token` refreshing the
     // previous login at this moment would otherwise store that login's tokens over this one. The
     // lock is taken while the exchange runs, so it also covers the exchange (as a refresh's does).
-    const { stored, notices, credential } = await this.#withLock(flow.serverUrl, async () => {
+    // The answer goes as soon as everything is written, not after the lock's file is removed: the
+    // release (swallowing its own errors) finishes on its own, and a process that ends keeps
+    // running until it has (a pending file operation holds Node's event loop open).
+    let written!: (result: { stored: StoredTarget[]; notices: ClientNotice[]; credential: StoredCredential }) => void;
+    const writtenEarly = new Promise<{ stored: StoredTarget[]; notices: ClientNotice[]; credential: StoredCredential }>((resolve) => (written = resolve));
+    const locked = this.#withLock(flow.serverUrl, async () => {
       let tokens: oauth.TokenEndpointResponse;
       try {
         tokens = await redeemed;
@@ -216,8 +241,10 @@ export class LoginService {
       storeStarted = performance.now();
       const credential = credentialForFlow(flow, tokens, account, this.#now());
       const { stored, notices } = await writeLogin(flow, credential, { store: this.#deps.store, clients, discovered });
+      written({ stored, notices, credential });
       return { stored, notices, credential };
     });
+    const { stored, notices, credential } = await Promise.race([writtenEarly, locked]);
     const storeMs = performance.now() - storeStarted;
 
     const warning = credential.refreshToken ? undefined : this.#noRefreshTokenWarning(flow);
@@ -231,7 +258,12 @@ export class LoginService {
       scope: credential.scope,
       ...(warning ? { warning } : {}),
       ...(notices.length ? { notices } : {}),
-      timings: { totalMs: round(performance.now() - started), tokenEndpointMs: round(tokenEndpointMs), storeMs: round(storeMs) },
+      timings: {
+        totalMs: round(performance.now() - started),
+        tokenEndpointMs: round(tokenEndpointMs),
+        storeMs: round(storeMs),
+        cpuMs: round(cpuMs(process.cpuUsage(cpuStarted))),
+      },
     };
   }
 
@@ -244,6 +276,10 @@ export class LoginService {
         `${JSON.stringify(suggestedGoogleLikeRule(flow.as.issuer))} to the "rules" array in ${configPath()}; then log in again.`;
     return { code: ErrorCode.NoRefreshToken, name: 'NoRefreshToken', message: base + fix };
   }
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
 }
 
 function round(ms: number): number {

@@ -5,6 +5,8 @@
 import type * as oauth from 'oauth4webapi';
 import { ErrorCode, ProtocolError } from '../../shared/errors';
 import { LIMITS, type ClientName } from '../../shared/protocol';
+import type { AdaptedDiscovery } from '../clients/configured-servers';
+import type { WarmConnection } from '../http/warm-connection';
 import type { FlowClient } from './client-registration';
 
 export interface PendingFlow {
@@ -22,6 +24,10 @@ export interface PendingFlow {
   resourceMetadataUrl?: string;
   /** Which local clients get this login; see LoginService.begin. */
   clientOptions?: { clients?: ClientName[]; writeConfig?: boolean };
+  /** A connection to the token endpoint opened when the flow began, for its code exchange. */
+  tokenConnection?: WarmConnection;
+  /** The local clients' configured servers, read when the flow began (they do not depend on the tokens). */
+  clientServers?: Promise<AdaptedDiscovery>;
 }
 
 /** How long a used or expired state is remembered, to say "already used" rather than "unknown". */
@@ -75,6 +81,7 @@ export class PendingFlows {
 
   /** A flow abandoned by its caller (e.g. Ctrl-C): forget it without a tombstone. Returns whether it was waiting. */
   cancel(state: string): boolean {
+    this.#flows.get(state)?.tokenConnection?.close();
     return this.#flows.delete(state);
   }
 
@@ -84,6 +91,7 @@ export class PendingFlows {
    */
   callOff(state: string, error: ProtocolError): boolean {
     this.#sweep();
+    this.#flows.get(state)?.tokenConnection?.close();
     if (!this.#flows.delete(state)) return false;
     this.#finished.set(state, { reason: 'called-off', error, until: this.#now() + TOMBSTONE_MS });
     return true;
@@ -93,6 +101,7 @@ export class PendingFlows {
     const now = this.#now();
     for (const [state, flow] of this.#flows) {
       if (flow.expiresAt <= now) {
+        flow.tokenConnection?.close();
         this.#flows.delete(state);
         this.#finished.set(state, { reason: 'expired', until: now + TOMBSTONE_MS });
       }

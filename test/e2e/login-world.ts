@@ -52,6 +52,12 @@ export interface WorldOptions {
   googleRule: boolean;
   /** Called with a line for each step, for the demo's narration. */
   log?: (line: string) => void;
+  /** The CLI that registers the host (default: this checkout's); a bench's earlier build gives its own. */
+  cliBin?: string;
+  /** The unpacked extension to load (default: this checkout's build). */
+  extensionDir?: string;
+  /** Another world's keyring, shared (one keyring harness per process); that world stops it. */
+  keyring?: KeyringHarness;
 }
 
 export function startLoginWorld(options: WorldOptions): Promise<LoginWorld> {
@@ -82,8 +88,8 @@ async function startWorld<P extends { issuer: string; clientId: string; clientSe
     for (const c of cleanups.reverse()) await c().catch(() => {});
   };
   try {
-    const keyring = await startKeyring();
-    cleanups.push(() => keyring.stop());
+    const keyring = options.keyring ?? (await startKeyring());
+    if (!options.keyring) cleanups.push(() => keyring.stop());
     log('Secret Service keyring (gnome-keyring on a private D-Bus) is up');
 
     const servers = await startServers();
@@ -107,10 +113,11 @@ async function startWorld<P extends { issuer: string; clientId: string; clientSe
 
     const runtimeDir = join(dir, 'runtime');
     const env = { ...keyring.env, MCP_LOGIN_BRIDGE_CONFIG: configPath, MCP_LOGIN_BRIDGE_RUNTIME_DIR: runtimeDir };
-    const cli = (args: string[]) => runCli(args, env);
+    const cli = (args: string[]) => runCli(args, env, options.cliBin);
 
     const browser = await launchBrowserWithExtension({
       env,
+      ...(options.extensionDir ? { extensionDir: options.extensionDir } : {}),
       prepareProfile: async (userDataDir) => {
         const installed = await cli(['install', '--browser', 'chromium', '--user-data-dir', userDataDir, '--json']);
         if (installed.code !== 0) throw new Error(`install failed: ${installed.stderr}${installed.stdout}`);
@@ -127,9 +134,9 @@ async function startWorld<P extends { issuer: string; clientId: string; clientSe
   }
 }
 
-export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(args: string[], env: Record<string, string>, cliBin = CLI_BIN): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -27,6 +27,9 @@ import {
 
 export type { CallbackSender } from './pending-flows';
 
+/** How long the host may take to complete a login before the popup says it is finishing. */
+export const FINISHING_SHOWN_AFTER_MS = 250;
+
 /** What a login needs from the browser and the host; the capture's removal, the results, timers and log are shared with the flows' endings and the callbacks' delivery. */
 export interface LoginFlowDeps extends FlowEndingDeps, CallbackDeliveryDeps {
   host: {
@@ -231,15 +234,26 @@ export class LoginFlows {
   private complete(flow: PendingFlow, query: string): Promise<ResultSummary> {
     const b: SummaryBase = { flowId: flow.flowId, serverUrl: flow.serverUrl, startedAt: flow.startedAt, now: this.deps.now() };
     this.endings.clearExpiry(flow);
-    // Recorded while the host works, not before: the code goes to the host without delay.
-    const finishing = this.save(finishingSummary(b));
+    // "Finishing…" is recorded only when the host takes long enough for anyone to see it (a
+    // keychain waiting to be unlocked, a slow provider): recorded at once, its storage write and
+    // the popup's redraw competed for the CPU with the host's own work on the login's critical
+    // path, only to be replaced a moment later.
+    let finishing: Promise<void> | undefined;
+    const finishingTimer = this.deps.setTimer(() => {
+      finishing = this.save(finishingSummary(b));
+    }, FINISHING_SHOWN_AFTER_MS);
     const outcome = this.askHost(flow, query, b);
     // The callback page gets the outcome as soon as the host answers: removing the capture rule
     // and recording the result (three browser round trips, and the popup redrawing on the
-    // storage change) follow it rather than hold it up. The save follows the `finishing` one,
+    // storage change) follow it rather than hold it up. The save follows a `finishing` one,
     // which it must replace.
     void outcome.then(async (summary) => {
-      await Promise.all([this.endings.disarm(flow), finishing.then(() => this.save(summary))]);
+      this.deps.clearTimer(finishingTimer);
+      // After a turn of the event loop: the page's answer (a continuation of this same promise,
+      // further down the chain) is then posted to the browser before these three calls, which
+      // the browser would otherwise handle first.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await Promise.all([this.endings.disarm(flow), (finishing ?? Promise.resolve()).then(() => this.save(summary))]);
       this.endings.forgetLater(flow);
     });
     return outcome;

@@ -27,6 +27,11 @@ export function parseCompleteResult(data: unknown): CompleteResult {
     scope: typeof data.scope === 'string' ? data.scope.slice(0, MAX_TEXT) : '',
     ...(warning ? { warning } : {}),
     ...(notices?.length ? { notices } : {}),
-    timings: { totalMs: ms(t.totalMs), tokenEndpointMs: ms(t.tokenEndpointMs), storeMs: ms(t.storeMs) },
+    timings: {
+      totalMs: ms(t.totalMs),
+      tokenEndpointMs: ms(t.tokenEndpointMs),
+      storeMs: ms(t.storeMs),
+      ...(typeof t.cpuMs === 'number' && Number.isFinite(t.cpuMs) ? { cpuMs: t.cpuMs } : {}),
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { BeginResult, CompleteResult } from '../../../shared/protocol';
 import { HostError } from '../../../extension/lib/extension-errors';
-import { LoginFlows, type LoginFlowDeps } from '../../../extension/lib/authorize/login-flows';
+import { FINISHING_SHOWN_AFTER_MS, LoginFlows, type LoginFlowDeps } from '../../../extension/lib/authorize/login-flows';
 import type { ResultSummary } from '../../../extension/lib/ui/result-summary';
 
 const SERVER = 'https://mcp.example/mcp';
@@ -186,7 +186,8 @@ describe('LoginFlows.handleCallback', () => {
     // The rule's removal and the record follow the answer to the page (see the next test).
     await vi.waitFor(() => expect(saved.at(-1)).toEqual(summary));
     expect(steps.at(-1)).toBe('disarm 7');
-    expect(saved.map((s) => s.state)).toEqual(['pending', 'pending', 'success']);
+    // The host answered at once: no "Finishing…" in between.
+    expect(saved.map((s) => s.state)).toEqual(['pending', 'success']);
     expect(new Set(saved.map((s) => s.flowId))).toEqual(new Set(['flow1']));
     // Nothing saved carries the code.
     expect(JSON.stringify(saved)).not.toContain('abc');
@@ -212,8 +213,45 @@ describe('LoginFlows.handleCallback', () => {
     expect((await pending).state).toBe('success');
     expect(saved.map((s) => s.state)).toEqual(['pending']);
     release();
-    await vi.waitFor(() => expect(saved.map((s) => s.state)).toEqual(['pending', 'pending', 'success']));
+    await vi.waitFor(() => expect(saved.map((s) => s.state)).toEqual(['pending', 'success']));
     expect(steps.at(-1)).toBe('disarm 7');
+  });
+
+  it('records "Finishing…" only while the host takes longer than a moment, and the outcome after it', async () => {
+    const { flows, saved, timers, finishComplete } = setup();
+    await flows.authorize(SERVER);
+    const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
+    const finishing = timers.find((t) => t.ms === FINISHING_SHOWN_AFTER_MS);
+    expect(finishing?.cleared).toBe(false);
+    finishing!.callback();
+    await vi.waitFor(() => expect(saved.map((s) => s.state)).toEqual(['pending', 'pending']));
+    expect(saved.at(-1)!.message).toBe(`Finishing the login to ${SERVER}…`);
+    finishComplete();
+    expect((await pending).state).toBe('success');
+    await vi.waitFor(() => expect(saved.map((s) => s.state)).toEqual(['pending', 'pending', 'success']));
+  });
+
+  it("posts the page's answer before the rule's removal and the record", async () => {
+    const { flows, steps, saved, finishComplete } = setup();
+    await flows.authorize(SERVER);
+    const order: string[] = [];
+    const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB).then((s) => {
+      order.push(`page ${s.state}; disarmed ${steps.includes('disarm 7')}; saved ${saved.length}`);
+    });
+    finishComplete();
+    await pending;
+    await vi.waitFor(() => expect(steps.at(-1)).toBe('disarm 7'));
+    expect(order).toEqual(['page success; disarmed false; saved 1']);
+  });
+
+  it('a host that answers at once cancels the "Finishing…" record', async () => {
+    const { flows, saved, timers, finishComplete } = setup();
+    await flows.authorize(SERVER);
+    const pending = flows.handleCallback('code=abc&state=st1', FLOW_TAB);
+    finishComplete();
+    await pending;
+    await vi.waitFor(() => expect(saved.map((s) => s.state)).toEqual(['pending', 'success']));
+    expect(timers.find((t) => t.ms === FINISHING_SHOWN_AFTER_MS)?.cleared).toBe(true);
   });
 
   it('sends a state to the host once: a second delivery gets the first outcome', async () => {
@@ -277,7 +315,8 @@ describe('LoginFlows.handleCallback', () => {
     const summary = await flows.handleCallback('error=access_denied&state=st1', FLOW_TAB);
     expect(summary).toMatchObject({ state: 'error', message: 'You denied access at the provider.' });
     expect(summary.details).toContain('Error code: AuthorizationDenied (304)');
-    expect(steps.at(-1)).toBe('disarm 7');
+    // The rule goes after the page has its answer.
+    await vi.waitFor(() => expect(steps.at(-1)).toBe('disarm 7'));
   });
 
   it('no refresh token and no rule applied: says so in plain words and offers "Add this rule"', async () => {

@@ -170,6 +170,7 @@ describe('LoginFlows.openHostFlow', () => {
     expect(done.state).toBe('success');
     await flows.handleCallback('code=c&state=st1', FLOW_TAB);
     expect(deps.host.complete).toHaveBeenCalledTimes(1);
-    expect(steps.slice(3)).toEqual([`complete ${REDIRECT}?code=c&state=st1`, 'disarm 7']);
+    // The rule goes once the page has its answer (a turn of the event loop later).
+    await vi.waitFor(() => expect(steps.slice(3)).toEqual([`complete ${REDIRECT}?code=c&state=st1`, 'disarm 7']));
   });
 });

@@ -135,6 +135,13 @@ describe('parseCompleteResult', () => {
     expect(r).toEqual(complete);
   });
 
+  it("keeps the host's CPU time among the timings when it is a number, and leaves it out otherwise", () => {
+    expect(parseCompleteResult({ ...complete, timings: { ...complete.timings, cpuMs: 7.5 } }).timings).toEqual({ ...complete.timings, cpuMs: 7.5 });
+    for (const cpuMs of ['7', Number.NaN, null]) {
+      expect(parseCompleteResult({ ...complete, timings: { ...complete.timings, cpuMs } }).timings).toEqual(complete.timings);
+    }
+  });
+
   it("keeps the clients' server names and the host's notices, with their kind", () => {
     const stored = [complete.stored[0], { target: 'codex', location: '~/.codex/.credentials.json, key "gm|0123"', server: 'gm' }];
     const notices = [

@@ -125,7 +125,13 @@ describe('with HTTP_PROXY and HTTPS_PROXY set', () => {
     const begun = await login.begin(mcp.url);
     const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
     const exchanges = provider.stats.tokenRequests;
+    // The exchange's tunnel was opened through the proxy when the login began (the login's warm
+    // connection): a proxy that refuses from now on must also cut the tunnels it carries, and the
+    // exchange then needs a new one.
+    await proxy.close();
+    proxy = await startForwardProxy();
     proxy.refuseWith = 403;
+    process.env.HTTP_PROXY = proxy.url;
     await expect(login.complete(callback.href)).rejects.toMatchObject({ code: ErrorCode.TokenExchangeFailed });
     await expect(refreshCredential(expired(stored))).rejects.toMatchObject({ code: ErrorCode.RefreshFailed });
     expect(provider.stats.tokenRequests).toBe(exchanges);

@@ -8,7 +8,7 @@ import type { AddressInfo, LookupFunction } from 'node:net';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors';
-import { MAX_RESPONSE_BYTES, guardedFetch, remoteOnlyLookup } from '../../../native-host/oauth/guarded-fetch';
+import { MAX_RESPONSE_BYTES, guardedFetch, preconnect, remoteOnlyLookup } from '../../../native-host/oauth/guarded-fetch';
 import { discoverAuthorizationServer } from '../../../native-host/oauth/discovery';
 import { httpOptions } from '../../../native-host/oauth/http-options';
 import { NetworkError } from '../../../native-host/http/http-request';
@@ -68,6 +68,24 @@ describe('where a remote server may send the host', () => {
       );
     }
     expect(requests).toEqual([]);
+  });
+
+  it('a connection opened ahead (a login\'s token endpoint) is held to the same checks, and never carries the request', async () => {
+    expect(preconnect(new URL(`http://127.0.0.1:${port}/token`), REMOTE, { maxAgeMs: 60_000 })).toBeUndefined();
+    const url = new URL(`http://intranet.example.test:${port}/token`);
+    const lookup = resolvingTo('127.0.0.1');
+    const warm = preconnect(url, REMOTE, { maxAgeMs: 60_000, lookup });
+    expect(warm).toBeDefined();
+    await expect(guardedFetch(REMOTE, { lookup, warm })(url.href, { method: 'POST', body: 'code=c' })).rejects.toEqual(
+      expect.objectContaining({ code: ErrorCode.InsecureEndpoint, message: expect.stringContaining('intranet.example.test resolves to') }),
+    );
+    expect(requests).toEqual([]);
+    // A local server's own: allowed, and the request goes out on it.
+    const local = new URL(`http://127.0.0.1:${port}/token`);
+    const warmLocal = preconnect(local, LOCAL, { maxAgeMs: 60_000 })!;
+    expect(await (await guardedFetch(LOCAL, { warm: warmLocal })(local.href, { method: 'POST', body: 'code=c' })).json()).toEqual({ ok: true });
+    expect(requests).toEqual(['/token']);
+    expect(warmLocal.take(local)).toBeUndefined();
   });
 
   it('lets private (RFC 1918) and public addresses through the resolver check', async () => {

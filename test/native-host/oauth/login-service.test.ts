@@ -5,10 +5,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { LIMITS } from '../../../shared/protocol';
 import { parseRule } from '../../../shared/providers';
+import type { ClientLogins } from '../../../native-host/clients/client-logins';
 import { EMPTY_CONFIG, type HostConfig } from '../../../native-host/config';
 import { LoopbackListener } from '../../../native-host/oauth/loopback-listener';
 import { withRefreshLock } from '../../../native-host/stores/refresh-lock';
@@ -187,6 +188,27 @@ describe('LoginService with a Google-like provider', () => {
       expect(await store.list(), 'nothing written while the lock is held').toEqual([]);
     });
     await completed;
+    expect((await store.read(mcp.url))?.refreshToken).toBeTruthy();
+  });
+
+  it("reads which clients have the server configured when the flow begins, not between the code exchange and the write", async () => {
+    const steps: string[] = [];
+    const discovery = { servers: [], problems: [] };
+    const clients = {
+      discover: vi.fn(async () => (steps.push('discover'), discovery)),
+      write: vi.fn(async (_credential: unknown, _context: unknown, discovered: Promise<unknown>) => {
+        steps.push('write');
+        expect(await discovered).toBe(discovery);
+        return { stored: [], notices: [] };
+      }),
+    } as unknown as ClientLogins;
+    const store = new MemoryTarget();
+    const login = new LoginService({ loadConfig: async () => googleLikeConfig(), store, clients, redirectUri: () => listener.redirectUri() });
+    const begun = await login.begin(mcp.url);
+    expect(steps).toEqual(['discover']);
+    const { callback } = await followToCallback(begun.authorizeUrl, begun.redirectUri);
+    await login.complete(callback.href);
+    expect(steps).toEqual(['discover', 'write']);
     expect((await store.read(mcp.url))?.refreshToken).toBeTruthy();
   });
 

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { WarmConnection } from '../../../native-host/http/warm-connection';
 import { ErrorCode, ProtocolError } from '../../../shared/errors';
 import { LIMITS } from '../../../shared/protocol';
 import { PendingFlows, type PendingFlow } from '../../../native-host/oauth/pending-flows';
@@ -19,6 +20,21 @@ function flow(state: string, expiresAt: number): PendingFlow {
 }
 
 describe('PendingFlows', () => {
+  it('a flow that ends without its callback closes the connection it opened to the token endpoint; a taken one leaves it to the exchange', () => {
+    let now = 0;
+    const flows = new PendingFlows(() => now);
+    const connections = ['cancelled', 'called-off', 'expired', 'taken'].map((state) => {
+      const tokenConnection = { close: vi.fn() } as unknown as WarmConnection & { close: ReturnType<typeof vi.fn> };
+      flows.add({ ...flow(state, 1000), tokenConnection });
+      return tokenConnection;
+    });
+    flows.cancel('cancelled');
+    flows.callOff('called-off', new ProtocolError(ErrorCode.LoginLinkReused, 'opened twice'));
+    expect(flows.take('taken').tokenConnection).toBe(connections[3]);
+    now = 2000;
+    expect(flows.size).toBe(0);
+    expect(connections.map((c) => c.close.mock.calls.length)).toEqual([1, 1, 1, 0]);
+  });
   it('hands a flow out exactly once', () => {
     const flows = new PendingFlows(() => 0);
     flows.add(flow('s1', 1000));
