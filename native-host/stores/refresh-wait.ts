@@ -10,8 +10,8 @@
  * waiter reads the keychain once, right after the write, instead of polling it (each read is a
  * D-Bus round trip to a keyring daemon fifty processes share). Waiters watch the locks folder
  * (inotify on Linux) and look at the store when the mark changes or the lock goes. Where the folder
- * cannot be watched, they stat the two files with a backoff; the keychain is still read only when
- * one of them changed.
+ * cannot be watched (some network file systems; no inotify instance left, 128 per user by default),
+ * they stat the two files with a backoff; the keychain is still read only when one of them changed.
  *
  * This module only observes: it never takes, breaks or removes the lock. A lock gone or stale ends
  * the wait, and the caller takes it through refresh-lock.ts.
@@ -110,7 +110,7 @@ export async function waitForRefresh<T>(lockPath: string, options: RefreshWaitOp
     });
     watcher.on('error', () => undefined);
   } catch {
-    // No watching here (some network file systems): the backoff alone.
+    // No watching here (see the module comment): the backoff alone.
   }
   try {
     for (let attempt = 0; ; attempt++) {
