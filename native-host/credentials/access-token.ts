@@ -20,6 +20,7 @@ import type { HeldCopies, WithClientCopies } from './client-copies';
 import { describeError } from './copy-labels';
 import type { HeldLock } from '../stores/held-lock';
 import type { WithRefreshLock } from '../stores/refresh-lock';
+import { REFRESH_WAIT_LIMIT_MS, refreshLockPath, waitForRefresh } from '../stores/refresh-wait';
 import type * as RotationSync from './rotation-sync';
 
 export interface AccessTokenResult {
@@ -70,8 +71,22 @@ export interface AccessTokenOptions {
 export async function validAccessToken(store: CredentialTarget, serverUrl: string, options: AccessTokenOptions = {}): Promise<AccessTokenResult> {
   const now = options.now ?? Date.now;
   const { refused } = options;
+  // Wall-clock times of our reads, to compare with the refresh lock's files (refresh-wait.ts).
+  let lookedAt = Date.now();
   const first = await readUsable(store, serverUrl);
   if (!needsRefresh(first, now()) && first.accessToken !== refused) return { credential: first, refreshed: false, warnings: [] };
+
+  // While another process refreshes, its result may already be stored: take it, no lock needed.
+  const freshInStore = async () => {
+    lookedAt = Date.now();
+    const latest = await readUsable(store, serverUrl);
+    return usableAfterWait(first, latest, now(), refused) ? { credential: latest, refreshed: false, warnings: [] } : undefined;
+  };
+  // Another process refreshing already: wait for its write with nothing more loaded than the
+  // valid path has, and read the store once it is there.
+  const deadline = Date.now() + REFRESH_WAIT_LIMIT_MS;
+  const waited = await waitForRefresh(refreshLockPath(serverUrl), { check: freshInStore, lookedAt: () => lookedAt, deadline });
+  if (waited) return waited;
 
   // Loaded only now: a valid token (the common case, on every MCP request) needs neither the
   // lock library, nor the OAuth library, nor the clients' stores.
@@ -81,11 +96,6 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
     import('./client-copies'),
     import('./rotation-sync'),
   ]);
-  // While another process refreshes, its result may already be stored: take it, no lock needed.
-  const freshInStore = async () => {
-    const latest = await readUsable(store, serverUrl);
-    return usableAfterWait(first, latest, now(), refused) ? { credential: latest, refreshed: false, warnings: [] } : undefined;
-  };
   const lock = options.refreshLock ?? withRefreshLock;
   return lock(serverUrl, async (held) => {
     // Another process may have refreshed while we waited for the lock.
@@ -96,7 +106,7 @@ export async function validAccessToken(store: CredentialTarget, serverUrl: strin
     // the new tokens are written back, so no client refreshes in between.
     const withCopies = options.clientCopies ?? clientCopies();
     return withCopies(serverUrl, (copies) => refreshFromNewest(store, current, copies, held, now, refreshCredential, sync));
-  }, { whileWaiting: freshInStore });
+  }, { whileWaiting: freshInStore, lookedAt: () => lookedAt, deadline });
 }
 
 async function refreshFromNewest(
@@ -146,6 +156,8 @@ async function refreshFromNewest(
   let storeError: unknown;
   try {
     await store.write(final);
+    // Waiting processes read the store now, rather than when the lock goes after the copies' writes.
+    lock.markWritten?.();
   } catch (error) {
     storeError = error;
   }
@@ -169,6 +181,7 @@ async function refreshFromNewest(
     // Once more: a keychain that was locked or busy a moment ago often answers now.
     try {
       await store.write(final);
+      lock.markWritten?.();
     } catch (error) {
       throw notSaved(store, current, final, holding, error);
     }

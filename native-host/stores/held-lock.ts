@@ -11,6 +11,11 @@ export interface HeldLock {
    * (refresh-lock.ts says when).
    */
   lost(): boolean;
+  /**
+   * Tells processes waiting for this lock that what it guards has just been written, so they can
+   * look before it is released. Only the refresh lock has waiters that can use it (refresh-wait.ts).
+   */
+  markWritten?(): void;
   /** Gives the lock up; later calls do nothing. */
   release(): Promise<void>;
 }
