@@ -13,13 +13,16 @@
  * waiting for once the token is printed and stored.
  */
 import { ExitCode, reportUsageError, setUsageCommand, UsageError } from './cli/output';
+import { answeredDirectly } from './cli/stdout-direct';
 import { tokenCommand } from './cli/token';
 import { useSynchronousKeychain } from './stores/keyring-entry';
 
 /** Runs `token` with its own arguments (those after the word `token`) and exits. */
 export function runTokenCommand(args: string[]): void {
   const exit = (code: number) => {
-    // The callback runs once everything written before it has left (pipes are asynchronous on Windows).
+    // The answer is usually written straight to the descriptor (stdout-direct.ts), and then is out.
+    if (answeredDirectly()) process.exit(code);
+    // Else the callback runs once everything written before it has left (pipes are asynchronous on Windows).
     process.stdout.write('', () => process.exit(code));
   };
   setUsageCommand('token');

@@ -4,6 +4,7 @@ import { BridgeStore } from '../stores/bridge-store';
 import type { Command } from './command';
 import { exitCodesHelp } from './exit-codes';
 import { ExitCode, printJson, reportError, UsageError } from './output';
+import { directStdout, writeStdout } from './stdout-direct';
 import { parseCommand } from './parse';
 import { serverUrlFromArgs } from './server-arg-limit';
 import { terminalSafe } from '../terminal-text';
@@ -79,11 +80,11 @@ ${exitCodesHelp({
       for (const warning of warnings) process.stderr.write(`mcp-login-bridge: warning: ${terminalSafe(warning, true)}\n`);
       if (values.headers) {
         // Bearer whatever case the provider spelled token_type in (RFC 6750 §2.1).
-        process.stdout.write(`${JSON.stringify({ Authorization: `Bearer ${credential.accessToken}` })}\n`);
+        writeStdout(`${JSON.stringify({ Authorization: `Bearer ${credential.accessToken}` })}\n`);
       } else if (json) {
-        printJson({ ok: true, accessToken: credential.accessToken, tokenType: credential.tokenType, expiresAt: credential.expiresAt, refreshed });
+        printJson({ ok: true, accessToken: credential.accessToken, tokenType: credential.tokenType, expiresAt: credential.expiresAt, refreshed }, directStdout);
       } else {
-        process.stdout.write(`${credential.accessToken}\n`);
+        writeStdout(`${credential.accessToken}\n`);
       }
       return ExitCode.Ok;
     } catch (err) {

@@ -14,6 +14,9 @@
  * parseArgs, for one, would add two), and it takes the keyring's platform binary without the
  * package's loader (stores/keyring-binding.cjs).
  *
+ * The answer goes straight to file descriptor 1: building process.stdout would load node:stream
+ * (and net for a pipe, as clients run it) for one line.
+ *
  * Not a timing: start-up time is the bench's (bench/token-startup.bench.ts). This fails when a
  * change puts the refresh path, or a built-in it alone needs, back on the valid one.
  */
@@ -98,22 +101,24 @@ interface Recorded {
  * Runs the installed command with the recording preload. stdout goes to a file, not a pipe: Node
  * loads net for a piped stdout by itself, which would hide whether the command did.
  */
-function runRecorded(name: string, args: string[], script: string[] = [CLI_BIN, 'token'], extraEnv: NodeJS.ProcessEnv = {}): Promise<Recorded> {
+function runRecorded(name: string, args: string[], script: string[] = [CLI_BIN, 'token'], extraEnv: NodeJS.ProcessEnv = {}, stdout: 'file' | 'pipe' = 'file'): Promise<Recorded> {
   const record = join(dir, `${name}.json`);
   const out = join(dir, `${name}.out`);
-  const fd = openSync(out, 'w');
+  const fd = stdout === 'file' ? openSync(out, 'w') : undefined;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', join(dir, 'preload.cjs'), ...script, ...args], {
       env: { ...env, ...extraEnv, MLB_LOAD_RECORD: record },
-      stdio: ['ignore', fd, 'pipe'],
+      stdio: ['ignore', fd ?? 'pipe', 'pipe'],
     });
     let stderr = '';
+    let piped = '';
     child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout?.on('data', (d) => (piped += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
       const { files, builtins, threads } = JSON.parse(readFileSync(record, 'utf8')) as Omit<Recorded, 'code' | 'stdout' | 'stderr'>;
-      resolve({ code, stdout: readFileSync(out, 'utf8'), stderr, files, builtins, threads });
+      resolve({ code, stdout: fd !== undefined ? readFileSync(out, 'utf8') : piped, stderr, files, builtins, threads });
     });
   });
 }
@@ -166,6 +171,19 @@ describe('token with a valid credential loads the valid-token path only', () => 
       const r = await runRecorded(`valid-modules${options.join('')}`, [serverUrl, ...options]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.builtins.filter((m) => !floor.builtins.includes(m)), `${options.join(' ') || 'plain'}: modules the floor does not load`).toEqual([]);
+    }
+  });
+
+  it('writes the answer without building process.stdout (no node:stream), to a pipe as to a file', async () => {
+    for (const options of [[], ['--headers'], ['--json']]) {
+      const toFile = await runRecorded(`valid-stdout${options.join('')}`, [serverUrl, ...options]);
+      expect(toFile.code, toFile.stderr).toBe(0);
+      expect(toFile.stdout).toContain('at-');
+      expect(toFile.builtins, `${options.join(' ') || 'plain'}: process.stdout was built`).not.toContain('stream');
+      const toPipe = await runRecorded(`valid-pipe${options.join('')}`, [serverUrl, ...options], undefined, {}, 'pipe');
+      expect(toPipe.code, toPipe.stderr).toBe(0);
+      expect(toPipe.stdout).toContain('at-');
+      expect(toPipe.builtins, `${options.join(' ') || 'plain'} to a pipe: process.stdout was built`).not.toContain('net');
     }
   });
 
