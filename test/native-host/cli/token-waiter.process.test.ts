@@ -32,7 +32,8 @@ let reads = 0;
 const load = Module._load;
 Module._load = function (request) {
   const loaded = load.apply(this, arguments);
-  if (request === '@napi-rs/keyring' && !loaded.__counted) {
+  // The package, or its platform binary, which token.cjs requires directly (keyring-binding.cjs).
+  if ((request === '@napi-rs/keyring' || request.startsWith('@napi-rs/keyring-')) && loaded.Entry && !loaded.__counted) {
     loaded.__counted = true;
     const get = loaded.Entry.prototype.getPassword;
     loaded.Entry.prototype.getPassword = function () { reads++; return get.apply(this, arguments); };
