@@ -23,12 +23,12 @@
  * Chromium with that checkout's host, and its extension from BENCH_BEFORE_EXTENSION (default
  * <dir>/.output/chrome-mv3), so before and after see the same load.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { NATIVE_HOST_NAME } from '../shared/constants';
 import { authorizeInPopup, startLoginWorldWithServersProcess, type SeparateServersLoginWorld } from '../test/e2e/login-world';
-import { followToCallback } from '../test/helpers/redirect-follower';
+import { exchangeAtProvider } from '../test/helpers/direct-exchange';
 import { beforeLauncher } from './before-launcher';
 import { line } from './stats';
 
@@ -37,35 +37,9 @@ const BEFORE = process.env.BENCH_BEFORE;
 
 /** One code exchange at the provider with nothing of ours around it: the baseline. */
 async function directExchangeMs(world: SeparateServersLoginWorld): Promise<number> {
-  const verifier = randomBytes(32).toString('base64url');
-  const redirectUri = 'http://127.0.0.1:1/callback';
-  const auth = new URL('/auth', world.provider.issuer);
-  auth.search = new URLSearchParams({
-    client_id: world.provider.clientId,
-    response_type: 'code',
-    redirect_uri: redirectUri,
-    scope: 'openid',
-    state: 's',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    resource: world.mcp.url,
-  }).toString();
-  const { callback } = await followToCallback(auth, redirectUri);
-  const t = performance.now();
-  const response = await fetch(new URL('/token', world.provider.issuer), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      redirect_uri: redirectUri,
-      code_verifier: verifier,
-      client_id: world.provider.clientId,
-      client_secret: world.provider.clientSecret,
-    }),
-  });
-  await response.json();
-  return performance.now() - t;
+  const { status, tokenMs } = await exchangeAtProvider(world.provider, world.mcp.url);
+  if (status !== 200) throw new Error(`the provider answered the direct code exchange with HTTP ${status}`);
+  return tokenMs;
 }
 
 /**

@@ -4,7 +4,6 @@
  * with the built extension and the host registered in its profile. The end-to-end tests and
  * `npm start` (the demo) both run on it, so the demo shows exactly what the tests check.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { startGoogleLikeProvider, type GoogleLikeProvider } from '../fixtures/go
 import { startKeyring, type KeyringHarness } from '../fixtures/keyring-harness';
 import { startMcpServer, type McpServerFixture } from '../fixtures/mcp-server';
 import { startFixtureServersProcess, type FixtureServersOptions, type FixtureServersProcess } from '../fixtures/fixture-servers-process';
-import { CLI_BIN, assertHostBuilt } from '../helpers/native-client';
+import { CLI_BIN, assertHostBuilt, runCli as runBuiltCli, type CliRun } from '../helpers/native-client';
 
 /** What a world's provider and MCP server offer wherever they run. */
 interface Servers<P extends { issuer: string; clientId: string; clientSecret: string }, M extends { url: string }> {
@@ -134,16 +133,9 @@ async function startWorld<P extends { issuer: string; clientId: string; clientSe
   }
 }
 
-export function runCli(args: string[], env: Record<string, string>, cliBin = CLI_BIN): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The built CLI with this process's environment plus `env` (the world's keyring and home). */
+export function runCli(args: string[], env: Record<string, string>, cliBin = CLI_BIN): Promise<CliRun> {
+  return runBuiltCli(args, { ...process.env, ...env }, cliBin);
 }
 
 /** Clicks Authorize in the popup for a server and waits for the popup to show the outcome. */

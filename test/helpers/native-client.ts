@@ -87,10 +87,13 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the built CLI (through its npm launcher) with `args` and `env`, stdin closed, to its exit. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+/**
+ * Runs the built CLI (through its npm launcher, or `cliBin`: an earlier checkout's) with `args` and
+ * exactly `env`, stdin closed, to its exit.
+ */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, cliBin = CLI_BIN): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

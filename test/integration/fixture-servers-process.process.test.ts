@@ -3,10 +3,9 @@
  * answer from there as they do in process, the counts come back over the pipe, and closing ends
  * the child.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureServersProcess, type FixtureServersProcess } from '../fixtures/fixture-servers-process';
-import { followToCallback } from '../helpers/redirect-follower';
+import { exchangeAtProvider } from '../helpers/direct-exchange';
 
 function alive(pid: number): boolean {
   try {
@@ -34,33 +33,8 @@ describe('fixture servers in their own process', () => {
     expect(metadata.authorization_servers).toEqual([servers.provider.issuer]);
 
     const before = await servers.provider.counts();
-    const verifier = randomBytes(32).toString('base64url');
-    const redirectUri = 'http://127.0.0.1:1/callback';
-    const auth = new URL('/auth', servers.provider.issuer);
-    auth.search = new URLSearchParams({
-      client_id: servers.provider.clientId,
-      response_type: 'code',
-      redirect_uri: redirectUri,
-      scope: 'openid',
-      state: 's',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      resource: servers.mcp.url,
-    }).toString();
-    const { callback } = await followToCallback(auth, redirectUri);
-    const response = await fetch(new URL('/token', servers.provider.issuer), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code: callback.searchParams.get('code')!,
-        redirect_uri: redirectUri,
-        code_verifier: verifier,
-        client_id: servers.provider.clientId,
-        client_secret: servers.provider.clientSecret,
-      }),
-    });
-    expect(response.status).toBe(200);
+    const exchange = await exchangeAtProvider(servers.provider, servers.mcp.url);
+    expect(exchange.status).toBe(200);
     const after = await servers.provider.counts();
     expect(after.authorizeRequests).toBe(before.authorizeRequests + 1);
     expect(after.tokenRequests).toBe(before.tokenRequests + 1);

@@ -31,6 +31,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeStore } from '../../../native-host/stores/bridge-store';
 import type { StoredCredential } from '../../../native-host/stores/credential';
 import { startKeyring, type KeyringHarness } from '../../fixtures/keyring-harness';
+import { testCredential } from '../../helpers/credentials';
 import { CLI_BIN, HOST_BUNDLE, assertHostBuilt } from '../../helpers/native-client';
 
 const DIST = join(HOST_BUNDLE, '..');
@@ -71,20 +72,9 @@ let baselineThreads: number | null;
 let floorScript: string;
 const store = new BridgeStore();
 
+/** A stored login for `serverUrl` that expires at `expiresAt`; its token starts with "at-". */
 function credential(serverUrl: string, expiresAt: number, issuer = 'https://issuer.example'): StoredCredential {
-  return {
-    serverUrl,
-    resource: serverUrl,
-    issuer,
-    clientId: 'client',
-    tokenEndpointAuthMethod: 'none',
-    accessToken: `at-${expiresAt}`,
-    tokenType: 'Bearer',
-    refreshToken: 'rt',
-    expiresAt,
-    scope: 'openid',
-    updatedAt: Date.now(),
-  };
+  return testCredential({ serverUrl, issuer, accessToken: `at-${expiresAt}`, expiresAt, updatedAt: Date.now() });
 }
 
 interface Recorded {

@@ -3,24 +3,15 @@
  * headers helper) runs it: a message, a "did you mean", the command's own --help, exit 2, and
  * never a stack trace.
  */
-import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, assertHostBuilt } from '../../helpers/native-client';
+import { assertHostBuilt, runCli, type CliRun } from '../../helpers/native-client';
 import { closestName, editDistance } from '../../../native-host/cli/did-you-mean';
 
 beforeAll(() => assertHostBuilt());
 
-function run(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // No keychain, no HOME with logins: a usage error must not need either.
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+// No keychain, no HOME with logins: a usage error must not need either.
+function run(...args: string[]): Promise<CliRun> {
+  return runCli(args, { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
 }
 
 const NO_STACK = /\n\s+at |Error:|node:internal|\.mjs:\d+/;
