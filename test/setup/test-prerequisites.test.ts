@@ -6,7 +6,7 @@
  * are really not there for it.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,9 +19,9 @@ const APT_LINE = 'apt-get install -y --no-install-recommends chromium firefox-es
 const scratch = mkdtempSync(join(tmpdir(), 'mlb-prereq-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
   return new Promise((done, failed) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -41,6 +41,13 @@ describe('npm test without the Debian packages, not as root', () => {
       mkdirSync(home);
       symlinkSync(process.execPath, join(bin, 'node'));
       symlinkSync('/bin/sh', join(bin, 'sh')); // npm runs scripts with the sh on PATH
+      // The project's package.json and check, copied where `nobody` can read them: a clone may sit in a
+      // folder only its owner can enter (mktemp -d makes one), and the check must stop the chain before
+      // anything else of the project is read.
+      const project = join(scratch, 'project');
+      mkdirSync(join(project, 'scripts'), { recursive: true });
+      copyFileSync(join(ROOT, 'package.json'), join(project, 'package.json'));
+      copyFileSync(join(ROOT, 'scripts/test-prerequisites.mjs'), join(project, 'scripts/test-prerequisites.mjs'));
       chmodSync(scratch, 0o755);
       chmodSync(home, 0o777);
       const env = {
@@ -55,8 +62,8 @@ describe('npm test without the Debian packages, not as root', () => {
       // As root (CI), drop to nobody; anyone else already is not root.
       const { code, out } =
         process.getuid?.() === 0
-          ? await run(SETPRIV, ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', ...npmTest], env)
-          : await run(npmTest[0]!, npmTest.slice(1), env);
+          ? await run(SETPRIV, ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', ...npmTest], project, env)
+          : await run(npmTest[0]!, npmTest.slice(1), project, env);
       expect(code).not.toBe(0);
       expect(out).toContain(APT_LINE);
       expect(out).toMatch(/missing here: gnome-keyring, libsecret-tools, dbus, dbus-x11/);
